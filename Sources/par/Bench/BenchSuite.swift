@@ -1,0 +1,30 @@
+/// A group of `par bench` rows owned by one part of the package (threads, processes, async, HTTP…).
+struct BenchSuite: Sendable {
+    /// The name on the command line: `par bench <name>`.
+    let name: String
+    /// Measures and returns this suite's rows; checks the results of the work it times.
+    let run: @Sendable (BenchContext) async throws -> [BenchRow]
+
+    /// Every suite, in the order the table prints them.
+    static let all: [BenchSuite] = [
+    ]
+}
+
+/// What a suite needs to know about this run of `par bench`.
+struct BenchContext: Sendable {
+    /// `--quick`: sizes chosen so the whole run takes under a minute.
+    let quick: Bool
+    /// The Python peer, or `nil` when `python3` is absent or `--no-python` was given.
+    let python: PythonPeer?
+    /// Why there is no Python peer, for the notes of rows that would have had one.
+    let pythonMissingReason: String
+
+    /// `full` normally, `quick` under `--quick`.
+    func size(_ full: Int, quick quickSize: Int) -> Int { quick ? quickSize : full }
+
+    /// Prints a progress line to standard error (kept out of `--json` output).
+    func progress(_ message: String) {
+        var standardError = StandardError()
+        print("… \(message)", to: &standardError)
+    }
+}

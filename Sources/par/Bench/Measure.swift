@@ -1,0 +1,62 @@
+import Foundation
+
+/// Timing and resource helpers for the benchmark suites.
+enum Measure {
+    /// Runs `body` once and returns its result with the wall time it took.
+    static func time<T>(_ body: () throws -> T) rethrows -> (result: T, seconds: Double) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let result = try body()
+        return (result, seconds(clock.now - start))
+    }
+
+    /// Runs async `body` once and returns its result with the wall time it took.
+    static func time<T>(_ body: () async throws -> T) async rethrows -> (result: T, seconds: Double) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let result = try await body()
+        return (result, seconds(clock.now - start))
+    }
+
+    /// A duration in seconds.
+    static func seconds(_ duration: Duration) -> Double {
+        let (whole, atto) = duration.components
+        return Double(whole) + Double(atto) / 1e18
+    }
+
+    /// CPU time (user + system) this process has used so far, in seconds.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF_WHO, &usage)
+        func value(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return value(usage.ru_utime) + value(usage.ru_stime)
+    }
+
+    /// The resident set size of this process now, in MiB (from `/proc/self/statm` on Linux; the peak
+    /// so far elsewhere).
+    static func residentMiB() -> Double {
+        #if os(Linux)
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Double(fields[1]) else { return 0 }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+        #else
+        var usage = rusage()
+        getrusage(RUSAGE_SELF_WHO, &usage)
+        return Double(usage.ru_maxrss) / 1_048_576
+        #endif
+    }
+}
+
+#if os(Linux)
+private let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
+#else
+private let RUSAGE_SELF_WHO = RUSAGE_SELF
+#endif
+
+/// Standard error as a `TextOutputStream`, for progress lines.
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        FileHandle.standardError.write(Data(string.utf8))
+    }
+}
