@@ -1,0 +1,38 @@
+/// The order in which a ``Queue`` hands out its items.
+///
+/// - ``fifo``: first in, first out (Python's `queue.Queue`).
+/// - ``lifo``: last in, first out (Python's `queue.LifoQueue`).
+/// - ``priority(by:)`` / ``priority``: smallest first (Python's `queue.PriorityQueue`); items of equal
+///   priority come out in the order they were put, unlike Python's, which compares them further.
+///
+/// ```swift
+/// let stack = Queue<Int>(order: .lifo)
+/// let urgentFirst = Queue<Int>(order: .priority)
+/// let byDeadline = Queue<Job>(order: .priority(by: { $0.deadline < $1.deadline }))
+/// ```
+public struct QueueOrder<Element: Sendable>: Sendable {
+    enum Kind: Sendable {
+        case fifo
+        case lifo
+        case priority(@Sendable (Element, Element) -> Bool)
+    }
+
+    let kind: Kind
+
+    /// First in, first out.
+    public static var fifo: QueueOrder { QueueOrder(kind: .fifo) }
+
+    /// Last in, first out.
+    public static var lifo: QueueOrder { QueueOrder(kind: .lifo) }
+
+    /// Smallest first by `areInIncreasingOrder` (a strict weak ordering); equal items stay first in,
+    /// first out.
+    public static func priority(by areInIncreasingOrder: @escaping @Sendable (Element, Element) -> Bool) -> QueueOrder {
+        QueueOrder(kind: .priority(areInIncreasingOrder))
+    }
+}
+
+extension QueueOrder where Element: Comparable {
+    /// Smallest first by `<`; equal items stay first in, first out.
+    public static var priority: QueueOrder { .priority(by: { $0 < $1 }) }
+}
