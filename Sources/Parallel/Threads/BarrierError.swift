@@ -2,7 +2,7 @@
 ///
 /// ```swift
 /// do { try barrier.wait(timeout: .seconds(1)) }
-/// catch .broken { print("someone timed out, failed or aborted: reset() before reusing it") }
+/// catch BarrierError.broken { print("someone timed out, failed or aborted: reset() before reusing it") }
 /// catch { print(error) }
 /// ```
 public enum BarrierError: Error, Sendable, CustomStringConvertible {
@@ -15,6 +15,7 @@ public enum BarrierError: Error, Sendable, CustomStringConvertible {
     /// and the other waiters get ``broken``.
     case actionFailed(any Error)
 
+    /// What went wrong and what to do about it, in one sentence.
     public var description: String {
         switch self {
         case .invalidParties(let parties):

@@ -11,7 +11,9 @@ import Darwin
 ///
 /// The function is named `spawnThread` (and its handle ``JoinHandle``) so it never clashes with
 /// `Foundation.Thread`. The thread is a real pthread, not a task on Swift's cooperative pool, so `body`
-/// may block (sleep, read a socket, wait on a ``Condition``) without starving async code.
+/// may block (sleep, read a socket, wait on a ``Condition``) without starving async code. As with
+/// Python's daemon threads, the process does not wait for threads when it exits: join the ones whose
+/// work must finish.
 ///
 /// - Parameters:
 ///   - name: the thread's name, shown by debuggers, `top -H` and `/proc/<pid>/task/<tid>/comm`. Linux
@@ -85,7 +87,7 @@ public func spawnThread<T: Sendable>(
 /// Any number of threads and tasks may join the same handle; each gets the same value or error.
 /// After ``join()`` returns, the operating-system thread has exited, so its ``ThreadLocal`` values
 /// are destroyed. A handle dropped without joining detaches the thread, which runs to its end and
-/// releases its resources by itself (a daemon thread, in Python's words).
+/// releases its resources by itself.
 ///
 /// ```swift
 /// let handle = try spawnThread(name: "io") { try readConfiguration() }

@@ -99,7 +99,7 @@ public final class Queue<Element: Sendable>: Sendable {
     /// - Throws: ``QueueError/full`` or ``QueueError/shutDown``.
     ///
     /// ```swift
-    /// do { try queue.putNowait(job) } catch .full { dropped += 1 } catch { throw error }
+    /// do { try queue.putNowait(job) } catch QueueError.full { dropped += 1 } catch { throw error }
     /// ```
     public func putNowait(_ item: Element) throws(QueueError) {
         try put(item, until: Deadline(nanoseconds: 0))

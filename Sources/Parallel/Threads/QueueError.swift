@@ -2,8 +2,8 @@
 ///
 /// ```swift
 /// do { let job = try queue.get(timeout: .seconds(1)); run(job) }
-/// catch .empty { print("nothing arrived within a second") }
-/// catch .shutDown { print("no more work") }
+/// catch QueueError.empty { print("nothing arrived within a second") }
+/// catch QueueError.shutDown { print("no more work") }
 /// catch { print(error) }
 /// ```
 public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -17,6 +17,7 @@ public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
     /// ``Queue/taskDone()`` was called more times than items were put (Python's `ValueError`).
     case taskDoneTooManyTimes
 
+    /// What went wrong and what to do about it, in one sentence.
     public var description: String {
         switch self {
         case .full:

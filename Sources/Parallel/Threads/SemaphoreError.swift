@@ -2,7 +2,7 @@
 ///
 /// ```swift
 /// let semaphore = try BoundedSemaphore(value: 1)
-/// do { try semaphore.release() } catch .releasedTooManyTimes(let bound) { print("bound is", bound) }
+/// do { try semaphore.release() } catch SemaphoreError.releasedTooManyTimes(let bound) { print("bound is", bound) }
 /// ```
 public enum SemaphoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A semaphore was created with a negative initial value.
@@ -10,6 +10,7 @@ public enum SemaphoreError: Error, Sendable, Equatable, CustomStringConvertible 
     /// A ``BoundedSemaphore`` was released more times than it was acquired (Python's `ValueError`).
     case releasedTooManyTimes(bound: Int)
 
+    /// What went wrong and what to do about it, in one sentence.
     public var description: String {
         switch self {
         case .negativeValue(let value):

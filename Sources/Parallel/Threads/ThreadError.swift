@@ -16,6 +16,7 @@ public enum ThreadError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `pthread_key_create` failed with this `errno` value (usually `EAGAIN`: too many keys).
     case threadLocalKeyUnavailable(errno: Int32)
 
+    /// What went wrong and what to do about it, in one sentence.
     public var description: String {
         switch self {
         case .couldNotStart(let name, let code):

@@ -59,6 +59,8 @@ public final class ThreadLocal<Value>: @unchecked Sendable {
     public var value: Value {
         get { box.value }
         set { box.value = newValue }
+        // In place, so `local.value.append(x)` does not copy the thread's array.
+        _modify { yield &box.value }
     }
 
     /// This thread's box, created with the default value on first use.
