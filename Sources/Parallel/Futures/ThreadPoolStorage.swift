@@ -1,0 +1,115 @@
+/// The shared heart of a ``ThreadPoolExecutor``: the lock, the state machine and the worker loop.
+///
+/// Worker threads hold the storage, not the executor, so dropping the last reference to an executor
+/// can shut it down (as Python does when an executor is garbage-collected).
+///
+/// How one task flows:
+///
+///     submit ──▶ SubmittedTask ──▶ queue (Deque, under `condition.lock`) ──▶ worker thread
+///        │                                  │  wake an idle thread, or start one     │
+///        ▼                                  ▼  (up to maxWorkers)                    ▼
+///     Future ◀──────────── Promise.complete ◀───────────── body() runs outside the lock
+final class ThreadPoolStorage: @unchecked Sendable {
+    // Safe: `machine` is only touched while holding `condition.lock`; work, thread starts, joins and
+    // continuation resumes happen after releasing it.
+    private let condition = Condition()
+    private var machine: ThreadPoolStateMachine
+    private let threadNamePrefix: String
+    private let initializer: (@Sendable () throws -> Void)?
+
+    init(maxWorkers: Int, threadNamePrefix: String, initializer: (@Sendable () throws -> Void)?) {
+        machine = ThreadPoolStateMachine(maxWorkers: maxWorkers)
+        self.threadNamePrefix = threadNamePrefix
+        self.initializer = initializer
+    }
+
+    /// Queues `work` and wakes or starts a thread for it; throws (without queueing) if the pool takes
+    /// no more work.
+    func submit(_ work: PoolWork) throws(ThreadPoolExecutorError) {
+        let action = condition.withLock { machine.submit(work) }
+        switch action {
+        case .none:
+            break
+        case .notifyOne:
+            condition.notify()
+        case .startThread(let number):
+            let started = ExecutorThread.start(name: "\(threadNamePrefix)_\(number)") { [self] in workerMain() }
+            if !started {
+                perform(condition.withLock { machine.threadFailedToStart() })
+            }
+        case .reject(let error):
+            throw error
+        }
+    }
+
+    /// Stops taking work and, with `cancelPending`, cancels the queued tasks' futures.
+    func shutdown(cancelPending: Bool) {
+        perform(condition.withLock { machine.shutdown(cancelPending: cancelPending) })
+    }
+
+    /// Blocks until every worker thread has exited, and joins them.
+    func waitForThreads() {
+        let (threads, waiters) = condition.withLock {
+            machine.joinerArrives()
+            while machine.liveThreads > 0 { _ = condition.wait(until: .distantFuture) }
+            return machine.joinerLeaves()
+        }
+        for thread in threads { ExecutorThread.join(thread) }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Suspends until every worker thread has exited (the last one may still be returning).
+    func threadsExited() async {
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            if !condition.withLock({ machine.addExitWaiter(continuation) }) { continuation.resume() }
+        }
+    }
+
+    /// The pool's lifecycle, for the executor's accessors.
+    var lifecycle: ThreadPoolStateMachine.Lifecycle { condition.withLock { machine.lifecycle } }
+
+    private func perform(_ abandon: ThreadPoolStateMachine.Abandon) {
+        for task in abandon.cancel { task.cancel() }
+        for work in abandon.fail { work.abandon(because: abandon.error) }
+        condition.withLock { condition.notifyAll() }
+        for waiter in abandon.waiters { waiter.resume() }
+    }
+
+    /// The loop of every worker thread.
+    private func workerMain() {
+        let me = ExecutorThread.current
+        condition.withLock { machine.threadStarted(me) }
+        if let initializer {
+            do {
+                try initializer()
+            } catch {
+                perform(condition.withLock { machine.initializerFailed(error) })
+            }
+        }
+        condition.lock.lock()
+        while true {
+            switch machine.nextWork(me) {
+            case .run(let work):
+                condition.lock.unlock()
+                work.run()
+                condition.lock.lock()
+            case .wait:
+                _ = condition.wait(until: .distantFuture)
+                machine.wokeUp()
+            case .exit(let action):
+                condition.lock.unlock()
+                switch action {
+                case .none:
+                    break
+                case .wakeJoiner:
+                    condition.withLock { condition.notifyAll() }
+                case .cleanUp(let siblings, let waiters):
+                    for sibling in siblings { ExecutorThread.join(sibling) }
+                    ExecutorThread.detachCurrent()
+                    for waiter in waiters { waiter.resume() }
+                }
+                return
+            }
+        }
+    }
+}

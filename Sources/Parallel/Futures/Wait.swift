@@ -1,0 +1,93 @@
+/// When ``wait(for:timeout:returnWhen:)`` returns (Python's `FIRST_COMPLETED`, `FIRST_EXCEPTION`,
+/// `ALL_COMPLETED`).
+///
+/// ```swift
+/// let (done, notDone) = wait(for: futures, returnWhen: .firstCompleted)
+/// ```
+public enum ReturnWhen: Sendable, Hashable {
+    /// As soon as any future finishes, fails or is cancelled.
+    case firstCompleted
+    /// As soon as any future fails with an error (cancellation does not count); if none fails, when
+    /// all are done.
+    case firstException
+    /// When every future is done.
+    case allCompleted
+}
+
+/// Blocks until `returnWhen` holds for `futures` or `timeout` passes, and splits them into done and
+/// not done (Python's `concurrent.futures.wait`).
+///
+/// It never throws on timeout: look at `notDone`. Duplicates count once. Use the `async` overload
+/// from async code.
+///
+/// ```swift
+/// let (done, notDone) = wait(for: futures, timeout: .seconds(2), returnWhen: .firstException)
+/// for future in done { if let error = future.error { print("failed:", error) } }
+/// ```
+@available(*, noasync, message: "blocks the thread; use the async overload in async code")
+public func wait<Value: Sendable>(
+    for futures: some Sequence<Future<Value>>,
+    timeout: Duration? = nil,
+    returnWhen: ReturnWhen = .allCompleted
+) -> (done: Set<Future<Value>>, notDone: Set<Future<Value>>) {
+    let waiter = CompletionWaiter(watching: futures)
+    let deadline = Deadline.after(timeout)
+    waiting: while true {
+        switch waiter.next(until: deadline) {
+        case .completed(let future):
+            if returnWhen.isSatisfied(by: future) { break waiting }
+        case .exhausted, .timedOut:
+            break waiting
+        }
+    }
+    waiter.stopWatching()
+    return split(waiter.futures)
+}
+
+/// Suspends until `returnWhen` holds for `futures` or `timeout` passes on `clock`, and splits them
+/// into done and not done: the async twin of ``wait(for:timeout:returnWhen:)``.
+///
+/// - Throws: `CancellationError` if the waiting task is cancelled (the futures are not cancelled).
+///
+/// ```swift
+/// let (done, _) = try await wait(for: futures, timeout: .seconds(2), returnWhen: .firstCompleted)
+/// ```
+public func wait<Value: Sendable, C: Clock>(
+    for futures: some Sequence<Future<Value>>,
+    timeout: Duration? = nil,
+    returnWhen: ReturnWhen = .allCompleted,
+    clock: C = ContinuousClock()
+) async throws -> (done: Set<Future<Value>>, notDone: Set<Future<Value>>) where C.Duration == Duration {
+    let waiter = CompletionWaiter(watching: futures)
+    let expiry = WaiterExpiry(waiter: waiter, timeout: timeout, clock: clock)
+    do {
+        while let future = try await waiter.next(timeout: timeout ?? .zero) {
+            if returnWhen.isSatisfied(by: future) { break }
+        }
+    } catch FutureError.timedOut {
+        // Timed out: report what is done so far.
+    }
+    withExtendedLifetime(expiry) {}
+    waiter.stopWatching()
+    return split(waiter.futures)
+}
+
+extension ReturnWhen {
+    /// Whether the wait may return now that `future` completed.
+    func isSatisfied<Value>(by future: Future<Value>) -> Bool {
+        switch self {
+        case .firstCompleted: return true
+        case .firstException: return future.error != nil && !future.isCancelled
+        case .allCompleted: return false
+        }
+    }
+}
+
+private func split<Value>(_ futures: [Future<Value>]) -> (done: Set<Future<Value>>, notDone: Set<Future<Value>>) {
+    var done = Set<Future<Value>>()
+    var notDone = Set<Future<Value>>()
+    for future in futures {
+        if future.isDone { done.insert(future) } else { notDone.insert(future) }
+    }
+    return (done, notDone)
+}
