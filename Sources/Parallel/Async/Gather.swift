@@ -13,12 +13,13 @@
 /// )
 /// ```
 public func gather<each T: Sendable>(
-    _ operations: repeat @escaping @Sendable () async throws -> each T
+    _ operations: repeat sending @escaping () async throws -> each T
 ) async throws -> (repeat each T) {
     let slots = (repeat ResultSlot<each T>())
     try await withThrowingTaskGroup(of: Void.self) { group in
         for (operation, slot) in repeat (each operations, each slots) {
-            group.addTask { slot.store(.success(try await operation())) }
+            let operation = SentOperation(operation)
+            group.addTask { slot.store(.success(try await operation.run())) }
         }
         // `next()` rethrows the first child error; leaving the group then cancels and awaits the rest.
         while try await group.next() != nil {}
@@ -37,13 +38,14 @@ public func gather<each T: Sendable>(
 /// // a == .success(1), b == .failure(MyError())
 /// ```
 public func gatherResults<each T: Sendable>(
-    _ operations: repeat @escaping @Sendable () async throws -> each T
+    _ operations: repeat sending @escaping () async throws -> each T
 ) async -> (repeat Result<each T, any Error>) {
     let slots = (repeat ResultSlot<each T>())
     await withTaskGroup(of: Void.self) { group in
         for (operation, slot) in repeat (each operations, each slots) {
+            let operation = SentOperation(operation)
             group.addTask {
-                do { slot.store(.success(try await operation())) } catch { slot.store(.failure(error)) }
+                do { slot.store(.success(try await operation.run())) } catch { slot.store(.failure(error)) }
             }
         }
         await group.waitForAll()
@@ -121,4 +123,18 @@ final class ResultSlot<T: Sendable>: Sendable {
     }
 
     func take() throws -> T { try result().get() }
+}
+
+/// An operation the caller passed as `sending`, carried into the one child task that runs it.
+///
+/// Needed because the compiler's region analysis does not yet follow values through parameter-pack
+/// iteration (and closure literals in a pack lose their inferred `@Sendable`).
+struct SentOperation<T>: @unchecked Sendable {
+    // Safe: the closure was passed `sending`, so the caller keeps no access to it or its captures,
+    // and `gather` hands each one to exactly one child task, which is its only user from then on.
+    private let operation: () async throws -> T
+
+    init(_ operation: @escaping () async throws -> T) { self.operation = operation }
+
+    func run() async throws -> T { try await operation() }
 }
