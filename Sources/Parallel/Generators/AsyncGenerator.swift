@@ -41,19 +41,20 @@ public struct AsyncGenerator<Element: Sendable, Failure: Error>: AsyncSequence, 
         self.body = body
     }
 
-    /// Creates a generator whose body cannot fail: it only ever stops because the consumer left or
-    /// was cancelled (then `yield` throws `CancellationError`, the body's only error).
+    /// Creates a generator whose body cannot fail: it only stops, when it returns or when its
+    /// consumer has left or was cancelled. There `yield` returns `false` instead of throwing, and the
+    /// body should return (the compiler warns if the result is ignored).
     ///
     /// ```swift
     /// let naturals = AsyncGenerator<Int, Never> { yield in
     ///     var n = 0
-    ///     while true { try await yield(n); n += 1 }
+    ///     while await yield(n) { n += 1 }
     /// }
     /// for await n in naturals.prefix(3) { print(n) }   // 0 1 2
     /// ```
     public init(
         of elementType: Element.Type = Element.self,
-        _ body: @escaping @Sendable (Yield) async throws(CancellationError) -> Void
+        _ body: @escaping @Sendable (Yield) async -> Void
     ) where Failure == Never {
         self.body = body
     }
@@ -75,18 +76,6 @@ public struct AsyncGenerator<Element: Sendable, Failure: Error>: AsyncSequence, 
     /// ```
     public struct Yield: Sendable {
         let storage: GeneratorStorage<Element>
-
-        /// Delivers `element` to the consumer and suspends until it asks for the next one.
-        ///
-        /// - Throws: `CancellationError` if the consumer has stopped iterating or was cancelled; the
-        ///   body should then return (a `defer` runs as usual).
-        ///
-        /// ```swift
-        /// for i in 0..<5 { try await yield(i) }
-        /// ```
-        public func callAsFunction(_ element: Element) async throws(CancellationError) {
-            try await storage.yield(element)
-        }
     }
 
     /// Pulls elements from the body; dropping it stops the body.
@@ -121,6 +110,34 @@ public struct AsyncGenerator<Element: Sendable, Failure: Error>: AsyncSequence, 
         public mutating func next() async throws(Failure) -> Element? {
             try await next(isolation: nil)
         }
+    }
+}
+
+extension AsyncGenerator.Yield where Failure == any Error {
+    /// Delivers `element` to the consumer and suspends until it asks for the next one.
+    ///
+    /// - Throws: `CancellationError` if the consumer has stopped iterating or was cancelled; the body
+    ///   then unwinds (its `defer` blocks run as usual).
+    ///
+    /// ```swift
+    /// for i in 0..<5 { try await yield(i) }
+    /// ```
+    public func callAsFunction(_ element: Element) async throws(CancellationError) {
+        guard await storage.yield(element) else { throw CancellationError() }
+    }
+}
+
+extension AsyncGenerator.Yield where Failure == Never {
+    /// Delivers `element` to the consumer and suspends until it asks for the next one.
+    ///
+    /// - Returns: `false` if the consumer has stopped iterating or was cancelled: the element was not
+    ///   delivered and the body should return.
+    ///
+    /// ```swift
+    /// for i in 0..<5 { guard await yield(i) else { return } }
+    /// ```
+    public func callAsFunction(_ element: Element) async -> Bool {
+        await storage.yield(element)
     }
 }
 

@@ -39,17 +39,17 @@ final class GeneratorStorage<Element: Sendable>: Sendable {
         }
     }
 
-    /// The body yields `element`.
-    func yield(_ element: Element) async throws(CancellationError) {
+    /// The body yields `element`; `false` if it was not delivered because the consumer left or was
+    /// cancelled (the body must then stop).
+    func yield(_ element: Element) async -> Bool {
         // A cancelled body (its consumer was cancelled or left) must not deliver, but unwind.
-        if Task.isCancelled { throw CancellationError() }
-        let delivered = await withUnsafeContinuation { (producer: Producer) in
+        if Task.isCancelled { return false }
+        return await withUnsafeContinuation { (producer: Producer) in
             switch state.withLock({ $0.yield(producer) }) {
             case .resumeConsumer(let consumer): consumer.resume(returning: element)
             case .stopProducer: producer.resume(returning: false)
             }
         }
-        guard delivered else { throw CancellationError() }
     }
 
     /// The iterator was dropped: a body suspended in `yield` is resumed to unwind, and cancelled.
