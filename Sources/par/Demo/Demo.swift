@@ -10,5 +10,7 @@ struct Demo: Sendable {
     /// Every demo, in the order of the seed document.
     static let all: [Demo] = [
         .threads,
+        .asyncio,
+        .generator,
     ]
 }

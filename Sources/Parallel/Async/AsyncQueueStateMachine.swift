@@ -1,0 +1,216 @@
+import DequeModule
+import HeapModule
+
+extension AsyncQueue {
+    /// The queue's logic without threads: the buffer, the lines of waiting getters and putters,
+    /// the unfinished-task count and the joiners. Events in, continuations to resume out.
+    ///
+    /// Invariants: getters wait only while the buffer is empty; putters wait only while it is full.
+    struct StateMachine<GetContinuation: Sendable, PutContinuation: Sendable>: Sendable {
+        private var buffer: Buffer
+        let maxSize: Int
+        private var getters: Deque<(id: UInt64, continuation: GetContinuation)> = []
+        private var putters: Deque<(id: UInt64, element: Element, continuation: PutContinuation)> = []
+        private var joiners: [UInt64: PutContinuation] = [:]
+        /// Elements put and not yet marked with `taskDone()`.
+        private(set) var unfinished = 0
+        private(set) var isShutDown = false
+        private var lastWaiterID: UInt64 = 0
+
+        init(maxSize: Int, order: Order) {
+            self.maxSize = maxSize
+            buffer = Buffer(order: order)
+        }
+
+        var count: Int { buffer.count }
+
+        private var isFull: Bool { maxSize > 0 && buffer.count >= maxSize }
+
+        mutating func makeWaiterID() -> UInt64 {
+            lastWaiterID &+= 1
+            return lastWaiterID
+        }
+
+        // MARK: put
+
+        enum PutAction {
+            /// Added; hand the element to this getter, if any.
+            case added((continuation: GetContinuation, element: Element)?)
+            case full
+            case shutDown
+        }
+
+        mutating func put(_ element: Element) -> PutAction {
+            if isShutDown { return .shutDown }
+            if let getter = getters.popFirst() {
+                unfinished += 1
+                return .added((getter.continuation, element))
+            }
+            if isFull { return .full }
+            buffer.push(element)
+            unfinished += 1
+            return .added(nil)
+        }
+
+        enum WaitToPutAction {
+            case added((continuation: GetContinuation, element: Element)?)
+            case shutDown
+            case cancelled
+            case suspended
+        }
+
+        /// A putter found the queue full and now waits with its continuation; room may have appeared
+        /// meanwhile, or its cancellation handler may already have run.
+        mutating func waitToPut(
+            _ id: UInt64, _ element: Element, _ continuation: PutContinuation, isCancelled: Bool
+        ) -> WaitToPutAction {
+            switch put(element) {
+            case .added(let getter): return .added(getter)
+            case .shutDown: return .shutDown
+            case .full:
+                if isCancelled { return .cancelled }
+                putters.append((id, element, continuation))
+                return .suspended
+            }
+        }
+
+        // MARK: get
+
+        enum GetAction {
+            /// The element; and a putter whose element just took the freed place, to resume.
+            case element(Element, PutContinuation?)
+            case empty
+            case shutDown
+        }
+
+        mutating func get() -> GetAction {
+            guard let element = buffer.pop() else { return isShutDown ? .shutDown : .empty }
+            guard let putter = putters.popFirst() else { return .element(element, nil) }
+            buffer.push(putter.element)
+            unfinished += 1
+            return .element(element, putter.continuation)
+        }
+
+        enum WaitToGetAction {
+            case element(Element, PutContinuation?)
+            case shutDown
+            case cancelled
+            case suspended
+        }
+
+        mutating func waitToGet(_ id: UInt64, _ continuation: GetContinuation, isCancelled: Bool) -> WaitToGetAction {
+            switch get() {
+            case .element(let element, let putter): return .element(element, putter)
+            case .shutDown: return .shutDown
+            case .empty:
+                if isCancelled { return .cancelled }
+                getters.append((id, continuation))
+                return .suspended
+            }
+        }
+
+        /// A waiting getter was cancelled: it leaves the line, unless a put already handed it an element.
+        mutating func cancelGetter(_ id: UInt64) -> GetContinuation? {
+            guard let index = getters.firstIndex(where: { $0.id == id }) else { return nil }
+            return getters.remove(at: index).continuation
+        }
+
+        /// A waiting putter or joiner was cancelled: it leaves, unless it was already let through.
+        /// A putter that leaves takes its element with it: the element was never added.
+        mutating func cancelWaiter(_ id: UInt64) -> PutContinuation? {
+            if let joiner = joiners.removeValue(forKey: id) { return joiner }
+            guard let index = putters.firstIndex(where: { $0.id == id }) else { return nil }
+            return putters.remove(at: index).continuation
+        }
+
+        // MARK: taskDone, join, shutdown
+
+        /// One element is done; returns the joiners to resume (empty unless that was the last),
+        /// or `nil` if there was nothing unfinished.
+        mutating func taskDone() -> [PutContinuation]? {
+            guard unfinished > 0 else { return nil }
+            unfinished -= 1
+            return unfinished == 0 ? takeJoiners() : []
+        }
+
+        enum JoinAction { case resume, cancel, suspend }
+
+        mutating func join(_ id: UInt64, _ continuation: PutContinuation, isCancelled: Bool) -> JoinAction {
+            if unfinished == 0 { return .resume }
+            if isCancelled { return .cancel }
+            joiners[id] = continuation
+            return .suspend
+        }
+
+        /// Stops the queue; returns everyone to wake: getters and putters get `shutDown`, joiners return.
+        mutating func shutdown(
+            immediately: Bool
+        ) -> (getters: [GetContinuation], putters: [PutContinuation], joiners: [PutContinuation]) {
+            isShutDown = true
+            let woken = (getters.map(\.continuation), putters.map(\.continuation))
+            getters = []
+            putters = []
+            guard immediately else { return (woken.0, woken.1, []) }
+            unfinished = max(0, unfinished - buffer.count)
+            buffer.removeAll()
+            return (woken.0, woken.1, unfinished == 0 ? takeJoiners() : [])
+        }
+
+        private mutating func takeJoiners() -> [PutContinuation] {
+            defer { joiners = [:] }
+            return Array(joiners.values)
+        }
+    }
+
+    /// The elements, in a deque (FIFO, LIFO) or a heap (priority); only one of the two is used.
+    struct Buffer: Sendable {
+        private var deque: Deque<Element> = []
+        private var heap: Heap<Prioritized> = []
+        private let order: Order.Kind
+        private var sequence: UInt64 = 0
+
+        init(order: Order) { self.order = order.kind }
+
+        var count: Int {
+            if case .priority = order { return heap.count }
+            return deque.count
+        }
+
+        mutating func push(_ element: Element) {
+            switch order {
+            case .fifo, .lifo: deque.append(element)
+            case .priority(let areInIncreasingOrder):
+                sequence &+= 1
+                heap.insert(Prioritized(element: element, sequence: sequence, areInIncreasingOrder: areInIncreasingOrder))
+            }
+        }
+
+        mutating func pop() -> Element? {
+            switch order {
+            case .fifo: deque.popFirst()
+            case .lifo: deque.popLast()
+            case .priority: heap.popMin()?.element
+            }
+        }
+
+        mutating func removeAll() {
+            deque.removeAll()
+            heap = []
+        }
+    }
+
+    /// An element in the priority heap: ordered by the caller's predicate, ties by arrival.
+    struct Prioritized: Comparable, Sendable {
+        let element: Element
+        let sequence: UInt64
+        let areInIncreasingOrder: @Sendable (Element, Element) -> Bool
+
+        static func < (lhs: Prioritized, rhs: Prioritized) -> Bool {
+            if lhs.areInIncreasingOrder(lhs.element, rhs.element) { return true }
+            if lhs.areInIncreasingOrder(rhs.element, lhs.element) { return false }
+            return lhs.sequence < rhs.sequence
+        }
+
+        static func == (lhs: Prioritized, rhs: Prioritized) -> Bool { lhs.sequence == rhs.sequence }
+    }
+}

@@ -1,0 +1,60 @@
+extension Sequence where Element: Sendable {
+    /// Transforms every element concurrently, at most `maxConcurrency` at a time, and returns the
+    /// results in the sequence's order (Python's `asyncio.gather` over a `Semaphore`-guarded map).
+    ///
+    /// Elements are started in order as slots free up. The first transform to throw cancels the
+    /// others and its error is thrown once they have stopped; cancelling the caller cancels them all.
+    /// `maxConcurrency` below 1 is treated as 1.
+    ///
+    /// ```swift
+    /// let pages = try await urls.concurrentMap(maxConcurrency: 8) { url in
+    ///     try await fetch(url)
+    /// }
+    /// ```
+    public func concurrentMap<T: Sendable>(
+        maxConcurrency: Int = 64,
+        _ transform: @escaping @Sendable (Element) async throws -> T
+    ) async throws -> [T] {
+        let limit = Swift.max(1, maxConcurrency)
+        return try await withThrowingTaskGroup(of: (Int, T).self) { group in
+            var started = 0
+            var iterator = makeIterator()
+            func startNext() -> Bool {
+                guard let element = iterator.next() else { return false }
+                let index = started
+                started += 1
+                group.addTask { (index, try await transform(element)) }
+                return true
+            }
+            while started < limit, startNext() {}
+            var results: [(Int, T)] = []
+            results.reserveCapacity(underestimatedCount)
+            while let result = try await group.next() {
+                results.append(result)
+                _ = startNext()
+            }
+            return try await collectInOrder(count: started) { () async throws -> (Int, T)? in
+                results.popLast()
+            }
+        }
+    }
+
+    /// Runs `body` on every element concurrently, at most `maxConcurrency` at a time (Go's
+    /// `errgroup` with `SetLimit`).
+    ///
+    /// The first call to throw cancels the others and its error is thrown once they have stopped.
+    ///
+    /// ```swift
+    /// try await files.concurrentForEach(maxConcurrency: 4) { file in try await upload(file) }
+    /// ```
+    public func concurrentForEach(
+        maxConcurrency: Int = 64,
+        _ body: @escaping @Sendable (Element) async throws -> Void
+    ) async throws {
+        try await withLimitedTaskGroup(maxConcurrency: maxConcurrency) { group in
+            for element in self {
+                try await group.addTask { try await body(element) }
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+/// Runs every operation at once and returns their values as a tuple, in argument order
+/// (Python's `asyncio.gather(*aws)`).
+///
+/// The operations run as child tasks of the caller, so they share its priority and task-locals and
+/// cannot outlive the call. The first operation to throw cancels all the others, and that error is
+/// thrown once they have all stopped. Cancelling the caller cancels every operation. Use
+/// ``gatherResults(_:)-(()->each T...)`` to get every outcome instead (`return_exceptions=True`).
+///
+/// ```swift
+/// let (user, posts) = try await gather(
+///     { try await loadUser(id) },
+///     { try await loadPosts(id) }
+/// )
+/// ```
+public func gather<each T: Sendable>(
+    _ operations: repeat sending @escaping () async throws -> each T
+) async throws -> (repeat each T) {
+    let slots = (repeat ResultSlot<each T>())
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for (operation, slot) in repeat (each operations, each slots) {
+            let operation = SentOperation(operation)
+            group.addTask { slot.store(.success(try await operation.run())) }
+        }
+        // `next()` rethrows the first child error; leaving the group then cancels and awaits the rest.
+        while try await group.next() != nil {}
+    }
+    return (repeat try (each slots).take())
+}
+
+/// Runs every operation at once and returns each one's outcome as a `Result`, in argument order
+/// (Python's `asyncio.gather(*aws, return_exceptions=True)`).
+///
+/// A failing operation does not cancel the others. Cancelling the caller cancels every operation;
+/// their outcomes (usually `CancellationError`) are still returned.
+///
+/// ```swift
+/// let (a, b) = await gatherResults({ 1 }, { throw MyError() })
+/// // a == .success(1), b == .failure(MyError())
+/// ```
+public func gatherResults<each T: Sendable>(
+    _ operations: repeat sending @escaping () async throws -> each T
+) async -> (repeat Result<each T, any Error>) {
+    let slots = (repeat ResultSlot<each T>())
+    await withTaskGroup(of: Void.self) { group in
+        for (operation, slot) in repeat (each operations, each slots) {
+            let operation = SentOperation(operation)
+            group.addTask {
+                do { slot.store(.success(try await operation.run())) } catch { slot.store(.failure(error)) }
+            }
+        }
+        await group.waitForAll()
+    }
+    return (repeat (each slots).result())
+}
+
+/// Runs every operation of a collection at once and returns their values in the collection's order
+/// (Python's `asyncio.gather(*aws)` with a list).
+///
+/// The first operation to throw cancels all the others, and that error is thrown once they have all
+/// stopped. Cancelling the caller cancels every operation. To bound how many run at once, use
+/// ``Swift/Sequence/concurrentMap(maxConcurrency:_:)``.
+///
+/// ```swift
+/// let pages = try await gather(urls.map { url in { try await fetch(url) } })
+/// ```
+public func gather<T: Sendable>(
+    _ operations: some Collection<@Sendable () async throws -> T>
+) async throws -> [T] {
+    try await withThrowingTaskGroup(of: (Int, T).self) { group in
+        for (index, operation) in operations.enumerated() {
+            group.addTask { (index, try await operation()) }
+        }
+        return try await collectInOrder(count: operations.count) { try await group.next() }
+    }
+}
+
+/// Runs every operation of a collection at once and returns each one's outcome, in the collection's
+/// order (Python's `asyncio.gather(*aws, return_exceptions=True)` with a list).
+///
+/// A failing operation does not cancel the others.
+///
+/// ```swift
+/// let outcomes = await gatherResults(urls.map { url in { try await fetch(url) } })
+/// let failures = outcomes.filter { if case .failure = $0 { true } else { false } }
+/// ```
+public func gatherResults<T: Sendable>(
+    _ operations: some Collection<@Sendable () async throws -> T>
+) async -> [Result<T, any Error>] {
+    await withTaskGroup(of: (Int, Result<T, any Error>).self) { group in
+        for (index, operation) in operations.enumerated() {
+            group.addTask {
+                do { return (index, .success(try await operation())) } catch { return (index, .failure(error)) }
+            }
+        }
+        return await collectInOrder(count: operations.count) { await group.next() }
+    }
+}
+
+/// Places `(index, value)` pairs, arriving in any order, at their index.
+func collectInOrder<T, E: Error>(
+    count: Int,
+    _ next: () async throws(E) -> (Int, T)?
+) async throws(E) -> [T] {
+    var slots = [Filled<T>?](repeating: nil, count: count)
+    while let (index, value) = try await next() { slots[index] = Filled(value: value) }
+    return slots.compactMap { $0?.value }
+}
+
+/// A filled slot, so that an operation returning `nil` (T == Optional) is not mistaken for a gap.
+private struct Filled<T> {
+    let value: T
+}
+
+/// Holds one child's outcome until the parent, after the task group has ended, takes it.
+final class ResultSlot<T: Sendable>: Sendable {
+    private let value = LockedValue<Result<T, any Error>?>(nil)
+
+    func store(_ result: Result<T, any Error>) { value.withLock { $0 = result } }
+
+    /// The stored outcome; a missing one means the child was never run, which only cancellation causes.
+    func result() -> Result<T, any Error> {
+        value.withLock { $0 } ?? .failure(CancellationError())
+    }
+
+    func take() throws -> T { try result().get() }
+}
+
+/// An operation the caller passed as `sending`, carried into the one child task that runs it.
+///
+/// Needed because the compiler's region analysis does not yet follow values through parameter-pack
+/// iteration (and closure literals in a pack lose their inferred `@Sendable`).
+struct SentOperation<T>: @unchecked Sendable {
+    // Safe: the closure was passed `sending`, so the caller keeps no access to it or its captures,
+    // and `gather` hands each one to exactly one child task, which is its only user from then on.
+    private let operation: () async throws -> T
+
+    init(_ operation: @escaping () async throws -> T) { self.operation = operation }
+
+    func run() async throws -> T { try await operation() }
+}
