@@ -15,7 +15,3 @@ final class Counter: Sendable {
     func decrement() { count.withLock { $0 -= 1 } }
 }
 
-/// The error tests throw on purpose.
-struct Boom: Error, Equatable {
-    var id = 0
-}

@@ -91,14 +91,14 @@ extension ThreadsTests {
 
         @Test("an action that throws gives its thread .actionFailed and the others .broken")
         func actionFails() throws {
-            let barrier = try Barrier(parties: 3) { throw Boom(code: 9) }
+            let barrier = try Barrier(parties: 3) { throw Boom(id: 9) }
             let threads = try (0..<3).map { _ in try spawnThread { arrive(barrier) } }
             var actionFailures = 0
             var broken = 0
             for thread in try threads.map({ try $0.join() }) {
                 switch thread {
                 case .failure(.actionFailed(let error)):
-                    #expect(error as? Boom == Boom(code: 9))
+                    #expect(error as? Boom == Boom(id: 9))
                     actionFailures += 1
                 case .failure(.broken): broken += 1
                 default: Issue.record("unexpected outcome \(thread)")

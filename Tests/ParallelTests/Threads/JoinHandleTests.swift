@@ -13,8 +13,8 @@ extension ThreadsTests {
 
         @Test("join rethrows the error the thread's closure threw")
         func joinRethrows() throws {
-            let handle = try spawnThread { () throws -> Int in throw Boom(code: 7) }
-            #expect(throws: Boom(code: 7)) { try handle.join() }
+            let handle = try spawnThread { () throws -> Int in throw Boom(id: 7) }
+            #expect(throws: Boom(id: 7)) { try handle.join() }
         }
 
         @Test("every joiner, blocking or async, gets the same value")
@@ -30,8 +30,8 @@ extension ThreadsTests {
 
         @Test("the async value rethrows the closure's error")
         func asyncValueRethrows() async throws {
-            let handle = try spawnThread { () throws -> Int in throw Boom(code: 3) }
-            await #expect(throws: Boom(code: 3)) { try await handle.value }
+            let handle = try spawnThread { () throws -> Int in throw Boom(id: 3) }
+            await #expect(throws: Boom(id: 3)) { try await handle.value }
         }
 
         @Test("isAlive is true until the closure ends, then false")

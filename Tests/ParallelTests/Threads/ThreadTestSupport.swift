@@ -9,11 +9,6 @@ func timed<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> (value: T, elaps
     return (value, clock.now - start)
 }
 
-/// An error a test throws on purpose.
-struct Boom: Error, Equatable {
-    var code = 1
-}
-
 /// The namespace of every `Threads/` suite, so `swift test --filter Threads` selects them all.
 @Suite("Threads")
 enum ThreadsTests {}
