@@ -182,33 +182,40 @@ public final class Queue<Element: Sendable>: Sendable {
 
     private var isFullLocked: Bool { maxSize > 0 && state.count >= maxSize }
 
+    // Both operations signal the other side after unlocking, and only when someone waits: a woken
+    // thread then finds the lock free instead of blocking on it again at once. This is safe because
+    // the state changed under the lock: a waiter either saw the change or was already waiting.
+
     private func put(_ item: Element, until deadline: Deadline) throws(QueueError) {
-        try lock.withLock { () throws(QueueError) in
+        let wakeGetter = try lock.withLock { () throws(QueueError) -> Bool in
             if state.isShutDown { throw .shutDown }
             while isFullLocked {
+                state.waitingPutters += 1
                 let notified = notFull.wait(until: deadline)
+                state.waitingPutters -= 1
                 if state.isShutDown { throw .shutDown }
                 if !notified && isFullLocked { throw .full }
             }
             state.push(item)
             state.unfinishedTasks += 1
-            notEmpty.notify()
+            return state.waitingGetters > 0
         }
+        if wakeGetter { notEmpty.notify() }
     }
 
     private func get(until deadline: Deadline) throws(QueueError) -> Element {
-        try lock.withLock { () throws(QueueError) -> Element in
+        let (item, wakePutter) = try lock.withLock { () throws(QueueError) -> (Element, Bool) in
             while true {
-                if let item = state.pop() {
-                    notFull.notify()
-                    return item
-                }
+                if let item = state.pop() { return (item, state.waitingPutters > 0) }
                 if state.isShutDown { throw .shutDown }
-                if !notEmpty.wait(until: deadline), state.count == 0 {
-                    throw state.isShutDown ? .shutDown : .empty
-                }
+                state.waitingGetters += 1
+                let notified = notEmpty.wait(until: deadline)
+                state.waitingGetters -= 1
+                if !notified, state.count == 0 { throw state.isShutDown ? .shutDown : .empty }
             }
         }
+        if wakePutter { notFull.notify() }
+        return item
     }
 
     /// The items and counters; only touched while holding `lock`.
@@ -224,6 +231,9 @@ public final class Queue<Element: Sendable>: Sendable {
         /// Items put and not yet marked done.
         var unfinishedTasks = 0
         var isShutDown = false
+        /// Threads blocked in `get` and `put`, so an operation signals only when someone waits.
+        var waitingGetters = 0
+        var waitingPutters = 0
 
         init(order: QueueOrder<Element>.Kind) { self.order = order }
 
