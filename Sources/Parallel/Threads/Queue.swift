@@ -15,7 +15,8 @@ import HeapModule
 ///   left, then throw it (at once, with the items dropped, for an immediate shutdown). Every blocked
 ///   putter and getter wakes with that error.
 ///
-/// Blocking calls are `noasync`: in async code use an async channel or queue, which suspends instead.
+/// Blocking calls are `noasync`; async code uses the suspending twins ``put(_:)`` and ``get()``, so
+/// threads and tasks can share one queue (a blocking producer thread feeding async consumers, say).
 ///
 /// ```swift
 /// let jobs = Queue<Int>(maxSize: 100)
@@ -32,11 +33,11 @@ import HeapModule
 public final class Queue<Element: Sendable>: Sendable {
     /// The most items the queue holds; 0 or less means unbounded (Python's `maxsize`).
     public let maxSize: Int
-    private let lock = Lock()
-    private let notEmpty: Condition
-    private let notFull: Condition
+    let lock = Lock()
+    let notEmpty: Condition
+    let notFull: Condition
     private let allTasksDone: Condition
-    private let state: LockedState
+    let state: LockedState
 
     /// Creates an empty queue.
     ///
@@ -89,7 +90,7 @@ public final class Queue<Element: Sendable>: Sendable {
     /// ```swift
     /// try queue.put(job, timeout: .seconds(1))
     /// ```
-    @available(*, noasync, message: "blocks the thread; use an async queue or channel in async code")
+    @available(*, noasync, message: "blocks the thread; use `try await queue.put(item)` in async code")
     public func put(_ item: Element, timeout: Duration? = nil) throws(QueueError) {
         try put(item, until: Deadline.after(timeout))
     }
@@ -113,7 +114,7 @@ public final class Queue<Element: Sendable>: Sendable {
     /// ```swift
     /// let job = try queue.get(timeout: .seconds(1))
     /// ```
-    @available(*, noasync, message: "blocks the thread; use an async queue or channel in async code")
+    @available(*, noasync, message: "blocks the thread; use `try await queue.get()` in async code")
     public func get(timeout: Duration? = nil) throws(QueueError) -> Element {
         try get(until: Deadline.after(timeout))
     }
@@ -152,7 +153,7 @@ public final class Queue<Element: Sendable>: Sendable {
     /// for job in jobs { try queue.put(job) }
     /// queue.join()
     /// ```
-    @available(*, noasync, message: "blocks the thread; use an async queue or channel in async code")
+    @available(*, noasync, message: "blocks the thread; call it from a thread (e.g. spawnThread) in async code")
     public func join() {
         lock.withLock {
             _ = allTasksDone.wait(for: { state.unfinishedTasks == 0 }, until: .distantFuture)
@@ -168,7 +169,7 @@ public final class Queue<Element: Sendable>: Sendable {
     /// queue.shutdown(immediate: true)   // consumers stop now
     /// ```
     public func shutdown(immediate: Bool = false) {
-        lock.withLock {
+        let tasks = lock.withLock {
             state.isShutDown = true
             if immediate {
                 let dropped = state.removeAll()
@@ -177,17 +178,23 @@ public final class Queue<Element: Sendable>: Sendable {
             }
             notEmpty.notifyAll()
             notFull.notifyAll()
+            defer {
+                state.asyncGetters.removeAll()
+                state.asyncPutters.removeAll()
+            }
+            return state.asyncGetters + state.asyncPutters
         }
+        for task in tasks { task.continuation.resume() }
     }
 
     private var isFullLocked: Bool { maxSize > 0 && state.count >= maxSize }
 
-    // Both operations signal the other side after unlocking, and only when someone waits: a woken
+    // Both operations wake the other side after unlocking, and only when someone waits: a woken
     // thread then finds the lock free instead of blocking on it again at once. This is safe because
     // the state changed under the lock: a waiter either saw the change or was already waiting.
 
     private func put(_ item: Element, until deadline: Deadline) throws(QueueError) {
-        let wakeGetter = try lock.withLock { () throws(QueueError) -> Bool in
+        let wake = try lock.withLock { () throws(QueueError) -> WakeUp in
             if state.isShutDown { throw .shutDown }
             while isFullLocked {
                 state.waitingPutters += 1
@@ -196,17 +203,15 @@ public final class Queue<Element: Sendable>: Sendable {
                 if state.isShutDown { throw .shutDown }
                 if !notified && isFullLocked { throw .full }
             }
-            state.push(item)
-            state.unfinishedTasks += 1
-            return state.waitingGetters > 0
+            return pushLocked(item)
         }
-        if wakeGetter { notEmpty.notify() }
+        wake.perform()
     }
 
     private func get(until deadline: Deadline) throws(QueueError) -> Element {
-        let (item, wakePutter) = try lock.withLock { () throws(QueueError) -> (Element, Bool) in
+        let (item, wake) = try lock.withLock { () throws(QueueError) -> (Element, WakeUp) in
             while true {
-                if let item = state.pop() { return (item, state.waitingPutters > 0) }
+                if let taken = popLocked() { return taken }
                 if state.isShutDown { throw .shutDown }
                 state.waitingGetters += 1
                 let notified = notEmpty.wait(until: deadline)
@@ -214,12 +219,44 @@ public final class Queue<Element: Sendable>: Sendable {
                 if !notified, state.count == 0 { throw state.isShutDown ? .shutDown : .empty }
             }
         }
-        if wakePutter { notFull.notify() }
+        wake.perform()
         return item
     }
 
+    /// Adds `item` to a queue known not to be full; returns whom to wake (the caller holds the lock).
+    func pushLocked(_ item: Element) -> WakeUp {
+        state.push(item)
+        state.unfinishedTasks += 1
+        return WakeUp(
+            condition: state.waitingGetters > 0 ? notEmpty : nil,
+            task: state.asyncGetters.popFirst()?.continuation
+        )
+    }
+
+    /// Takes the next item, if any, and says whom to wake (the caller holds the lock).
+    func popLocked() -> (Element, WakeUp)? {
+        guard let item = state.pop() else { return nil }
+        return (item, WakeUp(
+            condition: state.waitingPutters > 0 ? notFull : nil,
+            task: state.asyncPutters.popFirst()?.continuation
+        ))
+    }
+
+    /// One blocked thread and one suspended task to wake after the lock is released. Waking one of
+    /// each (rather than one in all) keeps a thread that is already awake, but not yet counted out,
+    /// from swallowing the only wake-up a waiting task needed.
+    struct WakeUp {
+        var condition: Condition?
+        var task: CheckedContinuation<Void, Never>?
+
+        func perform() {
+            condition?.notify()
+            task?.resume()
+        }
+    }
+
     /// The items and counters; only touched while holding `lock`.
-    private final class LockedState: @unchecked Sendable {
+    final class LockedState: @unchecked Sendable {
         // Safe: every property is only accessed inside `lock.withLock` in `Queue`.
         let order: QueueOrder<Element>.Kind
         /// Items in FIFO or LIFO order.
@@ -234,6 +271,11 @@ public final class Queue<Element: Sendable>: Sendable {
         /// Threads blocked in `get` and `put`, so an operation signals only when someone waits.
         var waitingGetters = 0
         var waitingPutters = 0
+        /// Tasks suspended in the async `get()` and `put(_:)`, woken first come, first served.
+        var asyncGetters = Deque<AsyncWaiter>()
+        var asyncPutters = Deque<AsyncWaiter>()
+        /// Identifies suspended tasks, so a cancelled one can be found and removed.
+        var nextWaiterID: UInt64 = 0
 
         init(order: QueueOrder<Element>.Kind) { self.order = order }
 
@@ -271,7 +313,7 @@ public final class Queue<Element: Sendable>: Sendable {
     }
 
     /// A priority-queue entry: ordered by the user's comparison, then by arrival.
-    private struct Prioritized: Comparable {
+    struct Prioritized: Comparable {
         let element: Element
         let sequence: UInt64
         let areInIncreasingOrder: @Sendable (Element, Element) -> Bool
