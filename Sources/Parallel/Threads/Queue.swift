@@ -6,9 +6,9 @@ import HeapModule
 ///
 /// - Order: ``QueueOrder/fifo`` (default), ``QueueOrder/lifo`` or ``QueueOrder/priority(by:)``
 ///   (smallest first; equal priorities first in, first out).
-/// - Capacity: `maxSize` items (0 or less: unbounded). ``put(_:timeout:)`` blocks while the queue is
-///   full, ``get(timeout:)`` while it is empty; each gives up with ``QueueError/full`` or
-///   ``QueueError/empty`` when its timeout passes.
+/// - Capacity: `maxSize` items (0, or a negative value, means unbounded). ``put(_:timeout:)``
+///   blocks while the queue is full, ``get(timeout:)`` while it is empty; each gives up with
+///   ``QueueError/full`` or ``QueueError/empty`` when its timeout passes.
 /// - Tracking: every put item counts as an unfinished task until a consumer calls ``taskDone()``;
 ///   ``join()`` blocks until there are none.
 /// - Shutdown: after ``shutdown(immediate:)`` puts throw ``QueueError/shutDown``; gets drain what is
@@ -31,7 +31,11 @@ import HeapModule
 /// print(try worker.join())          // 55
 /// ```
 public final class Queue<Element: Sendable>: Sendable {
-    /// The most items the queue holds; 0 or less means unbounded (Python's `maxsize`).
+    /// The most items the queue holds; 0 means unbounded (Python's `maxsize`).
+    ///
+    /// ```swift
+    /// print(Queue<Int>(maxSize: 8).maxSize)   // 8
+    /// ```
     public let maxSize: Int
     let lock = Lock()
     let notEmpty: Condition
