@@ -13,7 +13,7 @@ extension Queue {
     /// try await queue.put(job)
     /// ```
     public func put(_ item: Element) async throws(QueueError) {
-        try await suspendUntil(waitingIn: \.asyncPutters) { () -> Step<Void> in
+        try await suspendUntil(waitingIn: \.asyncPutters, waking: notEmpty) { () -> Step<Void> in
             if state.isShutDown { return .failed(.shutDown) }
             if maxSize > 0 && state.count >= maxSize { return .wait }
             return .done((), pushLocked(item))
@@ -33,8 +33,8 @@ extension Queue {
     /// while let line = try? await queue.get() { await handle(line) }
     /// ```
     public func get() async throws(QueueError) -> Element {
-        try await suspendUntil(waitingIn: \.asyncGetters) { () -> Step<Element> in
-            if let (item, wake) = popLocked() { return .done(item, wake) }
+        try await suspendUntil(waitingIn: \.asyncGetters, waking: notFull) { () -> Step<Element> in
+            if let item = state.pop() { return .done(item, wakePutterLocked()) }
             if state.isShutDown { return .failed(.shutDown) }
             return .wait
         }
@@ -42,22 +42,18 @@ extension Queue {
 
     /// What one try of an async operation, made under the lock, came to.
     enum Step<Value> {
-        case done(Value, WakeUp)
+        case done(Value, QueueWakeUp)
         case failed(QueueError)
         case wait
     }
 
-    /// A task suspended in `get()` or `put(_:)`; resuming it makes it try again.
-    struct AsyncWaiter {
-        let id: UInt64
-        let continuation: CheckedContinuation<Void, Never>
-    }
-
-    /// Runs `attempt` under the lock until it is done or failed; while it says `.wait`, suspends in
-    /// `waiters` until a put, get, shutdown or cancellation resumes the task. The try and the
-    /// enqueueing happen in one critical section, so no wake-up can slip in between.
+    /// Runs `attempt` under the lock until it is done (then wakes the other side, whose threads wait
+    /// on `condition`) or failed; while it says `.wait`, suspends in `waiters` until a put, get,
+    /// shutdown or cancellation resumes the task. The try and the enqueueing happen in one critical
+    /// section, so no wake-up can slip in between.
     private func suspendUntil<Value>(
-        waitingIn waiters: ReferenceWritableKeyPath<LockedState, Deque<AsyncWaiter>>,
+        waitingIn waiters: ReferenceWritableKeyPath<LockedState, Deque<QueueWaiter>>,
+        waking condition: Condition,
         _ attempt: () -> Step<Value>
     ) async throws(QueueError) -> Value {
         let id = lock.withLock {
@@ -79,13 +75,13 @@ extension Queue {
                             outcome = .failed(.cancelled)
                             return false
                         }
-                        state[keyPath: waiters].append(AsyncWaiter(id: id, continuation: continuation))
+                        state[keyPath: waiters].append(QueueWaiter(id: id, continuation: continuation))
                         return true
                     }
                     if !suspended { continuation.resume() }
                 }
             } onCancel: {
-                let cancelled = lock.withLock { () -> AsyncWaiter? in
+                let cancelled = lock.withLock { () -> QueueWaiter? in
                     if let index = state.asyncGetters.firstIndex(where: { $0.id == id }) {
                         return state.asyncGetters.remove(at: index)
                     }
@@ -98,7 +94,7 @@ extension Queue {
             }
             switch outcome {
             case .done(let result, let wake):
-                wake.perform()
+                wake.perform(on: condition)
                 return result
             case .failed(let error):
                 throw error

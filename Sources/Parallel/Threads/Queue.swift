@@ -198,7 +198,7 @@ public final class Queue<Element: Sendable>: Sendable {
     // the state changed under the lock: a waiter either saw the change or was already waiting.
 
     private func put(_ item: Element, until deadline: Deadline) throws(QueueError) {
-        let wake = try lock.withLock { () throws(QueueError) -> WakeUp in
+        let wake = try lock.withLock { () throws(QueueError) -> QueueWakeUp in
             if state.isShutDown { throw .shutDown }
             while isFullLocked {
                 state.waitingPutters += 1
@@ -209,13 +209,13 @@ public final class Queue<Element: Sendable>: Sendable {
             }
             return pushLocked(item)
         }
-        wake.perform()
+        wake.perform(on: notEmpty)
     }
 
     private func get(until deadline: Deadline) throws(QueueError) -> Element {
-        let (item, wake) = try lock.withLock { () throws(QueueError) -> (Element, WakeUp) in
+        let (item, wake) = try lock.withLock { () throws(QueueError) -> (Element, QueueWakeUp) in
             while true {
-                if let taken = popLocked() { return taken }
+                if let item = state.pop() { return (item, wakePutterLocked()) }
                 if state.isShutDown { throw .shutDown }
                 state.waitingGetters += 1
                 let notified = notEmpty.wait(until: deadline)
@@ -223,40 +223,27 @@ public final class Queue<Element: Sendable>: Sendable {
                 if !notified, state.count == 0 { throw state.isShutDown ? .shutDown : .empty }
             }
         }
-        wake.perform()
+        wake.perform(on: notFull)
         return item
     }
 
-    /// Adds `item` to a queue known not to be full; returns whom to wake (the caller holds the lock).
-    func pushLocked(_ item: Element) -> WakeUp {
+    /// Adds `item` to a queue known not to be full; returns whom to wake on `notEmpty` (the caller
+    /// holds the lock).
+    func pushLocked(_ item: Element) -> QueueWakeUp {
         state.push(item)
         state.unfinishedTasks += 1
-        return WakeUp(
-            condition: state.waitingGetters > 0 ? notEmpty : nil,
-            task: state.asyncGetters.popFirst()?.continuation
+        return QueueWakeUp(
+            thread: state.waitingGetters > 0,
+            task: state.asyncGetters.isEmpty ? nil : state.asyncGetters.popFirst()?.continuation
         )
     }
 
-    /// Takes the next item, if any, and says whom to wake (the caller holds the lock).
-    func popLocked() -> (Element, WakeUp)? {
-        guard let item = state.pop() else { return nil }
-        return (item, WakeUp(
-            condition: state.waitingPutters > 0 ? notFull : nil,
-            task: state.asyncPutters.popFirst()?.continuation
-        ))
-    }
-
-    /// One blocked thread and one suspended task to wake after the lock is released. Waking one of
-    /// each (rather than one in all) keeps a thread that is already awake, but not yet counted out,
-    /// from swallowing the only wake-up a waiting task needed.
-    struct WakeUp {
-        var condition: Condition?
-        var task: CheckedContinuation<Void, Never>?
-
-        func perform() {
-            condition?.notify()
-            task?.resume()
-        }
+    /// Whom to wake on `notFull` after an item was taken (the caller holds the lock).
+    func wakePutterLocked() -> QueueWakeUp {
+        QueueWakeUp(
+            thread: state.waitingPutters > 0,
+            task: state.asyncPutters.isEmpty ? nil : state.asyncPutters.popFirst()?.continuation
+        )
     }
 
     /// The items and counters; only touched while holding `lock`.
@@ -276,8 +263,8 @@ public final class Queue<Element: Sendable>: Sendable {
         var waitingGetters = 0
         var waitingPutters = 0
         /// Tasks suspended in the async `get()` and `put(_:)`, woken first come, first served.
-        var asyncGetters = Deque<AsyncWaiter>()
-        var asyncPutters = Deque<AsyncWaiter>()
+        var asyncGetters = Deque<QueueWaiter>()
+        var asyncPutters = Deque<QueueWaiter>()
         /// Identifies suspended tasks, so a cancelled one can be found and removed.
         var nextWaiterID: UInt64 = 0
 
@@ -338,4 +325,30 @@ public final class Queue<Element: Sendable>: Sendable {
             lhs.sequence == rhs.sequence
         }
     }
+}
+
+// The two helpers below live outside the generic `Queue`, so the code that uses them is compiled for
+// concrete types: nested in `Queue<Element>`, every put and get paid for generic metadata look-ups.
+// `QueueWakeUp` holds a flag rather than the condition itself: retaining a condition shared by both
+// sides made their reference-count updates contend and halved the hand-off rate.
+
+/// One blocked thread and one suspended task to wake after the queue's lock is released. Waking one
+/// of each (rather than one in all) keeps a thread that is already awake, but not yet counted out,
+/// from swallowing the only wake-up a waiting task needed.
+struct QueueWakeUp {
+    /// Whether a thread waits on the condition to signal.
+    var thread: Bool
+    var task: CheckedContinuation<Void, Never>?
+
+    /// Signals `condition` if a thread waits on it, and resumes the task, if any.
+    func perform(on condition: Condition) {
+        if thread { condition.notify() }
+        task?.resume()
+    }
+}
+
+/// A task suspended in a queue's async `get()` or `put(_:)`; resuming it makes it try again.
+struct QueueWaiter {
+    let id: UInt64
+    let continuation: CheckedContinuation<Void, Never>
 }
