@@ -16,6 +16,10 @@
 /// ```
 public final class Barrier: Sendable {
     /// How many threads must call ``wait(timeout:)`` to open the barrier.
+    ///
+    /// ```swift
+    /// print(try Barrier(parties: 3).parties)   // 3
+    /// ```
     public let parties: Int
     private let defaultTimeout: Duration?
     private let action: (@Sendable () throws -> Void)?

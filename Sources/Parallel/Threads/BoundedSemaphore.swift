@@ -13,6 +13,10 @@
 /// ```
 public final class BoundedSemaphore: Sendable {
     /// The initial and largest number of permits.
+    ///
+    /// ```swift
+    /// print(try BoundedSemaphore(value: 4).bound)   // 4
+    /// ```
     public let bound: Int
     private let semaphore: Semaphore
 

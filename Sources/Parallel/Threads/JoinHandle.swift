@@ -99,6 +99,10 @@ public final class JoinHandle<T: Sendable>: @unchecked Sendable {
     // while holding `state.condition.lock`.
 
     /// The name the thread was started with, in full (the OS may keep only its first 15 bytes).
+    ///
+    /// ```swift
+    /// print(try spawnThread(name: "loader") { 1 }.name)   // loader
+    /// ```
     public let name: String
     private let thread: pthread_t
     private let state: State

@@ -6,16 +6,17 @@ import HeapModule
 ///
 /// - Order: ``QueueOrder/fifo`` (default), ``QueueOrder/lifo`` or ``QueueOrder/priority(by:)``
 ///   (smallest first; equal priorities first in, first out).
-/// - Capacity: `maxSize` items (0 or less: unbounded). ``put(_:timeout:)`` blocks while the queue is
-///   full, ``get(timeout:)`` while it is empty; each gives up with ``QueueError/full`` or
-///   ``QueueError/empty`` when its timeout passes.
+/// - Capacity: `maxSize` items (0, or a negative value, means unbounded). ``put(_:timeout:)``
+///   blocks while the queue is full, ``get(timeout:)`` while it is empty; each gives up with
+///   ``QueueError/full`` or ``QueueError/empty`` when its timeout passes.
 /// - Tracking: every put item counts as an unfinished task until a consumer calls ``taskDone()``;
 ///   ``join()`` blocks until there are none.
 /// - Shutdown: after ``shutdown(immediate:)`` puts throw ``QueueError/shutDown``; gets drain what is
 ///   left, then throw it (at once, with the items dropped, for an immediate shutdown). Every blocked
 ///   putter and getter wakes with that error.
 ///
-/// Blocking calls are `noasync`: in async code use an async channel or queue, which suspends instead.
+/// Blocking calls are `noasync`; async code uses the suspending twins ``put(_:)`` and ``get()``, so
+/// threads and tasks can share one queue (a blocking producer thread feeding async consumers, say).
 ///
 /// ```swift
 /// let jobs = Queue<Int>(maxSize: 100)
@@ -30,13 +31,17 @@ import HeapModule
 /// print(try worker.join())          // 55
 /// ```
 public final class Queue<Element: Sendable>: Sendable {
-    /// The most items the queue holds; 0 or less means unbounded (Python's `maxsize`).
+    /// The most items the queue holds; 0 means unbounded (Python's `maxsize`).
+    ///
+    /// ```swift
+    /// print(Queue<Int>(maxSize: 8).maxSize)   // 8
+    /// ```
     public let maxSize: Int
-    private let lock = Lock()
-    private let notEmpty: Condition
-    private let notFull: Condition
+    let lock = Lock()
+    let notEmpty: Condition
+    let notFull: Condition
     private let allTasksDone: Condition
-    private let state: LockedState
+    let state: LockedState
 
     /// Creates an empty queue.
     ///
@@ -89,7 +94,7 @@ public final class Queue<Element: Sendable>: Sendable {
     /// ```swift
     /// try queue.put(job, timeout: .seconds(1))
     /// ```
-    @available(*, noasync, message: "blocks the thread; use an async queue or channel in async code")
+    @available(*, noasync, message: "blocks the thread; use `try await queue.put(item)` in async code")
     public func put(_ item: Element, timeout: Duration? = nil) throws(QueueError) {
         try put(item, until: Deadline.after(timeout))
     }
@@ -113,7 +118,7 @@ public final class Queue<Element: Sendable>: Sendable {
     /// ```swift
     /// let job = try queue.get(timeout: .seconds(1))
     /// ```
-    @available(*, noasync, message: "blocks the thread; use an async queue or channel in async code")
+    @available(*, noasync, message: "blocks the thread; use `try await queue.get()` in async code")
     public func get(timeout: Duration? = nil) throws(QueueError) -> Element {
         try get(until: Deadline.after(timeout))
     }
@@ -152,7 +157,7 @@ public final class Queue<Element: Sendable>: Sendable {
     /// for job in jobs { try queue.put(job) }
     /// queue.join()
     /// ```
-    @available(*, noasync, message: "blocks the thread; use an async queue or channel in async code")
+    @available(*, noasync, message: "blocks the thread; call it from a thread (e.g. spawnThread) in async code")
     public func join() {
         lock.withLock {
             _ = allTasksDone.wait(for: { state.unfinishedTasks == 0 }, until: .distantFuture)
@@ -168,7 +173,7 @@ public final class Queue<Element: Sendable>: Sendable {
     /// queue.shutdown(immediate: true)   // consumers stop now
     /// ```
     public func shutdown(immediate: Bool = false) {
-        lock.withLock {
+        let tasks = lock.withLock {
             state.isShutDown = true
             if immediate {
                 let dropped = state.removeAll()
@@ -177,42 +182,72 @@ public final class Queue<Element: Sendable>: Sendable {
             }
             notEmpty.notifyAll()
             notFull.notifyAll()
+            defer {
+                state.asyncGetters.removeAll()
+                state.asyncPutters.removeAll()
+            }
+            return state.asyncGetters + state.asyncPutters
         }
+        for task in tasks { task.continuation.resume() }
     }
 
     private var isFullLocked: Bool { maxSize > 0 && state.count >= maxSize }
 
+    // Both operations wake the other side after unlocking, and only when someone waits: a woken
+    // thread then finds the lock free instead of blocking on it again at once. This is safe because
+    // the state changed under the lock: a waiter either saw the change or was already waiting.
+
     private func put(_ item: Element, until deadline: Deadline) throws(QueueError) {
-        try lock.withLock { () throws(QueueError) in
+        let wake = try lock.withLock { () throws(QueueError) -> QueueWakeUp in
             if state.isShutDown { throw .shutDown }
             while isFullLocked {
+                state.waitingPutters += 1
                 let notified = notFull.wait(until: deadline)
+                state.waitingPutters -= 1
                 if state.isShutDown { throw .shutDown }
                 if !notified && isFullLocked { throw .full }
             }
-            state.push(item)
-            state.unfinishedTasks += 1
-            notEmpty.notify()
+            return pushLocked(item)
         }
+        wake.perform(on: notEmpty)
     }
 
     private func get(until deadline: Deadline) throws(QueueError) -> Element {
-        try lock.withLock { () throws(QueueError) -> Element in
+        let (item, wake) = try lock.withLock { () throws(QueueError) -> (Element, QueueWakeUp) in
             while true {
-                if let item = state.pop() {
-                    notFull.notify()
-                    return item
-                }
+                if let item = state.pop() { return (item, wakePutterLocked()) }
                 if state.isShutDown { throw .shutDown }
-                if !notEmpty.wait(until: deadline), state.count == 0 {
-                    throw state.isShutDown ? .shutDown : .empty
-                }
+                state.waitingGetters += 1
+                let notified = notEmpty.wait(until: deadline)
+                state.waitingGetters -= 1
+                if !notified, state.count == 0 { throw state.isShutDown ? .shutDown : .empty }
             }
         }
+        wake.perform(on: notFull)
+        return item
+    }
+
+    /// Adds `item` to a queue known not to be full; returns whom to wake on `notEmpty` (the caller
+    /// holds the lock).
+    func pushLocked(_ item: Element) -> QueueWakeUp {
+        state.push(item)
+        state.unfinishedTasks += 1
+        return QueueWakeUp(
+            thread: state.waitingGetters > 0,
+            task: state.asyncGetters.isEmpty ? nil : state.asyncGetters.popFirst()?.continuation
+        )
+    }
+
+    /// Whom to wake on `notFull` after an item was taken (the caller holds the lock).
+    func wakePutterLocked() -> QueueWakeUp {
+        QueueWakeUp(
+            thread: state.waitingPutters > 0,
+            task: state.asyncPutters.isEmpty ? nil : state.asyncPutters.popFirst()?.continuation
+        )
     }
 
     /// The items and counters; only touched while holding `lock`.
-    private final class LockedState: @unchecked Sendable {
+    final class LockedState: @unchecked Sendable {
         // Safe: every property is only accessed inside `lock.withLock` in `Queue`.
         let order: QueueOrder<Element>.Kind
         /// Items in FIFO or LIFO order.
@@ -224,6 +259,14 @@ public final class Queue<Element: Sendable>: Sendable {
         /// Items put and not yet marked done.
         var unfinishedTasks = 0
         var isShutDown = false
+        /// Threads blocked in `get` and `put`, so an operation signals only when someone waits.
+        var waitingGetters = 0
+        var waitingPutters = 0
+        /// Tasks suspended in the async `get()` and `put(_:)`, woken first come, first served.
+        var asyncGetters = Deque<QueueWaiter>()
+        var asyncPutters = Deque<QueueWaiter>()
+        /// Identifies suspended tasks, so a cancelled one can be found and removed.
+        var nextWaiterID: UInt64 = 0
 
         init(order: QueueOrder<Element>.Kind) { self.order = order }
 
@@ -261,7 +304,7 @@ public final class Queue<Element: Sendable>: Sendable {
     }
 
     /// A priority-queue entry: ordered by the user's comparison, then by arrival.
-    private struct Prioritized: Comparable {
+    struct Prioritized: Comparable {
         let element: Element
         let sequence: UInt64
         let areInIncreasingOrder: @Sendable (Element, Element) -> Bool
@@ -282,4 +325,30 @@ public final class Queue<Element: Sendable>: Sendable {
             lhs.sequence == rhs.sequence
         }
     }
+}
+
+// The two helpers below live outside the generic `Queue`, so the code that uses them is compiled for
+// concrete types: nested in `Queue<Element>`, every put and get paid for generic metadata look-ups.
+// `QueueWakeUp` holds a flag rather than the condition itself: retaining a condition shared by both
+// sides made their reference-count updates contend and halved the hand-off rate.
+
+/// One blocked thread and one suspended task to wake after the queue's lock is released. Waking one
+/// of each (rather than one in all) keeps a thread that is already awake, but not yet counted out,
+/// from swallowing the only wake-up a waiting task needed.
+struct QueueWakeUp {
+    /// Whether a thread waits on the condition to signal.
+    var thread: Bool
+    var task: CheckedContinuation<Void, Never>?
+
+    /// Signals `condition` if a thread waits on it, and resumes the task, if any.
+    func perform(on condition: Condition) {
+        if thread { condition.notify() }
+        task?.resume()
+    }
+}
+
+/// A task suspended in a queue's async `get()` or `put(_:)`; resuming it makes it try again.
+struct QueueWaiter {
+    let id: UInt64
+    let continuation: CheckedContinuation<Void, Never>
 }

@@ -16,6 +16,9 @@ public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
     case shutDown
     /// ``Queue/taskDone()`` was called more times than items were put (Python's `ValueError`).
     case taskDoneTooManyTimes
+    /// The task waiting in the async ``Queue/get()`` or ``Queue/put(_:)`` was cancelled; nothing
+    /// was taken or added.
+    case cancelled
 
     /// What went wrong and what to do about it, in one sentence.
     public var description: String {
@@ -28,6 +31,8 @@ public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the queue has been shut down: it accepts no more items and has none left to give"
         case .taskDoneTooManyTimes:
             return "taskDone() was called more times than items were put; call it once per item you got"
+        case .cancelled:
+            return "the task waiting on the queue was cancelled; no item was taken or added"
         }
     }
 }

@@ -20,13 +20,25 @@ public struct QueueOrder<Element: Sendable>: Sendable {
     let kind: Kind
 
     /// First in, first out.
+    ///
+    /// ```swift
+    /// let queue = Queue<Int>(order: .fifo)   // the default
+    /// ```
     public static var fifo: QueueOrder { QueueOrder(kind: .fifo) }
 
     /// Last in, first out.
+    ///
+    /// ```swift
+    /// let stack = Queue<Int>(order: .lifo)
+    /// ```
     public static var lifo: QueueOrder { QueueOrder(kind: .lifo) }
 
     /// Smallest first by `areInIncreasingOrder` (a strict weak ordering); equal items stay first in,
     /// first out.
+    ///
+    /// ```swift
+    /// let byRank = Queue<Job>(order: .priority(by: { $0.rank < $1.rank }))
+    /// ```
     public static func priority(by areInIncreasingOrder: @escaping @Sendable (Element, Element) -> Bool) -> QueueOrder {
         QueueOrder(kind: .priority(areInIncreasingOrder))
     }
@@ -34,5 +46,9 @@ public struct QueueOrder<Element: Sendable>: Sendable {
 
 extension QueueOrder where Element: Comparable {
     /// Smallest first by `<`; equal items stay first in, first out.
+    ///
+    /// ```swift
+    /// let heap = Queue<Int>(order: .priority)
+    /// ```
     public static var priority: QueueOrder { .priority(by: { $0 < $1 }) }
 }

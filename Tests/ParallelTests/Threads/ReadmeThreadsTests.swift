@@ -53,6 +53,20 @@ extension ThreadsTests {
             #expect(total == 55)
         }
 
+        @Test("Threads and tasks share one queue")
+        func threadsAndTasksShareAQueue() async throws {
+            let lines = Queue<String>(maxSize: 16)
+            let reader = try spawnThread {                          // blocking I/O on its own thread
+                for number in 1...3 { try lines.put("line \(number)") }
+                lines.shutdown()
+            }
+            var received: [String] = []
+            while let line = try? await lines.get() { received.append(line) }   // ends after shutdown
+            try await reader.value
+
+            #expect(received == ["line 1", "line 2", "line 3"])
+        }
+
         @Test("Per-thread values and a cancellable timer")
         func threadLocalAndTimer() throws {
             let buffer = try ThreadLocal { [Int]() }               // each thread gets its own array

@@ -33,10 +33,11 @@ extension ThreadsTests {
         func cancelBeforeFire() throws {
             let cancelledRan = LockedValue(false)
             let later = Event()
-            let cancelled = try ThreadTimer(after: .milliseconds(30)) { cancelledRan.withLock { $0 = true } }
+            // Generous delays, so a loaded machine cannot make the timer fire before `cancel()` runs.
+            let cancelled = try ThreadTimer(after: .milliseconds(300)) { cancelledRan.withLock { $0 = true } }
             #expect(cancelled.cancel())
             // A second timer, due after the first would have fired, tells us when to look.
-            let witness = try ThreadTimer(after: .milliseconds(60)) { later.set() }
+            let witness = try ThreadTimer(after: .milliseconds(400)) { later.set() }
             #expect(later.wait(timeout: .seconds(10)))
             #expect(witness.join())
             #expect(cancelled.join() == false)
