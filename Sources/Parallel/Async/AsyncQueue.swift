@@ -7,6 +7,9 @@ import DequeModule
 /// - Waiters are served in arrival order: the longest-waiting `get` receives the next element, the
 ///   longest-waiting `put` is the next admitted. An element handed to a waiting `get` goes to it
 ///   directly, never through a buffer that someone else could read first.
+/// - Once full, waiting `put`s are let in together when the queue has drained to half its
+///   capacity, rather than one per `get` (a high/low watermark): a fast producer is woken once per
+///   half-queue, not once per element.
 /// - Cancellation-safe: a `put` cancelled while it waits for room has not added its element (it
 ///   throws `CancellationError`); a `get` cancelled while it waits has taken nothing. If the element
 ///   or the room arrived just before the cancellation, the call returns normally instead. So nothing
@@ -64,7 +67,8 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
 
     /// Adds `element` if there is room right now (Python's `put_nowait`).
     ///
-    /// - Throws: ``AsyncQueueError/full`` or ``AsyncQueueError/shutDown``.
+    /// - Throws: ``AsyncQueueError/full`` (also while other puts wait for room) or
+    ///   ``AsyncQueueError/shutDown``.
     ///
     /// ```swift
     /// try queue.putNowait(job)
@@ -89,8 +93,8 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     /// ```
     public func get() async throws -> Element {
         switch state.withLock({ $0.get() }) {
-        case .element(let element, let putter):
-            putter?.resume()
+        case .element(let element, let putters):
+            for putter in putters { putter.resume() }
             return element
         case .shutDown: throw AsyncQueueError.shutDown
         case .empty: return try await getSlowly()
@@ -106,8 +110,8 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     /// ```
     public func getNowait() throws(AsyncQueueError) -> Element {
         switch state.withLock({ $0.get() }) {
-        case .element(let element, let putter):
-            putter?.resume()
+        case .element(let element, let putters):
+            for putter in putters { putter.resume() }
             return element
         case .shutDown: throw .shutDown
         case .empty: throw .empty
@@ -193,8 +197,8 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
             try await withUnsafeThrowingContinuation { (continuation: Getter) in
                 let cancelled = Task.isCancelled
                 switch state.withLock({ $0.waitToGet(id, continuation, isCancelled: cancelled) }) {
-                case .element(let element, let putter):
-                    putter?.resume()
+                case .element(let element, let putters):
+                    for putter in putters { putter.resume() }
                     continuation.resume(returning: element)
                 case .shutDown: continuation.resume(throwing: AsyncQueueError.shutDown)
                 case .cancelled: continuation.resume(throwing: CancellationError())

@@ -5,7 +5,12 @@ extension AsyncQueue {
     /// The queue's logic without threads: the buffer, the lines of waiting getters and putters,
     /// the unfinished-task count and the joiners. Events in, continuations to resume out.
     ///
-    /// Invariants: getters wait only while the buffer is empty; putters wait only while it is full.
+    /// Invariants: getters wait only while the buffer is empty; putters wait only while it holds more
+    /// than half its capacity (so never at the same time as getters).
+    ///
+    /// Waiting putters are let in together once the buffer has drained to half its capacity (a
+    /// high/low watermark, as in swift-nio's back-pressure strategies), not one per `get`: a fast
+    /// producer facing a full queue is then woken once per half-queue instead of once per element.
     struct StateMachine<GetContinuation: Sendable, PutContinuation: Sendable>: Sendable {
         private var buffer: Buffer
         let maxSize: Int
@@ -46,7 +51,8 @@ extension AsyncQueue {
                 unfinished += 1
                 return .added((getter.continuation, element))
             }
-            if isFull { return .full }
+            // Behind waiting putters, a newcomer waits too: puts are admitted in arrival order.
+            if isFull || !putters.isEmpty { return .full }
             buffer.push(element)
             unfinished += 1
             return .added(nil)
@@ -77,22 +83,26 @@ extension AsyncQueue {
         // MARK: get
 
         enum GetAction {
-            /// The element; and a putter whose element just took the freed place, to resume.
-            case element(Element, PutContinuation?)
+            /// The element; and the putters whose elements were just let in, to resume.
+            case element(Element, [PutContinuation])
             case empty
             case shutDown
         }
 
         mutating func get() -> GetAction {
             guard let element = buffer.pop() else { return isShutDown ? .shutDown : .empty }
-            guard let putter = putters.popFirst() else { return .element(element, nil) }
-            buffer.push(putter.element)
-            unfinished += 1
-            return .element(element, putter.continuation)
+            guard !putters.isEmpty, buffer.count <= maxSize / 2 else { return .element(element, []) }
+            var admitted: [PutContinuation] = []
+            while buffer.count < maxSize, let putter = putters.popFirst() {
+                buffer.push(putter.element)
+                unfinished += 1
+                admitted.append(putter.continuation)
+            }
+            return .element(element, admitted)
         }
 
         enum WaitToGetAction {
-            case element(Element, PutContinuation?)
+            case element(Element, [PutContinuation])
             case shutDown
             case cancelled
             case suspended
@@ -100,7 +110,7 @@ extension AsyncQueue {
 
         mutating func waitToGet(_ id: UInt64, _ continuation: GetContinuation, isCancelled: Bool) -> WaitToGetAction {
             switch get() {
-            case .element(let element, let putter): return .element(element, putter)
+            case .element(let element, let putters): return .element(element, putters)
             case .shutDown: return .shutDown
             case .empty:
                 if isCancelled { return .cancelled }

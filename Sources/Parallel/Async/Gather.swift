@@ -4,7 +4,7 @@
 /// The operations run as child tasks of the caller, so they share its priority and task-locals and
 /// cannot outlive the call. The first operation to throw cancels all the others, and that error is
 /// thrown once they have all stopped. Cancelling the caller cancels every operation. Use
-/// ``gatherResults(_:)-(()->each T...)`` to get every outcome instead (`return_exceptions=True`).
+/// `gatherResults` to get every outcome instead (`return_exceptions=True`).
 ///
 /// ```swift
 /// let (user, posts) = try await gather(
@@ -58,7 +58,7 @@ public func gatherResults<each T: Sendable>(
 ///
 /// The first operation to throw cancels all the others, and that error is thrown once they have all
 /// stopped. Cancelling the caller cancels every operation. To bound how many run at once, use
-/// ``Swift/Sequence/concurrentMap(maxConcurrency:_:)``.
+/// `concurrentMap(maxConcurrency:_:)`.
 ///
 /// ```swift
 /// let pages = try await gather(urls.map { url in { try await fetch(url) } })
