@@ -33,6 +33,7 @@ extension BenchSuite {
         context.progress("async: generator")
         let generator = try await best { try await generatorThroughput(generatorItems) }
         let stream = await best { await asyncStreamThroughput(generatorItems) }
+        let channel = await best { await asyncChannelThroughput(generatorItems) }
 
         return [
             BenchRow(section: section, name: "gather \(gatherCount) operations that each suspend once", unit: "ops/s",
@@ -55,6 +56,10 @@ extension BenchSuite {
                      higherIsBetter: true, value: generator.rate, peer: "AsyncStream (producer task, unbounded buffer)",
                      peerValue: stream.rate, goal: "≥ 1×", goalRatio: 1, verified: generator.verified && stream.verified,
                      note: "two task switches per element (consumer → producer → consumer); AsyncStream's producer runs ahead and batches"),
+            BenchRow(section: section, name: "AsyncGenerator elements (pull, one in flight)", unit: "items/s",
+                     higherIsBetter: true, value: generator.rate, peer: "AsyncChannel (rendezvous, one in flight)",
+                     peerValue: channel.rate, verified: generator.verified && channel.verified,
+                     note: "the like-for-like peer: a back-pressured hand-off between two tasks also costs two task switches"),
             BenchRow(section: section, name: "AsyncGenerator elements (pull, one in flight)", unit: "items/s",
                      higherIsBetter: true, value: generator.rate, peer: "Python async generator",
                      peerValue: python["generator_items_per_s"], goal: "match", goalRatio: 1, verified: generator.verified,
@@ -160,6 +165,21 @@ private func asyncStreamThroughput(_ count: Int) async -> Rate {
         }
         var total = 0
         for await value in stream { total &+= value }
+        await producer.value
+        return total
+    }
+    return Rate(rate: Double(count) / seconds, verified: total == count * (count - 1) / 2)
+}
+
+private func asyncChannelThroughput(_ count: Int) async -> Rate {
+    let (total, seconds) = await Measure.time {
+        let channel = AsyncChannel<Int>()
+        let producer = Task {
+            for i in 0..<count { await channel.send(i) }
+            channel.finish()
+        }
+        var total = 0
+        for await value in channel { total &+= value }
         await producer.value
         return total
     }
