@@ -48,7 +48,8 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     /// ```
     public var count: Int { state.withLock { $0.count } }
 
-    /// Adds `element`, suspending while the queue is full (Python's `await queue.put(item)`).
+    /// Adds `element`, suspending while the queue is full or earlier puts are still waiting for room
+    /// (Python's `await queue.put(item)`).
     ///
     /// - Throws: ``AsyncQueueError/shutDown`` if the queue is or gets shut down; `CancellationError` if
     ///   cancelled while waiting for room (the element was not added then).
