@@ -23,9 +23,9 @@ import DequeModule
 /// for _ in 0..<10 { print(try await queue.get()) }
 /// ```
 public final class AsyncQueue<Element: Sendable>: Sendable {
-    typealias Getter = UnsafeContinuation<Element, any Error>
-    typealias Waiter = UnsafeContinuation<Void, any Error>
-    private let state: LockedValue<StateMachine<Getter, Waiter>>
+    @usableFromInline typealias Getter = UnsafeContinuation<Element, any Error>
+    @usableFromInline typealias Waiter = UnsafeContinuation<Void, any Error>
+    @usableFromInline let state: LockedValue<StateMachine<Getter, Waiter>>
 
     /// The most elements the queue holds; 0 means unbounded (Python's `maxsize`).
     public let maxSize: Int
@@ -57,6 +57,7 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     /// ```swift
     /// try await queue.put(job)
     /// ```
+    @inlinable
     public func put(_ element: Element) async throws {
         switch state.withLock({ $0.put(element) }) {
         case .added(let getter):
@@ -74,6 +75,7 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     /// ```swift
     /// try queue.putNowait(job)
     /// ```
+    @inlinable
     public func putNowait(_ element: Element) throws(AsyncQueueError) {
         switch state.withLock({ $0.put(element) }) {
         case .added(let getter):
@@ -92,6 +94,7 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     /// ```swift
     /// let job = try await queue.get()
     /// ```
+    @inlinable
     public func get() async throws -> Element {
         switch state.withLock({ $0.get() }) {
         case .element(let element, let putters):
@@ -109,6 +112,7 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     /// ```swift
     /// while let job = try? queue.getNowait() { handle(job) }
     /// ```
+    @inlinable
     public func getNowait() throws(AsyncQueueError) -> Element {
         switch state.withLock({ $0.get() }) {
         case .element(let element, let putters):
@@ -173,7 +177,8 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
         for joiner in woken.joiners { joiner.resume() }
     }
 
-    private func putSlowly(_ element: Element) async throws {
+    @usableFromInline
+    func putSlowly(_ element: Element) async throws {
         let id = state.withLock { $0.makeWaiterID() }
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: Waiter) in
@@ -192,7 +197,8 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
         }
     }
 
-    private func getSlowly() async throws -> Element {
+    @usableFromInline
+    func getSlowly() async throws -> Element {
         let id = state.withLock { $0.makeWaiterID() }
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: Getter) in
@@ -219,12 +225,13 @@ extension AsyncQueue {
     /// let byDeadline = AsyncQueue<Job>(order: .priority(by: { $0.deadline < $1.deadline }))
     /// ```
     public struct Order: Sendable {
+        @usableFromInline
         enum Kind: Sendable {
             case fifo, lifo
             case priority(@Sendable (Element, Element) -> Bool)
         }
 
-        let kind: Kind
+        @usableFromInline let kind: Kind
 
         /// First in, first out (Python's `asyncio.Queue`).
         public static var fifo: Order { Order(kind: .fifo) }

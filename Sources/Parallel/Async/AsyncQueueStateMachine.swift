@@ -11,25 +11,26 @@ extension AsyncQueue {
     /// Waiting putters are let in together once the buffer has drained to half its capacity (a
     /// high/low watermark, as in swift-nio's back-pressure strategies), not one per `get`: a fast
     /// producer facing a full queue is then woken once per half-queue instead of once per element.
+    @usableFromInline
     struct StateMachine<GetContinuation: Sendable, PutContinuation: Sendable>: Sendable {
-        private var buffer: Buffer
-        let maxSize: Int
-        private var getters: Deque<(id: UInt64, continuation: GetContinuation)> = []
-        private var putters: Deque<(id: UInt64, element: Element, continuation: PutContinuation)> = []
-        private var joiners: [UInt64: PutContinuation] = [:]
+        @usableFromInline var buffer: Buffer
+        @usableFromInline let maxSize: Int
+        @usableFromInline var getters: Deque<(id: UInt64, continuation: GetContinuation)> = []
+        @usableFromInline var putters: Deque<(id: UInt64, element: Element, continuation: PutContinuation)> = []
+        @usableFromInline var joiners: [UInt64: PutContinuation] = [:]
         /// Elements put and not yet marked with `taskDone()`.
-        private(set) var unfinished = 0
-        private(set) var isShutDown = false
-        private var lastWaiterID: UInt64 = 0
+        @usableFromInline var unfinished = 0
+        @usableFromInline var isShutDown = false
+        @usableFromInline var lastWaiterID: UInt64 = 0
 
         init(maxSize: Int, order: Order) {
             self.maxSize = maxSize
             buffer = Buffer(order: order)
         }
 
-        var count: Int { buffer.count }
+        @inlinable var count: Int { buffer.count }
 
-        private var isFull: Bool { maxSize > 0 && buffer.count >= maxSize }
+        @inlinable var isFull: Bool { maxSize > 0 && buffer.count >= maxSize }
 
         mutating func makeWaiterID() -> UInt64 {
             lastWaiterID &+= 1
@@ -38,6 +39,7 @@ extension AsyncQueue {
 
         // MARK: put
 
+        @usableFromInline
         enum PutAction {
             /// Added; hand the element to this getter, if any.
             case added((continuation: GetContinuation, element: Element)?)
@@ -45,6 +47,7 @@ extension AsyncQueue {
             case shutDown
         }
 
+        @inlinable
         mutating func put(_ element: Element) -> PutAction {
             if isShutDown { return .shutDown }
             if let getter = getters.popFirst() {
@@ -82,6 +85,7 @@ extension AsyncQueue {
 
         // MARK: get
 
+        @usableFromInline
         enum GetAction {
             /// The element; and the putters whose elements were just let in, to resume.
             case element(Element, [PutContinuation])
@@ -89,6 +93,7 @@ extension AsyncQueue {
             case shutDown
         }
 
+        @inlinable
         mutating func get() -> GetAction {
             guard let element = buffer.pop() else { return isShutDown ? .shutDown : .empty }
             guard !putters.isEmpty, buffer.count <= maxSize / 2 else { return .element(element, []) }
@@ -173,19 +178,21 @@ extension AsyncQueue {
     }
 
     /// The elements, in a deque (FIFO, LIFO) or a heap (priority); only one of the two is used.
+    @usableFromInline
     struct Buffer: Sendable {
-        private var deque: Deque<Element> = []
-        private var heap: Heap<Prioritized> = []
-        private let order: Order.Kind
-        private var sequence: UInt64 = 0
+        @usableFromInline var deque: Deque<Element> = []
+        @usableFromInline var heap: Heap<Prioritized> = []
+        @usableFromInline let order: Order.Kind
+        @usableFromInline var sequence: UInt64 = 0
 
         init(order: Order) { self.order = order.kind }
 
-        var count: Int {
+        @inlinable var count: Int {
             if case .priority = order { return heap.count }
             return deque.count
         }
 
+        @inlinable
         mutating func push(_ element: Element) {
             switch order {
             case .fifo, .lifo: deque.append(element)
@@ -195,6 +202,7 @@ extension AsyncQueue {
             }
         }
 
+        @inlinable
         mutating func pop() -> Element? {
             switch order {
             case .fifo: deque.popFirst()
@@ -210,17 +218,27 @@ extension AsyncQueue {
     }
 
     /// An element in the priority heap: ordered by the caller's predicate, ties by arrival.
+    @usableFromInline
     struct Prioritized: Comparable, Sendable {
-        let element: Element
-        let sequence: UInt64
-        let areInIncreasingOrder: @Sendable (Element, Element) -> Bool
+        @usableFromInline let element: Element
+        @usableFromInline let sequence: UInt64
+        @usableFromInline let areInIncreasingOrder: @Sendable (Element, Element) -> Bool
 
+        @inlinable
+        init(element: Element, sequence: UInt64, areInIncreasingOrder: @escaping @Sendable (Element, Element) -> Bool) {
+            self.element = element
+            self.sequence = sequence
+            self.areInIncreasingOrder = areInIncreasingOrder
+        }
+
+        @inlinable
         static func < (lhs: Prioritized, rhs: Prioritized) -> Bool {
             if lhs.areInIncreasingOrder(lhs.element, rhs.element) { return true }
             if lhs.areInIncreasingOrder(rhs.element, lhs.element) { return false }
             return lhs.sequence < rhs.sequence
         }
 
+        @inlinable
         static func == (lhs: Prioritized, rhs: Prioritized) -> Bool { lhs.sequence == rhs.sequence }
     }
 }
