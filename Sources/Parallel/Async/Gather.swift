@@ -62,6 +62,7 @@ public func gatherResults<each T: Sendable>(
 /// ```swift
 /// let pages = try await gather(urls.map { url in { try await fetch(url) } })
 /// ```
+@inlinable
 public func gather<T: Sendable>(
     _ operations: some Collection<@Sendable () async throws -> T>
 ) async throws -> [T] {
@@ -83,6 +84,7 @@ public func gather<T: Sendable>(
 /// let outcomes = await gatherResults(urls.map { url in { try await fetch(url) } })
 /// let failures = outcomes.filter { if case .failure = $0 { true } else { false } }
 /// ```
+@inlinable
 public func gatherResults<T: Sendable>(
     _ operations: some Collection<@Sendable () async throws -> T>
 ) async -> [Result<T, any Error>] {
@@ -100,12 +102,15 @@ public func gatherResults<T: Sendable>(
 }
 
 /// Results stored by child tasks at their index, read by the parent once the group has ended.
+@usableFromInline
 final class OrderedResults<T: Sendable>: Sendable {
-    private let slots: LockedValue<[Filled<T>?]>
+    @usableFromInline let slots: LockedValue<[Filled<T>?]>
 
+    @inlinable
     init(count: Int) { slots = LockedValue([Filled<T>?](repeating: nil, count: count)) }
 
     /// Stores `value` at `index`, growing the slots if `count` was an underestimate.
+    @inlinable
     func store(_ value: T, at index: Int) {
         slots.withLock { slots in
             if index >= slots.count { slots += repeatElement(nil, count: index - slots.count + 1) }
@@ -114,12 +119,17 @@ final class OrderedResults<T: Sendable>: Sendable {
     }
 
     /// The stored values in index order; complete once every child has stored its value.
+    @inlinable
     var values: [T] { slots.withLock { $0.compactMap { $0?.value } } }
 }
 
 /// A filled slot, so that an operation returning `nil` (T == Optional) is not mistaken for a gap.
+@usableFromInline
 struct Filled<T: Sendable>: Sendable {
-    let value: T
+    @usableFromInline let value: T
+
+    @inlinable
+    init(value: T) { self.value = value }
 }
 
 /// Holds one child's outcome until the parent, after the task group has ended, takes it.
