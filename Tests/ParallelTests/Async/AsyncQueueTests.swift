@@ -106,7 +106,7 @@ struct AsyncQueueTests {
         let queue = AsyncQueue<Int>()
         try await queue.join()   // nothing unfinished
         for value in 0..<3 { try await queue.put(value) }
-        let joined = LockedFlag()
+        let joined = AsyncTestFlag()
         let joiner = Task { try await queue.join(); joined.set() }
         for _ in 0..<3 {
             _ = try await queue.get()

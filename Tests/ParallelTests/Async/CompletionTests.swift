@@ -35,8 +35,8 @@ struct CompletionTests {
 
     @Test("asCompleted ends with the first error")
     func asCompletedError() async {
-        let operations: [@Sendable () async throws -> Int] = [{ throw Boom(id: 3) }]
-        await #expect(throws: Boom(id: 3)) {
+        let operations: [@Sendable () async throws -> Int] = [{ throw AsyncTestError(id: 3) }]
+        await #expect(throws: AsyncTestError(id: 3)) {
             for try await _ in asCompleted(operations) {}
         }
     }
@@ -56,7 +56,7 @@ struct CompletionTests {
     func firstException() async {
         let gate = AsyncEvent()
         let slow = Task { try await gate.wait(); return 1 }
-        let failing = Task { () async throws -> Int in throw Boom() }
+        let failing = Task { () async throws -> Int in throw AsyncTestError() }
         let (done, pending) = await wait([slow, failing], clock: TestClock(), returnWhen: .firstException)
         #expect(done == [failing] && pending == [slow])
         slow.cancel()
@@ -85,7 +85,7 @@ struct CompletionTests {
     func shieldCompletes() async throws {
         let gate = AsyncEvent()
         let entered = AsyncEvent()
-        let sawCancellation = LockedFlag()
+        let sawCancellation = AsyncTestFlag()
         let caller = Task {
             try await shield {
                 entered.set()

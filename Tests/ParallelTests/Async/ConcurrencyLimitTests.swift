@@ -5,7 +5,7 @@ import Parallel
 struct ConcurrencyLimitTests {
     @Test("concurrentMap keeps the input order and never runs more than maxConcurrency at once")
     func mapOrderAndLimit() async throws {
-        let running = Counter()
+        let running = AsyncTestCounter()
         let peak = LockedValue(0)
         let results = try await Array(0..<200).concurrentMap(maxConcurrency: 4) { value in
             let now = running.increment()
@@ -21,9 +21,9 @@ struct ConcurrencyLimitTests {
     @Test("concurrentMap's first error cancels the rest and is thrown")
     func mapError() async {
         let gate = AsyncEvent()
-        await #expect(throws: Boom(id: 3)) {
+        await #expect(throws: AsyncTestError(id: 3)) {
             _ = try await Array(0..<10).concurrentMap(maxConcurrency: 10) { value -> Int in
-                if value == 3 { throw Boom(id: 3) }
+                if value == 3 { throw AsyncTestError(id: 3) }
                 try await gate.wait()   // cancelled, never set
                 return value
             }
@@ -33,7 +33,7 @@ struct ConcurrencyLimitTests {
     @Test("concurrentForEach visits every element, within the limit")
     func forEach() async throws {
         let seen = LockedValue(Set<Int>())
-        let running = Counter()
+        let running = AsyncTestCounter()
         let peak = LockedValue(0)
         try await Array(0..<100).concurrentForEach(maxConcurrency: 3) { value in
             let now = running.increment()
@@ -48,7 +48,7 @@ struct ConcurrencyLimitTests {
 
     @Test("addTask waits while the limited group is full, and its first child error is thrown")
     func limitedGroup() async throws {
-        let running = Counter()
+        let running = AsyncTestCounter()
         let peak = LockedValue(0)
         try await withLimitedTaskGroup(maxConcurrency: 2) { group in
             for _ in 0..<50 {
@@ -62,13 +62,13 @@ struct ConcurrencyLimitTests {
         }
         #expect(peak.withLock { $0 } <= 2 && running.value == 0)
 
-        let started = Counter()
-        await #expect(throws: Boom(id: 9)) {
+        let started = AsyncTestCounter()
+        await #expect(throws: AsyncTestError(id: 9)) {
             try await withLimitedTaskGroup(maxConcurrency: 1) { group in
                 for index in 0..<100 {
                     try await group.addTask {
                         started.increment()
-                        if index == 1 { throw Boom(id: 9) }
+                        if index == 1 { throw AsyncTestError(id: 9) }
                     }
                 }
             }

@@ -31,14 +31,14 @@ struct GatherTests {
 
     @Test("the first error cancels the others and is thrown")
     func firstErrorCancelsRest() async throws {
-        let cancelled = LockedFlag()
-        await #expect(throws: Boom(id: 7)) {
+        let cancelled = AsyncTestFlag()
+        await #expect(throws: AsyncTestError(id: 7)) {
             _ = try await gather(
                 {
                     do { try await AsyncEvent().wait() } catch is CancellationError { cancelled.set() }
                     return 0
                 },
-                { () async throws -> String in throw Boom(id: 7) }
+                { () async throws -> String in throw AsyncTestError(id: 7) }
             )
         }
         #expect(cancelled.value)
@@ -46,15 +46,15 @@ struct GatherTests {
 
     @Test("the array form's first error cancels the others and is thrown")
     func arrayFirstErrorCancelsRest() async throws {
-        let cancelledCount = Counter()
+        let cancelledCount = AsyncTestCounter()
         let operations: [@Sendable () async throws -> Int] = (0..<10).map { index in
             {
-                if index == 5 { throw Boom(id: 5) }
+                if index == 5 { throw AsyncTestError(id: 5) }
                 do { try await AsyncEvent().wait() } catch { cancelledCount.increment(); throw error }
                 return index
             }
         }
-        await #expect(throws: Boom(id: 5)) { _ = try await gather(operations) }
+        await #expect(throws: AsyncTestError(id: 5)) { _ = try await gather(operations) }
         #expect(cancelledCount.value == 9)
     }
 
@@ -63,14 +63,14 @@ struct GatherTests {
         let gate = AsyncEvent()
         let (first, second) = await gatherResults(
             { () async throws -> Int in try await gate.wait(); return 1 },
-            { () async throws -> String in gate.set(); throw Boom(id: 2) }
+            { () async throws -> String in gate.set(); throw AsyncTestError(id: 2) }
         )
         #expect(try first.get() == 1)
-        #expect(throws: Boom(id: 2)) { try second.get() }
+        #expect(throws: AsyncTestError(id: 2)) { try second.get() }
 
         let outcomes = await gatherResults((0..<4).map { index in
             { @Sendable () async throws -> Int in
-                if index.isMultiple(of: 2) { throw Boom(id: index) }
+                if index.isMultiple(of: 2) { throw AsyncTestError(id: index) }
                 return index
             }
         })

@@ -6,11 +6,11 @@ struct RetryRateLimiterTests {
     @Test("retry waits the backoff's delays on the clock between attempts and returns the first success")
     func retriesWithBackoff() async throws {
         let clock = TestClock()
-        let attempts = Counter()
+        let attempts = AsyncTestCounter()
         let backoff = Backoff(initial: .seconds(1), multiplier: 2, jitter: 0)
         let task = Task {
             try await retry(maxAttempts: 5, backoff: backoff, clock: clock) { () async throws -> String in
-                if attempts.increment() < 3 { throw Boom() }
+                if attempts.increment() < 3 { throw AsyncTestError() }
                 return "ok"
             }
         }
@@ -28,18 +28,18 @@ struct RetryRateLimiterTests {
 
     @Test("retry throws the last error once attempts run out, and never retries a refused error")
     func givesUp() async {
-        let attempts = Counter()
-        await #expect(throws: Boom(id: 2)) {
+        let attempts = AsyncTestCounter()
+        await #expect(throws: AsyncTestError(id: 2)) {
             try await retry(maxAttempts: 2, backoff: Backoff(initial: .zero, jitter: 0), clock: TestClock()) {
-                throw Boom(id: attempts.increment())
+                throw AsyncTestError(id: attempts.increment())
             }
         }
         #expect(attempts.value == 2)
 
-        let refused = Counter()
-        await #expect(throws: Boom(id: 1)) {
+        let refused = AsyncTestCounter()
+        await #expect(throws: AsyncTestError(id: 1)) {
             try await retry(maxAttempts: 5, clock: TestClock(), shouldRetry: { _ in false }) {
-                throw Boom(id: refused.increment())
+                throw AsyncTestError(id: refused.increment())
             }
         }
         #expect(refused.value == 1)
@@ -49,7 +49,7 @@ struct RetryRateLimiterTests {
     func cancelDuringBackoff() async {
         let clock = TestClock()
         let task = Task {
-            try await retry(maxAttempts: 3, backoff: Backoff(initial: .seconds(1), jitter: 0), clock: clock) { throw Boom() }
+            try await retry(maxAttempts: 3, backoff: Backoff(initial: .seconds(1), jitter: 0), clock: clock) { throw AsyncTestError() }
         }
         await clock.waitForSleepers(1)
         task.cancel()
@@ -63,7 +63,7 @@ struct RetryRateLimiterTests {
         try await limiter.acquire()
         try await limiter.acquire()
         #expect(!limiter.tryAcquire())
-        let passed = Counter()
+        let passed = AsyncTestCounter()
         let waiter = Task { try await limiter.acquire(); passed.increment() }
         await clock.waitForSleepers(1)
         clock.advance(by: .milliseconds(499))

@@ -13,7 +13,7 @@ struct TimeoutTests {
     @Test("when time is up the body is cancelled and TimeoutError is thrown")
     func timesOut() async throws {
         let clock = TestClock()
-        let bodyCancelled = LockedFlag()
+        let bodyCancelled = AsyncTestFlag()
         let task = Task {
             try await withTimeout(.seconds(5), clock: clock) {
                 do { try await AsyncEvent().wait() } catch is CancellationError { bodyCancelled.set(); throw CancellationError() }
@@ -42,8 +42,8 @@ struct TimeoutTests {
 
     @Test("an error from the body is rethrown as is")
     func bodyError() async {
-        await #expect(throws: Boom(id: 1)) {
-            try await withTimeout(.seconds(1), clock: TestClock()) { throw Boom(id: 1) }
+        await #expect(throws: AsyncTestError(id: 1)) {
+            try await withTimeout(.seconds(1), clock: TestClock()) { throw AsyncTestError(id: 1) }
         }
     }
 
