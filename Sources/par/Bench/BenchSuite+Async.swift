@@ -67,7 +67,7 @@ extension BenchSuite {
             BenchRow(section: section, name: "AsyncGenerator elements (pull, one in flight)", unit: "items/s",
                      higherIsBetter: true, value: generator.rate, peer: "AsyncStream (producer task, unbounded buffer)",
                      peerValue: stream.rate, goal: "≥ 1×", goalRatio: 1, verified: generator.verified && stream.verified,
-                     note: "two task switches per element (consumer → producer → consumer); AsyncStream's producer runs ahead and batches"),
+                     note: "two task switches per element (consumer → producer → consumer); perf puts the time in the global executor waking a worker thread (sem_post → futex) on each resume. AsyncStream's producer runs ahead and batches instead"),
             BenchRow(section: section, name: "AsyncGenerator elements (pull, one in flight)", unit: "items/s",
                      higherIsBetter: true, value: generator.rate, peer: "AsyncChannel (rendezvous, one in flight)",
                      peerValue: channel.rate, verified: generator.verified && channel.verified,
