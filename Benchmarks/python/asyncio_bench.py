@@ -72,6 +72,20 @@ async def bench_queue(n):
     return n / elapsed
 
 
+async def bench_queue_same_task(n):
+    queue = asyncio.Queue(maxsize=1000)
+    total = 0
+    start = time.perf_counter()
+    for batch in range(0, n, 1000):
+        for i in range(batch, batch + 1000):
+            await queue.put(i)
+        for _ in range(1000):
+            total += await queue.get()
+    elapsed = time.perf_counter() - start
+    assert total == n * (n - 1) // 2
+    return n / elapsed
+
+
 async def numbers(n):
     for i in range(n):
         yield i
@@ -98,6 +112,7 @@ def main():
         "semaphore_uncontended_ops_per_s": best(lambda: bench_semaphore_uncontended(sem_n)),
         "semaphore_contended_ops_per_s": best(lambda: bench_semaphore_contended(contended_tasks, contended_ops)),
         "queue_items_per_s": best(lambda: bench_queue(queue_n)),
+        "queue_same_task_items_per_s": best(lambda: bench_queue_same_task(queue_n)),
         "generator_items_per_s": best(lambda: bench_generator(gen_n)),
     }))
 

@@ -7,6 +7,9 @@ import DequeModule
 /// - Waiters are served in arrival order: the longest-waiting `get` receives the next element, the
 ///   longest-waiting `put` is the next admitted. An element handed to a waiting `get` goes to it
 ///   directly, never through a buffer that someone else could read first.
+/// - Once full, waiting `put`s are let in together when the queue has drained to half its
+///   capacity, rather than one per `get` (a high/low watermark): a fast producer is woken once per
+///   half-queue, not once per element.
 /// - Cancellation-safe: a `put` cancelled while it waits for room has not added its element (it
 ///   throws `CancellationError`); a `get` cancelled while it waits has taken nothing. If the element
 ///   or the room arrived just before the cancellation, the call returns normally instead. So nothing
@@ -20,9 +23,9 @@ import DequeModule
 /// for _ in 0..<10 { print(try await queue.get()) }
 /// ```
 public final class AsyncQueue<Element: Sendable>: Sendable {
-    typealias Getter = UnsafeContinuation<Element, any Error>
-    typealias Waiter = UnsafeContinuation<Void, any Error>
-    private let state: LockedValue<StateMachine<Getter, Waiter>>
+    @usableFromInline typealias Getter = UnsafeContinuation<Element, any Error>
+    @usableFromInline typealias Waiter = UnsafeContinuation<Void, any Error>
+    @usableFromInline let state: LockedValue<StateMachine<Getter, Waiter>>
 
     /// The most elements the queue holds; 0 means unbounded (Python's `maxsize`).
     public let maxSize: Int
@@ -45,7 +48,8 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     /// ```
     public var count: Int { state.withLock { $0.count } }
 
-    /// Adds `element`, suspending while the queue is full (Python's `await queue.put(item)`).
+    /// Adds `element`, suspending while the queue is full or earlier puts are still waiting for room
+    /// (Python's `await queue.put(item)`).
     ///
     /// - Throws: ``AsyncQueueError/shutDown`` if the queue is or gets shut down; `CancellationError` if
     ///   cancelled while waiting for room (the element was not added then).
@@ -53,6 +57,7 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     /// ```swift
     /// try await queue.put(job)
     /// ```
+    @inlinable
     public func put(_ element: Element) async throws {
         switch state.withLock({ $0.put(element) }) {
         case .added(let getter):
@@ -64,11 +69,13 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
 
     /// Adds `element` if there is room right now (Python's `put_nowait`).
     ///
-    /// - Throws: ``AsyncQueueError/full`` or ``AsyncQueueError/shutDown``.
+    /// - Throws: ``AsyncQueueError/full`` (also while other puts wait for room) or
+    ///   ``AsyncQueueError/shutDown``.
     ///
     /// ```swift
     /// try queue.putNowait(job)
     /// ```
+    @inlinable
     public func putNowait(_ element: Element) throws(AsyncQueueError) {
         switch state.withLock({ $0.put(element) }) {
         case .added(let getter):
@@ -87,10 +94,11 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     /// ```swift
     /// let job = try await queue.get()
     /// ```
+    @inlinable
     public func get() async throws -> Element {
         switch state.withLock({ $0.get() }) {
-        case .element(let element, let putter):
-            putter?.resume()
+        case .element(let element, let putters):
+            for putter in putters { putter.resume() }
             return element
         case .shutDown: throw AsyncQueueError.shutDown
         case .empty: return try await getSlowly()
@@ -104,10 +112,11 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     /// ```swift
     /// while let job = try? queue.getNowait() { handle(job) }
     /// ```
+    @inlinable
     public func getNowait() throws(AsyncQueueError) -> Element {
         switch state.withLock({ $0.get() }) {
-        case .element(let element, let putter):
-            putter?.resume()
+        case .element(let element, let putters):
+            for putter in putters { putter.resume() }
             return element
         case .shutDown: throw .shutDown
         case .empty: throw .empty
@@ -168,7 +177,8 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
         for joiner in woken.joiners { joiner.resume() }
     }
 
-    private func putSlowly(_ element: Element) async throws {
+    @usableFromInline
+    func putSlowly(_ element: Element) async throws {
         let id = state.withLock { $0.makeWaiterID() }
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: Waiter) in
@@ -187,14 +197,15 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
         }
     }
 
-    private func getSlowly() async throws -> Element {
+    @usableFromInline
+    func getSlowly() async throws -> Element {
         let id = state.withLock { $0.makeWaiterID() }
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { (continuation: Getter) in
                 let cancelled = Task.isCancelled
                 switch state.withLock({ $0.waitToGet(id, continuation, isCancelled: cancelled) }) {
-                case .element(let element, let putter):
-                    putter?.resume()
+                case .element(let element, let putters):
+                    for putter in putters { putter.resume() }
                     continuation.resume(returning: element)
                 case .shutDown: continuation.resume(throwing: AsyncQueueError.shutDown)
                 case .cancelled: continuation.resume(throwing: CancellationError())
@@ -214,12 +225,13 @@ extension AsyncQueue {
     /// let byDeadline = AsyncQueue<Job>(order: .priority(by: { $0.deadline < $1.deadline }))
     /// ```
     public struct Order: Sendable {
+        @usableFromInline
         enum Kind: Sendable {
             case fifo, lifo
             case priority(@Sendable (Element, Element) -> Bool)
         }
 
-        let kind: Kind
+        @usableFromInline let kind: Kind
 
         /// First in, first out (Python's `asyncio.Queue`).
         public static var fifo: Order { Order(kind: .fifo) }

@@ -5,26 +5,32 @@ extension AsyncQueue {
     /// The queue's logic without threads: the buffer, the lines of waiting getters and putters,
     /// the unfinished-task count and the joiners. Events in, continuations to resume out.
     ///
-    /// Invariants: getters wait only while the buffer is empty; putters wait only while it is full.
+    /// Invariants: getters wait only while the buffer is empty; putters wait only while it holds more
+    /// than half its capacity (so never at the same time as getters).
+    ///
+    /// Waiting putters are let in together once the buffer has drained to half its capacity (a
+    /// high/low watermark, as in swift-nio's back-pressure strategies), not one per `get`: a fast
+    /// producer facing a full queue is then woken once per half-queue instead of once per element.
+    @usableFromInline
     struct StateMachine<GetContinuation: Sendable, PutContinuation: Sendable>: Sendable {
-        private var buffer: Buffer
-        let maxSize: Int
-        private var getters: Deque<(id: UInt64, continuation: GetContinuation)> = []
-        private var putters: Deque<(id: UInt64, element: Element, continuation: PutContinuation)> = []
-        private var joiners: [UInt64: PutContinuation] = [:]
+        @usableFromInline var buffer: Buffer
+        @usableFromInline let maxSize: Int
+        @usableFromInline var getters: Deque<(id: UInt64, continuation: GetContinuation)> = []
+        @usableFromInline var putters: Deque<(id: UInt64, element: Element, continuation: PutContinuation)> = []
+        @usableFromInline var joiners: [UInt64: PutContinuation] = [:]
         /// Elements put and not yet marked with `taskDone()`.
-        private(set) var unfinished = 0
-        private(set) var isShutDown = false
-        private var lastWaiterID: UInt64 = 0
+        @usableFromInline var unfinished = 0
+        @usableFromInline var isShutDown = false
+        @usableFromInline var lastWaiterID: UInt64 = 0
 
         init(maxSize: Int, order: Order) {
             self.maxSize = maxSize
             buffer = Buffer(order: order)
         }
 
-        var count: Int { buffer.count }
+        @inlinable var count: Int { buffer.count }
 
-        private var isFull: Bool { maxSize > 0 && buffer.count >= maxSize }
+        @inlinable var isFull: Bool { maxSize > 0 && buffer.count >= maxSize }
 
         mutating func makeWaiterID() -> UInt64 {
             lastWaiterID &+= 1
@@ -33,6 +39,7 @@ extension AsyncQueue {
 
         // MARK: put
 
+        @usableFromInline
         enum PutAction {
             /// Added; hand the element to this getter, if any.
             case added((continuation: GetContinuation, element: Element)?)
@@ -40,13 +47,15 @@ extension AsyncQueue {
             case shutDown
         }
 
+        @inlinable
         mutating func put(_ element: Element) -> PutAction {
             if isShutDown { return .shutDown }
             if let getter = getters.popFirst() {
                 unfinished += 1
                 return .added((getter.continuation, element))
             }
-            if isFull { return .full }
+            // Behind waiting putters, a newcomer waits too: puts are admitted in arrival order.
+            if isFull || !putters.isEmpty { return .full }
             buffer.push(element)
             unfinished += 1
             return .added(nil)
@@ -76,23 +85,29 @@ extension AsyncQueue {
 
         // MARK: get
 
+        @usableFromInline
         enum GetAction {
-            /// The element; and a putter whose element just took the freed place, to resume.
-            case element(Element, PutContinuation?)
+            /// The element; and the putters whose elements were just let in, to resume.
+            case element(Element, [PutContinuation])
             case empty
             case shutDown
         }
 
+        @inlinable
         mutating func get() -> GetAction {
             guard let element = buffer.pop() else { return isShutDown ? .shutDown : .empty }
-            guard let putter = putters.popFirst() else { return .element(element, nil) }
-            buffer.push(putter.element)
-            unfinished += 1
-            return .element(element, putter.continuation)
+            guard !putters.isEmpty, buffer.count <= maxSize / 2 else { return .element(element, []) }
+            var admitted: [PutContinuation] = []
+            while buffer.count < maxSize, let putter = putters.popFirst() {
+                buffer.push(putter.element)
+                unfinished += 1
+                admitted.append(putter.continuation)
+            }
+            return .element(element, admitted)
         }
 
         enum WaitToGetAction {
-            case element(Element, PutContinuation?)
+            case element(Element, [PutContinuation])
             case shutDown
             case cancelled
             case suspended
@@ -100,7 +115,7 @@ extension AsyncQueue {
 
         mutating func waitToGet(_ id: UInt64, _ continuation: GetContinuation, isCancelled: Bool) -> WaitToGetAction {
             switch get() {
-            case .element(let element, let putter): return .element(element, putter)
+            case .element(let element, let putters): return .element(element, putters)
             case .shutDown: return .shutDown
             case .empty:
                 if isCancelled { return .cancelled }
@@ -163,19 +178,21 @@ extension AsyncQueue {
     }
 
     /// The elements, in a deque (FIFO, LIFO) or a heap (priority); only one of the two is used.
+    @usableFromInline
     struct Buffer: Sendable {
-        private var deque: Deque<Element> = []
-        private var heap: Heap<Prioritized> = []
-        private let order: Order.Kind
-        private var sequence: UInt64 = 0
+        @usableFromInline var deque: Deque<Element> = []
+        @usableFromInline var heap: Heap<Prioritized> = []
+        @usableFromInline let order: Order.Kind
+        @usableFromInline var sequence: UInt64 = 0
 
         init(order: Order) { self.order = order.kind }
 
-        var count: Int {
+        @inlinable var count: Int {
             if case .priority = order { return heap.count }
             return deque.count
         }
 
+        @inlinable
         mutating func push(_ element: Element) {
             switch order {
             case .fifo, .lifo: deque.append(element)
@@ -185,6 +202,7 @@ extension AsyncQueue {
             }
         }
 
+        @inlinable
         mutating func pop() -> Element? {
             switch order {
             case .fifo: deque.popFirst()
@@ -200,17 +218,27 @@ extension AsyncQueue {
     }
 
     /// An element in the priority heap: ordered by the caller's predicate, ties by arrival.
+    @usableFromInline
     struct Prioritized: Comparable, Sendable {
-        let element: Element
-        let sequence: UInt64
-        let areInIncreasingOrder: @Sendable (Element, Element) -> Bool
+        @usableFromInline let element: Element
+        @usableFromInline let sequence: UInt64
+        @usableFromInline let areInIncreasingOrder: @Sendable (Element, Element) -> Bool
 
+        @inlinable
+        init(element: Element, sequence: UInt64, areInIncreasingOrder: @escaping @Sendable (Element, Element) -> Bool) {
+            self.element = element
+            self.sequence = sequence
+            self.areInIncreasingOrder = areInIncreasingOrder
+        }
+
+        @inlinable
         static func < (lhs: Prioritized, rhs: Prioritized) -> Bool {
             if lhs.areInIncreasingOrder(lhs.element, rhs.element) { return true }
             if lhs.areInIncreasingOrder(rhs.element, lhs.element) { return false }
             return lhs.sequence < rhs.sequence
         }
 
+        @inlinable
         static func == (lhs: Prioritized, rhs: Prioritized) -> Bool { lhs.sequence == rhs.sequence }
     }
 }

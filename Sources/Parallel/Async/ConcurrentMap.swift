@@ -15,28 +15,13 @@ extension Sequence where Element: Sendable {
         maxConcurrency: Int = 64,
         _ transform: @escaping @Sendable (Element) async throws -> T
     ) async throws -> [T] {
-        let limit = Swift.max(1, maxConcurrency)
-        return try await withThrowingTaskGroup(of: (Int, T).self) { group in
-            var started = 0
-            var iterator = makeIterator()
-            func startNext() -> Bool {
-                guard let element = iterator.next() else { return false }
-                let index = started
-                started += 1
-                group.addTask { (index, try await transform(element)) }
-                return true
-            }
-            while started < limit, startNext() {}
-            var results: [(Int, T)] = []
-            results.reserveCapacity(underestimatedCount)
-            while let result = try await group.next() {
-                results.append(result)
-                _ = startNext()
-            }
-            return try await collectInOrder(count: started) { () async throws -> (Int, T)? in
-                results.popLast()
+        let results = OrderedResults<T>(count: underestimatedCount)
+        try await withLimitedTaskGroup(maxConcurrency: maxConcurrency) { group in
+            for (index, element) in self.enumerated() {
+                try await group.addTask { results.store(try await transform(element), at: index) }
             }
         }
+        return results.values
     }
 
     /// Runs `body` on every element concurrently, at most `maxConcurrency` at a time (Go's

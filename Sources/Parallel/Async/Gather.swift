@@ -4,7 +4,7 @@
 /// The operations run as child tasks of the caller, so they share its priority and task-locals and
 /// cannot outlive the call. The first operation to throw cancels all the others, and that error is
 /// thrown once they have all stopped. Cancelling the caller cancels every operation. Use
-/// ``gatherResults(_:)-(()->each T...)`` to get every outcome instead (`return_exceptions=True`).
+/// `gatherResults` to get every outcome instead (`return_exceptions=True`).
 ///
 /// ```swift
 /// let (user, posts) = try await gather(
@@ -16,13 +16,13 @@ public func gather<each T: Sendable>(
     _ operations: repeat sending @escaping () async throws -> each T
 ) async throws -> (repeat each T) {
     let slots = (repeat ResultSlot<each T>())
-    try await withThrowingTaskGroup(of: Void.self) { group in
+    // A discarding group throws the first child error once every child has stopped, cancelling the
+    // others as soon as that error arrives; the parent is not woken for each child.
+    try await withThrowingDiscardingTaskGroup { group in
         for (operation, slot) in repeat (each operations, each slots) {
             let operation = SentOperation(operation)
             group.addTask { slot.store(.success(try await operation.run())) }
         }
-        // `next()` rethrows the first child error; leaving the group then cancels and awaits the rest.
-        while try await group.next() != nil {}
     }
     return (repeat try (each slots).take())
 }
@@ -41,14 +41,13 @@ public func gatherResults<each T: Sendable>(
     _ operations: repeat sending @escaping () async throws -> each T
 ) async -> (repeat Result<each T, any Error>) {
     let slots = (repeat ResultSlot<each T>())
-    await withTaskGroup(of: Void.self) { group in
+    await withDiscardingTaskGroup { group in
         for (operation, slot) in repeat (each operations, each slots) {
             let operation = SentOperation(operation)
             group.addTask {
                 do { slot.store(.success(try await operation.run())) } catch { slot.store(.failure(error)) }
             }
         }
-        await group.waitForAll()
     }
     return (repeat (each slots).result())
 }
@@ -58,20 +57,22 @@ public func gatherResults<each T: Sendable>(
 ///
 /// The first operation to throw cancels all the others, and that error is thrown once they have all
 /// stopped. Cancelling the caller cancels every operation. To bound how many run at once, use
-/// ``Swift/Sequence/concurrentMap(maxConcurrency:_:)``.
+/// `concurrentMap(maxConcurrency:_:)`.
 ///
 /// ```swift
 /// let pages = try await gather(urls.map { url in { try await fetch(url) } })
 /// ```
+@inlinable
 public func gather<T: Sendable>(
     _ operations: some Collection<@Sendable () async throws -> T>
 ) async throws -> [T] {
-    try await withThrowingTaskGroup(of: (Int, T).self) { group in
+    let results = OrderedResults<T>(count: operations.count)
+    try await withThrowingDiscardingTaskGroup { group in
         for (index, operation) in operations.enumerated() {
-            group.addTask { (index, try await operation()) }
+            group.addTask { results.store(try await operation(), at: index) }
         }
-        return try await collectInOrder(count: operations.count) { try await group.next() }
     }
+    return results.values
 }
 
 /// Runs every operation of a collection at once and returns each one's outcome, in the collection's
@@ -83,32 +84,52 @@ public func gather<T: Sendable>(
 /// let outcomes = await gatherResults(urls.map { url in { try await fetch(url) } })
 /// let failures = outcomes.filter { if case .failure = $0 { true } else { false } }
 /// ```
+@inlinable
 public func gatherResults<T: Sendable>(
     _ operations: some Collection<@Sendable () async throws -> T>
 ) async -> [Result<T, any Error>] {
-    await withTaskGroup(of: (Int, Result<T, any Error>).self) { group in
+    let results = OrderedResults<Result<T, any Error>>(count: operations.count)
+    await withDiscardingTaskGroup { group in
         for (index, operation) in operations.enumerated() {
             group.addTask {
-                do { return (index, .success(try await operation())) } catch { return (index, .failure(error)) }
+                do { results.store(.success(try await operation()), at: index) } catch {
+                    results.store(.failure(error), at: index)
+                }
             }
         }
-        return await collectInOrder(count: operations.count) { await group.next() }
     }
+    return results.values
 }
 
-/// Places `(index, value)` pairs, arriving in any order, at their index.
-func collectInOrder<T, E: Error>(
-    count: Int,
-    _ next: () async throws(E) -> (Int, T)?
-) async throws(E) -> [T] {
-    var slots = [Filled<T>?](repeating: nil, count: count)
-    while let (index, value) = try await next() { slots[index] = Filled(value: value) }
-    return slots.compactMap { $0?.value }
+/// Results stored by child tasks at their index, read by the parent once the group has ended.
+@usableFromInline
+final class OrderedResults<T: Sendable>: Sendable {
+    @usableFromInline let slots: LockedValue<[Filled<T>?]>
+
+    @inlinable
+    init(count: Int) { slots = LockedValue([Filled<T>?](repeating: nil, count: count)) }
+
+    /// Stores `value` at `index`, growing the slots if `count` was an underestimate.
+    @inlinable
+    func store(_ value: T, at index: Int) {
+        slots.withLock { slots in
+            if index >= slots.count { slots += repeatElement(nil, count: index - slots.count + 1) }
+            slots[index] = Filled(value: value)
+        }
+    }
+
+    /// The stored values in index order; complete once every child has stored its value.
+    @inlinable
+    var values: [T] { slots.withLock { $0.compactMap { $0?.value } } }
 }
 
 /// A filled slot, so that an operation returning `nil` (T == Optional) is not mistaken for a gap.
-private struct Filled<T> {
-    let value: T
+@usableFromInline
+struct Filled<T: Sendable>: Sendable {
+    @usableFromInline let value: T
+
+    @inlinable
+    init(value: T) { self.value = value }
 }
 
 /// Holds one child's outcome until the parent, after the task group has ended, takes it.

@@ -43,10 +43,7 @@ public final class RateLimiter<C: Clock>: Sendable where C.Duration == Duration 
     /// ```
     public func acquire() async throws {
         let wait = bucket.withLock { bucket -> Duration in
-            let now = clock.now
-            let earned = bucket.updated.duration(to: now) / tokenInterval
-            bucket.tokens = min(Double(burst), bucket.tokens + max(0, earned))
-            bucket.updated = now
+            refill(&bucket)
             bucket.tokens -= 1
             return bucket.tokens >= 0 ? .zero : tokenInterval * -bucket.tokens
         }
@@ -66,13 +63,18 @@ public final class RateLimiter<C: Clock>: Sendable where C.Duration == Duration 
     /// ```
     public func tryAcquire() -> Bool {
         bucket.withLock { bucket in
-            let now = clock.now
-            let earned = bucket.updated.duration(to: now) / tokenInterval
-            bucket.tokens = min(Double(burst), bucket.tokens + max(0, earned))
-            bucket.updated = now
+            refill(&bucket)
             guard bucket.tokens >= 1 else { return false }
             bucket.tokens -= 1
             return true
         }
+    }
+
+    /// Adds the tokens earned since the last update, up to the burst.
+    private func refill(_ bucket: inout (tokens: Double, updated: C.Instant)) {
+        let now = clock.now
+        let earned = bucket.updated.duration(to: now) / tokenInterval
+        bucket.tokens = min(Double(burst), bucket.tokens + max(0, earned))
+        bucket.updated = now
     }
 }

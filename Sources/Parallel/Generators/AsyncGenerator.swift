@@ -75,7 +75,7 @@ public struct AsyncGenerator<Element: Sendable, Failure: Error>: AsyncSequence, 
     /// try await yield(42)
     /// ```
     public struct Yield: Sendable {
-        let storage: GeneratorStorage<Element>
+        @usableFromInline let storage: GeneratorStorage<Element>
     }
 
     /// Pulls elements from the body; dropping it stops the body.
@@ -85,13 +85,14 @@ public struct AsyncGenerator<Element: Sendable, Failure: Error>: AsyncSequence, 
     /// while let value = try await iterator.next() { print(value) }
     /// ```
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let consumer: GeneratorConsumer<Element>
+        @usableFromInline let consumer: GeneratorConsumer<Element>
 
         /// Resumes the body until it yields the next element; `nil` once it has returned.
         ///
         /// ```swift
         /// let next = try await iterator.next(isolation: #isolation)
         /// ```
+        @inlinable
         public mutating func next(isolation actor: isolated (any Actor)?) async throws(Failure) -> Element? {
             do {
                 return try await consumer.storage.next(isolation: actor)
@@ -107,6 +108,7 @@ public struct AsyncGenerator<Element: Sendable, Failure: Error>: AsyncSequence, 
         /// ```swift
         /// let next = try await iterator.next()
         /// ```
+        @inlinable
         public mutating func next() async throws(Failure) -> Element? {
             try await next(isolation: nil)
         }
@@ -122,6 +124,7 @@ extension AsyncGenerator.Yield where Failure == any Error {
     /// ```swift
     /// for i in 0..<5 { try await yield(i) }
     /// ```
+    @inlinable
     public func callAsFunction(_ element: Element) async throws(CancellationError) {
         guard await storage.yield(element) else { throw CancellationError() }
     }
@@ -136,6 +139,7 @@ extension AsyncGenerator.Yield where Failure == Never {
     /// ```swift
     /// for i in 0..<5 { guard await yield(i) else { return } }
     /// ```
+    @inlinable
     public func callAsFunction(_ element: Element) async -> Bool {
         await storage.yield(element)
     }
@@ -143,8 +147,9 @@ extension AsyncGenerator.Yield where Failure == Never {
 
 /// Owned by the iterator alone: when the iterator goes away, the body is told to stop. (The body's
 /// task keeps the storage alive, so the storage's own lifetime cannot signal that.)
+@usableFromInline
 final class GeneratorConsumer<Element: Sendable> {
-    let storage: GeneratorStorage<Element>
+    @usableFromInline let storage: GeneratorStorage<Element>
 
     init(storage: GeneratorStorage<Element>) { self.storage = storage }
 

@@ -3,12 +3,13 @@
 /// Per element: the consumer's `next()` resumes the suspended body (one resume); the body's `yield`
 /// resumes the waiting consumer with the element (one resume). The state machine decides; its
 /// actions are performed here, outside the lock.
+@usableFromInline
 final class GeneratorStorage<Element: Sendable>: Sendable {
-    typealias Consumer = UnsafeContinuation<Element?, any Error>
-    typealias Producer = UnsafeContinuation<Bool, Never>
+    @usableFromInline typealias Consumer = UnsafeContinuation<Element?, any Error>
+    @usableFromInline typealias Producer = UnsafeContinuation<Bool, Never>
 
     private let body: @Sendable (AsyncGenerator<Element, any Error>.Yield) async throws -> Void
-    private let state = LockedValue(GeneratorStateMachine<Consumer, Producer>())
+    @usableFromInline let state = LockedValue(GeneratorStateMachine<Consumer, Producer>())
 
     init<Failure>(body: @escaping @Sendable (AsyncGenerator<Element, Failure>.Yield) async throws -> Void) {
         // Yield only wraps the storage, so the two Yield types convert by rewrapping it.
@@ -16,6 +17,7 @@ final class GeneratorStorage<Element: Sendable>: Sendable {
     }
 
     /// The consumer asks for the next element.
+    @inlinable
     func next(isolation actor: isolated (any Actor)?) async throws -> Element? {
         try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation(isolation: actor) { (consumer: Consumer) in
@@ -41,6 +43,7 @@ final class GeneratorStorage<Element: Sendable>: Sendable {
 
     /// The body yields `element`; `false` if it was not delivered because the consumer left or was
     /// cancelled (the body must then stop).
+    @inlinable
     func yield(_ element: Element) async -> Bool {
         // A cancelled body (its consumer was cancelled or left) must not deliver, but unwind.
         if Task.isCancelled { return false }
@@ -59,7 +62,8 @@ final class GeneratorStorage<Element: Sendable>: Sendable {
         producer?.resume(returning: false)
     }
 
-    private func startProducer() -> Task<Void, Never> {
+    @usableFromInline
+    func startProducer() -> Task<Void, Never> {
         Task { [body] in
             let outcome: (any Error)?
             do {
@@ -75,8 +79,10 @@ final class GeneratorStorage<Element: Sendable>: Sendable {
 }
 
 /// The generator's logic without threads.
+@usableFromInline
 struct GeneratorStateMachine<Consumer: Sendable, Producer: Sendable>: Sendable {
-    private enum State: Sendable {
+    @usableFromInline
+    enum State: Sendable {
         /// No `next()` yet: the body has not started.
         case initial
         /// The consumer waits in `next()`; the body runs (started or resumed by that `next()`).
@@ -87,16 +93,18 @@ struct GeneratorStateMachine<Consumer: Sendable, Producer: Sendable>: Sendable {
         case finished
     }
 
-    private var state = State.initial
+    @usableFromInline var state = State.initial
     /// The body's task, once started; cancelled when the consumer is cancelled or leaves.
-    private var task: Task<Void, Never>?
+    @usableFromInline var task: Task<Void, Never>?
 
+    @usableFromInline
     enum NextAction {
         case startProducer
         case resumeProducer(Producer)
         case finished(Consumer)
     }
 
+    @inlinable
     mutating func next(_ consumer: Consumer) -> NextAction {
         switch state {
         case .initial:
@@ -111,15 +119,18 @@ struct GeneratorStateMachine<Consumer: Sendable, Producer: Sendable>: Sendable {
         }
     }
 
+    @inlinable
     mutating func producerStarted(_ task: Task<Void, Never>) {
         self.task = task
     }
 
+    @usableFromInline
     enum YieldAction {
         case resumeConsumer(Consumer)
         case stopProducer
     }
 
+    @inlinable
     mutating func yield(_ producer: Producer) -> YieldAction {
         switch state {
         case .producing(let consumer):
@@ -142,6 +153,7 @@ struct GeneratorStateMachine<Consumer: Sendable, Producer: Sendable>: Sendable {
     }
 
     /// The consumer's task was cancelled while it waited: the body's task is cancelled too.
+    @inlinable
     func consumerCancelled() -> Task<Void, Never>? {
         task
     }

@@ -8,6 +8,7 @@ extension BenchSuite {
         let semaphoreOps = context.size(1_000_000, quick: 100_000)
         let contendedTasks = 100
         let contendedOps = context.size(1_000, quick: 200)
+        // A multiple of 1,000: the one-task queue row works in batches of 1,000.
         let queueItems = context.size(1_000_000, quick: 100_000)
         let generatorItems = context.size(1_000_000, quick: 100_000)
 
@@ -25,20 +26,27 @@ extension BenchSuite {
 
         context.progress("async: gather")
         let gather = try await best { try await gatherSuspendingOnce(gatherCount) }
+        let bareGroup = await best { await bareTaskGroup(gatherCount) }
         context.progress("async: semaphore")
         let uncontended = try await best { try await semaphoreUncontended(semaphoreOps) }
         let contended = try await best { try await semaphoreContended(tasks: contendedTasks, ops: contendedOps) }
         context.progress("async: queue")
         let queue = try await best { try await queuePutGet(queueItems) }
+        let queueOneTask = try await best { try await queuePutGetOneTask(queueItems) }
         context.progress("async: generator")
         let generator = try await best { try await generatorThroughput(generatorItems) }
         let stream = await best { await asyncStreamThroughput(generatorItems) }
+        let channel = await best { await asyncChannelThroughput(generatorItems) }
 
         return [
             BenchRow(section: section, name: "gather \(gatherCount) operations that each suspend once", unit: "ops/s",
                      higherIsBetter: true, value: gather.rate, peer: "Python asyncio.gather + sleep(0)",
                      peerValue: python["gather_ops_per_s"], goal: "≥ 10×", goalRatio: 10, verified: gather.verified,
                      note: pythonNote),
+            BenchRow(section: section, name: "gather \(gatherCount) operations that each suspend once", unit: "ops/s",
+                     higherIsBetter: true, value: gather.rate, peer: "bare DiscardingTaskGroup, same children",
+                     peerValue: bareGroup.rate, verified: gather.verified && bareGroup.verified,
+                     note: "the floor set by the executor: creating, scheduling and resuming 100,000 child tasks"),
             BenchRow(section: section, name: "AsyncSemaphore acquire/release, uncontended", unit: "ops/s",
                      higherIsBetter: true, value: uncontended.rate, peer: "Python asyncio.Semaphore",
                      peerValue: python["semaphore_uncontended_ops_per_s"], verified: uncontended.verified,
@@ -51,10 +59,19 @@ extension BenchSuite {
                      higherIsBetter: true, value: queue.rate, peer: "Python asyncio.Queue",
                      peerValue: python["queue_items_per_s"], goal: "≥ 10×", goalRatio: 10, verified: queue.verified,
                      note: pythonNote),
+            BenchRow(section: section, name: "AsyncQueue(maxSize: 1000) put ×1000 then get ×1000, one task", unit: "items/s",
+                     higherIsBetter: true, value: queueOneTask.rate, peer: "Python asyncio.Queue, same loop",
+                     peerValue: python["queue_same_task_items_per_s"], goal: "≥ 10×", goalRatio: 10,
+                     verified: queueOneTask.verified,
+                     note: pythonNote ?? "the cost of put/get themselves, without two threads contending for the queue's lock"),
             BenchRow(section: section, name: "AsyncGenerator elements (pull, one in flight)", unit: "items/s",
                      higherIsBetter: true, value: generator.rate, peer: "AsyncStream (producer task, unbounded buffer)",
                      peerValue: stream.rate, goal: "≥ 1×", goalRatio: 1, verified: generator.verified && stream.verified,
-                     note: "two task switches per element (consumer → producer → consumer); AsyncStream's producer runs ahead and batches"),
+                     note: "two task switches per element (consumer → producer → consumer); perf puts the time in the global executor waking a worker thread (sem_post → futex) on each resume. AsyncStream's producer runs ahead and batches instead"),
+            BenchRow(section: section, name: "AsyncGenerator elements (pull, one in flight)", unit: "items/s",
+                     higherIsBetter: true, value: generator.rate, peer: "AsyncChannel (rendezvous, one in flight)",
+                     peerValue: channel.rate, verified: generator.verified && channel.verified,
+                     note: "the like-for-like peer: a back-pressured hand-off between two tasks also costs two task switches"),
             BenchRow(section: section, name: "AsyncGenerator elements (pull, one in flight)", unit: "items/s",
                      higherIsBetter: true, value: generator.rate, peer: "Python async generator",
                      peerValue: python["generator_items_per_s"], goal: "match", goalRatio: 1, verified: generator.verified,
@@ -139,6 +156,34 @@ private func queuePutGet(_ count: Int) async throws -> Rate {
     return Rate(rate: Double(count) / seconds, verified: total == count * (count - 1) / 2)
 }
 
+private func queuePutGetOneTask(_ count: Int) async throws -> Rate {
+    let queue = AsyncQueue<Int>(maxSize: 1_000)
+    let (total, seconds) = try await Measure.time {
+        var total = 0
+        for batch in stride(from: 0, to: count, by: 1_000) {
+            for i in batch..<batch + 1_000 { try await queue.put(i) }
+            for _ in 0..<1_000 { total &+= try await queue.get() }
+        }
+        return total
+    }
+    return Rate(rate: Double(count) / seconds, verified: total == count * (count - 1) / 2)
+}
+
+private func bareTaskGroup(_ count: Int) async -> Rate {
+    let sum = LockedValue(0)
+    let (_, seconds) = await Measure.time {
+        await withDiscardingTaskGroup { group in
+            for index in 0..<count {
+                group.addTask {
+                    await Task.yield()
+                    sum.withLock { $0 &+= index }
+                }
+            }
+        }
+    }
+    return Rate(rate: Double(count) / seconds, verified: sum.withLock { $0 } == count * (count - 1) / 2)
+}
+
 private func generatorThroughput(_ count: Int) async throws -> Rate {
     let numbers = AsyncGenerator<Int, any Error> { yield in
         for i in 0..<count { try await yield(i) }
@@ -160,6 +205,21 @@ private func asyncStreamThroughput(_ count: Int) async -> Rate {
         }
         var total = 0
         for await value in stream { total &+= value }
+        await producer.value
+        return total
+    }
+    return Rate(rate: Double(count) / seconds, verified: total == count * (count - 1) / 2)
+}
+
+private func asyncChannelThroughput(_ count: Int) async -> Rate {
+    let (total, seconds) = await Measure.time {
+        let channel = AsyncChannel<Int>()
+        let producer = Task {
+            for i in 0..<count { await channel.send(i) }
+            channel.finish()
+        }
+        var total = 0
+        for await value in channel { total &+= value }
         await producer.value
         return total
     }

@@ -6,7 +6,7 @@ struct AsyncEventConditionBarrierTests {
     @Test("set() wakes every waiter, later waits return at once, and clear() re-arms the event")
     func eventWakesAll() async throws {
         let event = AsyncEvent()
-        let woken = Counter()
+        let woken = AsyncTestCounter()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<10 { group.addTask { try await event.wait(); woken.increment() } }
             event.set()

@@ -44,6 +44,28 @@ struct AsyncQueueTests {
         #expect(queue.count == 0)
     }
 
+    @Test("the state machine lets waiting putters in together, in order, once the queue is half empty")
+    func watermark() {
+        var machine = AsyncQueue<Int>.StateMachine<String, String>(maxSize: 4, order: .fifo)
+        for value in 0..<4 { _ = machine.put(value) }
+        let waits = [
+            machine.waitToPut(machine.makeWaiterID(), 4, "p4", isCancelled: false),
+            machine.waitToPut(machine.makeWaiterID(), 5, "p5", isCancelled: false),
+        ]
+        #expect(waits.allSatisfy { if case .suspended = $0 { true } else { false } })
+        var taken: [Int] = []
+        var woken: [String] = []
+        for _ in 0..<6 {
+            if case .element(let value, let putters) = machine.get() {
+                taken.append(value)
+                woken += putters
+                if taken.count == 1 { #expect(putters.isEmpty) }   // 3 left: above the watermark
+                if taken.count == 2 { #expect(putters == ["p4", "p5"]) }
+            }
+        }
+        #expect(taken == [0, 1, 2, 3, 4, 5] && woken == ["p4", "p5"] && machine.unfinished == 6)
+    }
+
     @Test("a getter cancelled while a put arrives: the element is delivered once, to it or to the queue")
     func getterCancelRace() async throws {
         for round in 0..<500 {
@@ -84,7 +106,7 @@ struct AsyncQueueTests {
         let queue = AsyncQueue<Int>()
         try await queue.join()   // nothing unfinished
         for value in 0..<3 { try await queue.put(value) }
-        let joined = LockedFlag()
+        let joined = AsyncTestFlag()
         let joiner = Task { try await queue.join(); joined.set() }
         for _ in 0..<3 {
             _ = try await queue.get()

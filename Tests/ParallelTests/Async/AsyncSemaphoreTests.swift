@@ -66,7 +66,7 @@ struct AsyncSemaphoreTests {
     @Test("100 tasks × 1,000 acquire/release never exceed the permit count")
     func stress() async throws {
         let semaphore = AsyncSemaphore(value: 3)
-        let inside = Counter()
+        let inside = AsyncTestCounter()
         let maximum = LockedValue(0)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<100 {
@@ -91,8 +91,8 @@ struct AsyncSemaphoreTests {
     @Test("AsyncLock excludes, and unlocking a free lock is a typed error")
     func lock() async throws {
         let lock = AsyncLock()
-        let inside = Counter()
-        let overlapped = LockedFlag()
+        let inside = AsyncTestCounter()
+        let overlapped = AsyncTestFlag()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<20 {
                 group.addTask {

@@ -85,7 +85,7 @@ struct CompletionTests {
     func shieldCompletes() async throws {
         let gate = AsyncEvent()
         let entered = AsyncEvent()
-        let sawCancellation = LockedFlag()
+        let sawCancellation = AsyncTestFlag()
         let caller = Task {
             try await shield {
                 entered.set()

@@ -5,7 +5,7 @@ import Parallel
 struct ConcurrencyLimitTests {
     @Test("concurrentMap keeps the input order and never runs more than maxConcurrency at once")
     func mapOrderAndLimit() async throws {
-        let running = Counter()
+        let running = AsyncTestCounter()
         let peak = LockedValue(0)
         let results = try await Array(0..<200).concurrentMap(maxConcurrency: 4) { value in
             let now = running.increment()
@@ -33,7 +33,7 @@ struct ConcurrencyLimitTests {
     @Test("concurrentForEach visits every element, within the limit")
     func forEach() async throws {
         let seen = LockedValue(Set<Int>())
-        let running = Counter()
+        let running = AsyncTestCounter()
         let peak = LockedValue(0)
         try await Array(0..<100).concurrentForEach(maxConcurrency: 3) { value in
             let now = running.increment()
@@ -48,7 +48,7 @@ struct ConcurrencyLimitTests {
 
     @Test("addTask waits while the limited group is full, and its first child error is thrown")
     func limitedGroup() async throws {
-        let running = Counter()
+        let running = AsyncTestCounter()
         let peak = LockedValue(0)
         try await withLimitedTaskGroup(maxConcurrency: 2) { group in
             for _ in 0..<50 {
@@ -62,7 +62,7 @@ struct ConcurrencyLimitTests {
         }
         #expect(peak.withLock { $0 } <= 2 && running.value == 0)
 
-        let started = Counter()
+        let started = AsyncTestCounter()
         await #expect(throws: Boom(id: 9)) {
             try await withLimitedTaskGroup(maxConcurrency: 1) { group in
                 for index in 0..<100 {

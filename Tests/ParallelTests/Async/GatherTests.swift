@@ -31,7 +31,7 @@ struct GatherTests {
 
     @Test("the first error cancels the others and is thrown")
     func firstErrorCancelsRest() async throws {
-        let cancelled = LockedFlag()
+        let cancelled = AsyncTestFlag()
         await #expect(throws: Boom(id: 7)) {
             _ = try await gather(
                 {
@@ -46,7 +46,7 @@ struct GatherTests {
 
     @Test("the array form's first error cancels the others and is thrown")
     func arrayFirstErrorCancelsRest() async throws {
-        let cancelledCount = Counter()
+        let cancelledCount = AsyncTestCounter()
         let operations: [@Sendable () async throws -> Int] = (0..<10).map { index in
             {
                 if index == 5 { throw Boom(id: 5) }

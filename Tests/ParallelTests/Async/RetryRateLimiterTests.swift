@@ -6,7 +6,7 @@ struct RetryRateLimiterTests {
     @Test("retry waits the backoff's delays on the clock between attempts and returns the first success")
     func retriesWithBackoff() async throws {
         let clock = TestClock()
-        let attempts = Counter()
+        let attempts = AsyncTestCounter()
         let backoff = Backoff(initial: .seconds(1), multiplier: 2, jitter: 0)
         let task = Task {
             try await retry(maxAttempts: 5, backoff: backoff, clock: clock) { () async throws -> String in
@@ -28,7 +28,7 @@ struct RetryRateLimiterTests {
 
     @Test("retry throws the last error once attempts run out, and never retries a refused error")
     func givesUp() async {
-        let attempts = Counter()
+        let attempts = AsyncTestCounter()
         await #expect(throws: Boom(id: 2)) {
             try await retry(maxAttempts: 2, backoff: Backoff(initial: .zero, jitter: 0), clock: TestClock()) {
                 throw Boom(id: attempts.increment())
@@ -36,7 +36,7 @@ struct RetryRateLimiterTests {
         }
         #expect(attempts.value == 2)
 
-        let refused = Counter()
+        let refused = AsyncTestCounter()
         await #expect(throws: Boom(id: 1)) {
             try await retry(maxAttempts: 5, clock: TestClock(), shouldRetry: { _ in false }) {
                 throw Boom(id: refused.increment())
@@ -63,7 +63,7 @@ struct RetryRateLimiterTests {
         try await limiter.acquire()
         try await limiter.acquire()
         #expect(!limiter.tryAcquire())
-        let passed = Counter()
+        let passed = AsyncTestCounter()
         let waiter = Task { try await limiter.acquire(); passed.increment() }
         await clock.waitForSleepers(1)
         clock.advance(by: .milliseconds(499))

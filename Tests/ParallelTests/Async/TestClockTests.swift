@@ -5,7 +5,7 @@ struct TestClockTests {
     @Test("a sleeper wakes only when time is advanced to its deadline")
     func wakesAtDeadline() async throws {
         let clock = TestClock()
-        let woke = LockedFlag()
+        let woke = AsyncTestFlag()
         let sleeper = Task {
             try await clock.sleep(for: .seconds(2))
             woke.set()

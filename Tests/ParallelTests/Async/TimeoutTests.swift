@@ -13,7 +13,7 @@ struct TimeoutTests {
     @Test("when time is up the body is cancelled and TimeoutError is thrown")
     func timesOut() async throws {
         let clock = TestClock()
-        let bodyCancelled = LockedFlag()
+        let bodyCancelled = AsyncTestFlag()
         let task = Task {
             try await withTimeout(.seconds(5), clock: clock) {
                 do { try await AsyncEvent().wait() } catch is CancellationError { bodyCancelled.set(); throw CancellationError() }

@@ -15,7 +15,7 @@ struct AsyncGeneratorTests {
 
     @Test("back-pressure: the producer never runs more than one element ahead of the consumer")
     func backPressure() async throws {
-        let produced = Counter()
+        let produced = AsyncTestCounter()
         let generator = AsyncGenerator<Int, any Error> { yield in
             for i in 0..<100 {
                 produced.increment()
@@ -37,7 +37,7 @@ struct AsyncGeneratorTests {
     @Test("stopping early cancels the producer and runs its defer (Python's aclose)")
     func earlyExitRunsCleanup() async throws {
         let cleanedUp = AsyncEvent()
-        let producerCancelled = LockedFlag()
+        let producerCancelled = AsyncTestFlag()
         let generator = AsyncGenerator<Int, any Error> { yield in
             defer { cleanedUp.set() }
             var i = 0
@@ -116,7 +116,7 @@ struct AsyncGeneratorTests {
 
     @Test("each iteration runs the body afresh; dropping an unstarted iterator starts nothing")
     func freshRuns() async throws {
-        let runs = Counter()
+        let runs = AsyncTestCounter()
         let generator = AsyncGenerator<Int, any Error> { yield in
             runs.increment()
             try await yield(1)
