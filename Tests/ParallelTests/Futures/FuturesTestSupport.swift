@@ -1,5 +1,9 @@
 import Foundation
 import Parallel
+import Testing
+
+/// The parent suite of every futures test, so `swift test --filter Futures` selects them all.
+@Suite("Futures") enum FuturesSuite {}
 
 /// A one-shot gate for the futures tests: work blocks in `wait()` until the test calls `open()`.
 /// Every wait is capped (10 s by default) so a broken test fails instead of hanging.
