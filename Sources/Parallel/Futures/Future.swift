@@ -16,8 +16,10 @@
 public final class Future<Value: Sendable>: @unchecked Sendable {
     // Safe: `machine` is only read or changed while holding `lock`; everything it hands out
     // (values, errors, callbacks) is Sendable, and callbacks run after the lock is released.
-    private let lock = Lock()
     private var machine = FutureStateMachine<Value>()
+
+    /// This future's lock: a shared stripe picked by its address (see ``FutureLocks``).
+    private var lock: Lock { FutureLocks.lock(for: ObjectIdentifier(self)) }
 
     init() {}
 

@@ -89,8 +89,9 @@ final class ThreadPoolStorage: @unchecked Sendable {
         condition.lock.lock()
         while true {
             switch machine.nextWork(me) {
-            case .run(let work):
+            case .run(let work, let wakeAnother):
                 condition.lock.unlock()
+                if wakeAnother { condition.notify() }
                 work.run()
                 condition.lock.lock()
             case .wait:
