@@ -4,11 +4,12 @@
 /// trivial task's cost. Sharing is safe because a future's lock is only held for a few field updates
 /// and never while taking another lock (callbacks and waiters run after it is released), so two
 /// futures on one stripe can at worst wait a moment for each other, never deadlock.
+@usableFromInline
 enum FutureLocks {
-    private static let stripes: [Lock] = (0..<64).map { _ in Lock() }
+    @usableFromInline static let stripes: [Lock] = (0..<64).map { _ in Lock() }
 
     /// The stripe for `identity`.
-    static func lock(for identity: ObjectIdentifier) -> Lock {
+    @inlinable static func lock(for identity: ObjectIdentifier) -> Lock {
         // Objects are at least 16-byte aligned: skip the always-zero low bits.
         stripes[Int(truncatingIfNeeded: (UInt(bitPattern: identity) >> 4) & 63)]
     }

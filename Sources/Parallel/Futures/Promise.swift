@@ -18,7 +18,7 @@ public struct Promise<Value: Sendable>: Sendable, Hashable {
     /// ```swift
     /// let promise = Promise<String>()
     /// ```
-    public init() {
+    @inlinable public init() {
         future = Future()
     }
 
@@ -29,7 +29,7 @@ public struct Promise<Value: Sendable>: Sendable, Hashable {
     /// ```swift
     /// guard promise.markRunning() else { return }   // cancelled: skip the work
     /// ```
-    public func markRunning() -> Bool { future.start() }
+    @inlinable public func markRunning() -> Bool { future.start() }
 
     /// Completes the future with `outcome` (pending or running → finished or failed).
     ///
@@ -38,7 +38,7 @@ public struct Promise<Value: Sendable>: Sendable, Hashable {
     /// ```swift
     /// promise.complete(with: Result { try work() })
     /// ```
-    @discardableResult
+    @inlinable @discardableResult
     public func complete(with outcome: Result<Value, any Error>) -> Bool { future.complete(outcome) }
 
     /// Completes the future with `value` (Python's `set_result`).
@@ -46,7 +46,7 @@ public struct Promise<Value: Sendable>: Sendable, Hashable {
     /// ```swift
     /// promise.succeed(42)
     /// ```
-    @discardableResult
+    @inlinable @discardableResult
     public func succeed(_ value: Value) -> Bool { future.complete(.success(value)) }
 
     /// Fails the future with `error` (Python's `set_exception`).
@@ -54,6 +54,6 @@ public struct Promise<Value: Sendable>: Sendable, Hashable {
     /// ```swift
     /// promise.fail(MyError.badInput)
     /// ```
-    @discardableResult
+    @inlinable @discardableResult
     public func fail(_ error: any Error) -> Bool { future.complete(.failure(error)) }
 }

@@ -33,7 +33,7 @@ public final class ThreadPoolExecutor: Sendable {
     public let maxWorkers: Int
     /// The prefix of its threads' names.
     public let threadNamePrefix: String
-    let storage: ThreadPoolStorage
+    @usableFromInline let storage: ThreadPoolStorage
     /// `shared` ignores shutdown: the whole process relies on it.
     private let isShared: Bool
 
@@ -119,13 +119,24 @@ public final class ThreadPoolExecutor: Sendable {
     /// ```swift
     /// let future = try executor.submit { try Data(contentsOf: url) }
     /// ```
-    @discardableResult
+    @inlinable @discardableResult
     public func submit<Value: Sendable>(
         _ body: @escaping @Sendable () throws -> Value
     ) throws(ThreadPoolExecutorError) -> Future<Value> {
-        let task = SubmittedTask(body)
-        try storage.submit(.task(task))
-        return task.promise.future
+        // Inlinable, so the closure below is specialised for `Value` in the caller's module.
+        let promise = Promise<Value>()
+        try storage.submit(.task { disposition in
+            switch disposition {
+            case .run:
+                // A cancelled future never runs its body.
+                if promise.markRunning() { promise.complete(with: Result { try body() }) }
+            case .cancel:
+                promise.future.cancel()
+            case .fail(let error):
+                promise.fail(error)
+            }
+        })
+        return promise.future
     }
 
     /// Runs blocking `body` on a pool thread while the calling task suspends (no cooperative thread

@@ -49,7 +49,7 @@ struct ThreadPoolStateMachine: Sendable {
 
     /// Queued work given up, to cancel or fail outside the lock (then wake every thread).
     struct Abandon {
-        var cancel: [any PoolTask] = []
+        var cancel: [@Sendable (TaskDisposition) -> Void] = []
         var fail: [PoolWork] = []
         var error = ThreadPoolExecutorError.shutDown
         /// Async shutdowns to resume because no thread is left.
