@@ -10,7 +10,11 @@
 /// print(try future.result())   // 42
 /// ```
 public struct Promise<Value: Sendable>: Sendable, Hashable {
-    /// The future this promise completes.
+    /// The future this promise completes: hand it to whoever waits for the result.
+    ///
+    /// ```swift
+    /// let future = promise.future
+    /// ```
     public let future: Future<Value>
 
     /// Creates a promise with a new, pending future.

@@ -30,8 +30,17 @@ import Darwin
 /// ```
 public final class ThreadPoolExecutor: Sendable {
     /// The most threads this pool runs at once.
+    ///
+    /// ```swift
+    /// print(try ThreadPoolExecutor(maxWorkers: 3).maxWorkers)   // 3
+    /// ```
     public let maxWorkers: Int
-    /// The prefix of its threads' names.
+
+    /// The prefix of its threads' names: threads are named `"<prefix>_<n>"`.
+    ///
+    /// ```swift
+    /// print(try ThreadPoolExecutor(threadNamePrefix: "io").threadNamePrefix)   // "io"
+    /// ```
     public let threadNamePrefix: String
     @usableFromInline let storage: ThreadPoolStorage
     /// `shared` ignores shutdown: the whole process relies on it.
@@ -158,7 +167,8 @@ public final class ThreadPoolExecutor: Sendable {
             } onCancel: {
                 future.cancel()
             }
-        } catch FutureError.cancelled {
+        } catch FutureError.cancelled where Task.isCancelled {
+            // Cancelled because the caller was; a shutdown that cancelled it stays FutureError.cancelled.
             throw CancellationError()
         }
     }

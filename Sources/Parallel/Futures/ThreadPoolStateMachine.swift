@@ -1,4 +1,11 @@
 import DequeModule
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The bookkeeping of a ``ThreadPoolExecutor``: its queue, its threads and its lifecycle.
 ///
@@ -195,11 +202,3 @@ struct ThreadPoolStateMachine: Sendable {
         return true
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
