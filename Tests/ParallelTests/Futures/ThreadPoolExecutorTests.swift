@@ -193,6 +193,14 @@ extension FuturesSuite {
             #expect(try futures.map { try $0.result() }.reduce(0, +) == 49 * 50 / 2)
         }
 
+        @Test("async work that prefers a shut-down pool still runs (on the global executor), never hangs")
+        func taskExecutorAfterShutdown() async throws {
+            let executor = try ThreadPoolExecutor(maxWorkers: 1, threadNamePrefix: "gone")
+            await executor.shutdown()
+            let name = await Task(executorPreference: executor) { FuturesThreads.currentName() }.value
+            #expect(!name.hasPrefix("gone_"))
+        }
+
         @Test("withTaskExecutorPreference runs async work on the pool's threads")
         func taskExecutorPreference() async throws {
             let executor = try ThreadPoolExecutor(maxWorkers: 2, threadNamePrefix: "prefer")
