@@ -30,7 +30,9 @@ public func asCompleted<Value: Sendable, C: Clock>(
 /// for try await future in asCompleted(futures, timeout: nil, clock: .continuous) { … }
 /// ```
 public struct AsCompletedAsyncSequence<Value: Sendable>: AsyncSequence, Sendable {
+    /// Each element is a completed future.
     public typealias Element = Future<Value>
+    /// Iteration throws ``FutureError/timedOut(after:)`` or `CancellationError`.
     public typealias Failure = any Error
 
     let waiter: CompletionWaiter<Value>

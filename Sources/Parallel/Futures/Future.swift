@@ -16,10 +16,12 @@
 public final class Future<Value: Sendable>: @unchecked Sendable {
     // Safe: `machine` is only read or changed while holding `lock`; everything it hands out
     // (values, errors, callbacks) is Sendable, and callbacks run after the lock is released.
-    private let lock = Lock()
-    private var machine = FutureStateMachine<Value>()
+    @usableFromInline var machine = FutureStateMachine<Value>()
 
-    init() {}
+    /// This future's lock: a shared stripe picked by its address (see ``FutureLocks``).
+    @inlinable var lock: Lock { FutureLocks.lock(for: ObjectIdentifier(self)) }
+
+    @inlinable init() {}
 
     // MARK: State
 
@@ -28,14 +30,14 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     /// ```swift
     /// if future.isDone { print(try future.result()) }
     /// ```
-    public var isDone: Bool { lock.withLock { machine.outcome != nil } }
+    @inlinable public var isDone: Bool { lock.withLock { machine.outcome != nil } }
 
     /// Whether its work is executing right now (Python's `running()`).
     ///
     /// ```swift
     /// print(future.isRunning)   // true while the task body runs
     /// ```
-    public var isRunning: Bool {
+    @inlinable public var isRunning: Bool {
         lock.withLock {
             if case .running = machine.state { return true }
             return false
@@ -47,7 +49,7 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     /// ```swift
     /// if future.cancel() { assert(future.isCancelled) }
     /// ```
-    public var isCancelled: Bool {
+    @inlinable public var isCancelled: Bool {
         lock.withLock {
             if case .cancelled = machine.state { return true }
             return false
@@ -64,7 +66,7 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     /// _ = try? future.result()
     /// if let error = future.error { print("failed: \(error)") }
     /// ```
-    public var error: (any Error)? {
+    @inlinable public var error: (any Error)? {
         lock.withLock {
             if case .failure(let error) = machine.outcome { return error }
             return nil
@@ -85,7 +87,7 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     /// let future = try executor.submit { slowWork() }
     /// if future.cancel() { print("it will never run") }
     /// ```
-    @discardableResult
+    @inlinable @discardableResult
     public func cancel() -> Bool {
         let (cancelled, action) = lock.withLock { machine.cancel() }
         action.perform()
@@ -105,7 +107,7 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     /// let answer = try future.result(timeout: .seconds(5))
     /// ```
     @available(*, noasync, message: "blocks the thread; use `try await future.value` in async code")
-    public func result(timeout: Duration? = nil) throws -> Value {
+    @inlinable public func result(timeout: Duration? = nil) throws -> Value {
         try result(until: Deadline.after(timeout), timeout: timeout ?? .zero)
     }
 
@@ -120,7 +122,7 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     /// ```swift
     /// let answer = try await future.value
     /// ```
-    public var value: Value {
+    @inlinable public var value: Value {
         get async throws {
             if let outcome = lock.withLock({ machine.outcome }) { return try outcome.get() }
             return try await withUnsafeThrowingContinuation { continuation in
@@ -145,7 +147,7 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     ///     if case .success(let value) = outcome { print("got \(value)") }
     /// }
     /// ```
-    public func onComplete(_ callback: @escaping @Sendable (Result<Value, any Error>) -> Void) {
+    @inlinable public func onComplete(_ callback: @escaping @Sendable (Result<Value, any Error>) -> Void) {
         let action = lock.withLock { machine.add(.init(owner: nil, callback: callback)) }
         action.perform()
     }
@@ -153,13 +155,13 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     // MARK: Internal: the executor's side and the package's waiters
 
     /// The outcome once done, or `nil`.
-    var outcome: Result<Value, any Error>? { lock.withLock { machine.outcome } }
+    @inlinable var outcome: Result<Value, any Error>? { lock.withLock { machine.outcome } }
 
     /// pending → running; `false` means the future was cancelled and its work must not run.
-    func start() -> Bool { lock.withLock { machine.start() } }
+    @inlinable func start() -> Bool { lock.withLock { machine.start() } }
 
     /// Completes the future unless it is done already; returns whether this call completed it.
-    @discardableResult
+    @inlinable @discardableResult
     func complete(_ outcome: Result<Value, any Error>) -> Bool {
         let action = lock.withLock { machine.complete(outcome) }
         guard case .runCallbacks = action else { return false }
@@ -179,8 +181,13 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     }
 
     /// Blocks until done or `deadline`; a timeout throws ``FutureError/timedOut(after:)`` with `timeout`.
-    func result(until deadline: Deadline, timeout: Duration) throws -> Value {
+    @inlinable func result(until deadline: Deadline, timeout: Duration) throws -> Value {
         if let outcome { return try outcome.get() }
+        return try waitForResult(until: deadline, timeout: timeout)
+    }
+
+    /// The slow path of ``result(until:timeout:)``: block on a waiter.
+    @usableFromInline func waitForResult(until deadline: Deadline, timeout: Duration) throws -> Value {
         let waiter = CompletionWaiter(watching: [self])
         switch waiter.next(until: deadline) {
         case .completed, .exhausted:
@@ -196,8 +203,8 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
 
 extension Future: Hashable {
     /// Futures are equal only if they are the same future.
-    public static func == (lhs: Future, rhs: Future) -> Bool { lhs === rhs }
+    @inlinable public static func == (lhs: Future, rhs: Future) -> Bool { lhs === rhs }
 
     /// Hashes the future's identity.
-    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+    @inlinable public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 }

@@ -15,6 +15,11 @@ public enum FutureError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The result was not ready before the timeout (`after`) passed. The work itself goes on.
     case timedOut(after: Duration)
 
+    /// What happened and what to do about it.
+    ///
+    /// ```swift
+    /// print(FutureError.cancelled)   // the future was cancelled before its work started; …
+    /// ```
     public var description: String {
         switch self {
         case .cancelled:

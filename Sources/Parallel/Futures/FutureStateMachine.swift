@@ -3,16 +3,29 @@
 /// A plain value: the ``Future`` holds it under its lock, calls one `mutating` event per change and
 /// performs the returned action (running callbacks) *after* releasing the lock, so a callback can
 /// never deadlock on the future it belongs to.
+///
+/// It is `@usableFromInline` with `@inlinable` events so that a client's `submit` and `result` are
+/// specialised for its value type: unspecialised generic code looks up type metadata at run time on
+/// every call, which was the largest cost of a trivial task.
+@usableFromInline
 struct FutureStateMachine<Value: Sendable>: Sendable {
-    typealias Outcome = Result<Value, any Error>
-    typealias Callback = @Sendable (Outcome) -> Void
+    @usableFromInline typealias Outcome = Result<Value, any Error>
+    @usableFromInline typealias Callback = @Sendable (Outcome) -> Void
 
     /// A completion callback and, for internal waiters that may give up, the owner that can remove it.
+    @usableFromInline
     struct Registration: Sendable {
-        let owner: ObjectIdentifier?
-        let callback: Callback
+        @usableFromInline let owner: ObjectIdentifier?
+        @usableFromInline let callback: Callback
+
+        @inlinable
+        init(owner: ObjectIdentifier?, callback: @escaping Callback) {
+            self.owner = owner
+            self.callback = callback
+        }
     }
 
+    @usableFromInline
     enum State: Sendable {
         /// Created, not started. Reached at creation. Can still be cancelled.
         case pending([Registration])
@@ -27,16 +40,19 @@ struct FutureStateMachine<Value: Sendable>: Sendable {
     }
 
     /// What the owner must do outside the lock after an event.
+    @usableFromInline
     enum Action: Sendable {
         case none
         /// Call each callback once with the outcome, in registration order.
         case runCallbacks([Registration], Outcome)
     }
 
-    private(set) var state: State = .pending([])
+    @usableFromInline var state: State = .pending([])
+
+    @inlinable init() {}
 
     /// The outcome once done; `nil` while pending or running.
-    var outcome: Outcome? {
+    @inlinable var outcome: Outcome? {
         switch state {
         case .pending, .running: return nil
         case .finished(let value): return .success(value)
@@ -47,14 +63,14 @@ struct FutureStateMachine<Value: Sendable>: Sendable {
 
     /// pending → running. Returns `false` if the future was cancelled (or already started): then the
     /// work must not run (Python's `set_running_or_notify_cancel`).
-    mutating func start() -> Bool {
+    @inlinable mutating func start() -> Bool {
         guard case .pending(let callbacks) = state else { return false }
         state = .running(callbacks)
         return true
     }
 
     /// pending → cancelled. Returns whether the future is cancelled now, and the callbacks to run.
-    mutating func cancel() -> (cancelled: Bool, action: Action) {
+    @inlinable mutating func cancel() -> (cancelled: Bool, action: Action) {
         switch state {
         case .pending(let callbacks):
             state = .cancelled
@@ -67,7 +83,7 @@ struct FutureStateMachine<Value: Sendable>: Sendable {
     }
 
     /// pending | running → finished | failed. Does nothing once done (the first outcome wins).
-    mutating func complete(_ outcome: Outcome) -> Action {
+    @inlinable mutating func complete(_ outcome: Outcome) -> Action {
         let callbacks: [Registration]
         switch state {
         case .pending(let registered), .running(let registered): callbacks = registered
@@ -81,7 +97,7 @@ struct FutureStateMachine<Value: Sendable>: Sendable {
     }
 
     /// Registers `registration`, or returns it to be run at once (outside the lock) if already done.
-    mutating func add(_ registration: Registration) -> Action {
+    @inlinable mutating func add(_ registration: Registration) -> Action {
         switch state {
         case .pending(var callbacks):
             state = .pending([])  // keep the array uniquely referenced while appending
@@ -99,7 +115,7 @@ struct FutureStateMachine<Value: Sendable>: Sendable {
     }
 
     /// Forgets the callbacks `owner` registered (a waiter that timed out).
-    mutating func removeCallbacks(of owner: ObjectIdentifier) {
+    @inlinable mutating func removeCallbacks(of owner: ObjectIdentifier) {
         switch state {
         case .pending(var callbacks):
             state = .pending([])
@@ -117,7 +133,7 @@ struct FutureStateMachine<Value: Sendable>: Sendable {
 
 extension FutureStateMachine.Action {
     /// Runs the callbacks; call only after releasing the future's lock.
-    func perform() {
+    @inlinable func perform() {
         guard case .runCallbacks(let callbacks, let outcome) = self else { return }
         for registration in callbacks { registration.callback(outcome) }
     }

@@ -1,13 +1,16 @@
 /// One entry of a ``ThreadPoolExecutor``'s queue: a submitted task, or a Swift concurrency job
 /// enqueued through its `TaskExecutor` conformance.
+@usableFromInline
 enum PoolWork: Sendable {
-    case task(any PoolTask)
+    /// A submitted closure bundled with its promise; the pool tells it whether to run, to cancel its
+    /// future (shutdown with `cancelPending`) or to fail it (broken pool). One closure, one allocation.
+    case task(@Sendable (TaskDisposition) -> Void)
     case job(UnownedJob, UnownedTaskExecutor)
 
     /// Runs the work on the calling pool thread.
     func run() {
         switch self {
-        case .task(let task): task.run()
+        case .task(let task): task(.run)
         case .job(let job, let executor): job.runSynchronously(on: executor)
         }
     }
@@ -16,35 +19,16 @@ enum PoolWork: Sendable {
     /// dropped (its task would hang), so it moves to Swift's global concurrent executor.
     func abandon(because error: ThreadPoolExecutorError) {
         switch self {
-        case .task(let task): task.fail(error)
+        case .task(let task): task(.fail(error))
         case .job(let job, _): globalConcurrentExecutor.enqueue(ExecutorJob(job))
         }
     }
 }
 
-/// A submitted closure with the future it completes.
-protocol PoolTask: AnyObject, Sendable {
-    func run()
-    func cancel()
-    func fail(_ error: ThreadPoolExecutorError)
-}
-
-/// The ``PoolTask`` behind ``ThreadPoolExecutor/submit(_:)``.
-final class SubmittedTask<Value: Sendable>: PoolTask {
-    let promise = Promise<Value>()
-    private let body: @Sendable () throws -> Value
-
-    init(_ body: @escaping @Sendable () throws -> Value) {
-        self.body = body
-    }
-
-    func run() {
-        // A cancelled future never runs its body.
-        guard promise.markRunning() else { return }
-        promise.complete(with: Result { try body() })
-    }
-
-    func cancel() { promise.future.cancel() }
-
-    func fail(_ error: ThreadPoolExecutorError) { promise.fail(error) }
+/// What the pool asks of a queued task.
+@usableFromInline
+enum TaskDisposition: Sendable {
+    case run
+    case cancel
+    case fail(ThreadPoolExecutorError)
 }

@@ -10,7 +10,11 @@
 /// print(try future.result())   // 42
 /// ```
 public struct Promise<Value: Sendable>: Sendable, Hashable {
-    /// The future this promise completes.
+    /// The future this promise completes: hand it to whoever waits for the result.
+    ///
+    /// ```swift
+    /// let future = promise.future
+    /// ```
     public let future: Future<Value>
 
     /// Creates a promise with a new, pending future.
@@ -18,7 +22,7 @@ public struct Promise<Value: Sendable>: Sendable, Hashable {
     /// ```swift
     /// let promise = Promise<String>()
     /// ```
-    public init() {
+    @inlinable public init() {
         future = Future()
     }
 
@@ -29,7 +33,7 @@ public struct Promise<Value: Sendable>: Sendable, Hashable {
     /// ```swift
     /// guard promise.markRunning() else { return }   // cancelled: skip the work
     /// ```
-    public func markRunning() -> Bool { future.start() }
+    @inlinable public func markRunning() -> Bool { future.start() }
 
     /// Completes the future with `outcome` (pending or running → finished or failed).
     ///
@@ -38,7 +42,7 @@ public struct Promise<Value: Sendable>: Sendable, Hashable {
     /// ```swift
     /// promise.complete(with: Result { try work() })
     /// ```
-    @discardableResult
+    @inlinable @discardableResult
     public func complete(with outcome: Result<Value, any Error>) -> Bool { future.complete(outcome) }
 
     /// Completes the future with `value` (Python's `set_result`).
@@ -46,7 +50,7 @@ public struct Promise<Value: Sendable>: Sendable, Hashable {
     /// ```swift
     /// promise.succeed(42)
     /// ```
-    @discardableResult
+    @inlinable @discardableResult
     public func succeed(_ value: Value) -> Bool { future.complete(.success(value)) }
 
     /// Fails the future with `error` (Python's `set_exception`).
@@ -54,6 +58,6 @@ public struct Promise<Value: Sendable>: Sendable, Hashable {
     /// ```swift
     /// promise.fail(MyError.badInput)
     /// ```
-    @discardableResult
+    @inlinable @discardableResult
     public func fail(_ error: any Error) -> Bool { future.complete(.failure(error)) }
 }

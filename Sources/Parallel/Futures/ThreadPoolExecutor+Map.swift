@@ -42,7 +42,11 @@ extension ThreadPoolExecutor {
     /// let squares = try executor.map(1...3) { $0 * $0 }.map { try $0.get() }   // [1, 4, 9]
     /// ```
     public struct MapResults<Output: Sendable>: Sequence, Sendable {
-        /// The futures of the submitted inputs, in input order.
+        /// The futures of the submitted inputs, in input order (to cancel or inspect them).
+        ///
+        /// ```swift
+        /// results.futures.forEach { $0.cancel() }
+        /// ```
         public let futures: [Future<Output>]
         let deadline: Deadline
         let timeout: Duration

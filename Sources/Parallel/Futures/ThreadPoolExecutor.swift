@@ -30,10 +30,19 @@ import Darwin
 /// ```
 public final class ThreadPoolExecutor: Sendable {
     /// The most threads this pool runs at once.
+    ///
+    /// ```swift
+    /// print(try ThreadPoolExecutor(maxWorkers: 3).maxWorkers)   // 3
+    /// ```
     public let maxWorkers: Int
-    /// The prefix of its threads' names.
+
+    /// The prefix of its threads' names: threads are named `"<prefix>_<n>"`.
+    ///
+    /// ```swift
+    /// print(try ThreadPoolExecutor(threadNamePrefix: "io").threadNamePrefix)   // "io"
+    /// ```
     public let threadNamePrefix: String
-    let storage: ThreadPoolStorage
+    @usableFromInline let storage: ThreadPoolStorage
     /// `shared` ignores shutdown: the whole process relies on it.
     private let isShared: Bool
 
@@ -119,13 +128,24 @@ public final class ThreadPoolExecutor: Sendable {
     /// ```swift
     /// let future = try executor.submit { try Data(contentsOf: url) }
     /// ```
-    @discardableResult
+    @inlinable @discardableResult
     public func submit<Value: Sendable>(
         _ body: @escaping @Sendable () throws -> Value
     ) throws(ThreadPoolExecutorError) -> Future<Value> {
-        let task = SubmittedTask(body)
-        try storage.submit(.task(task))
-        return task.promise.future
+        // Inlinable, so the closure below is specialised for `Value` in the caller's module.
+        let promise = Promise<Value>()
+        try storage.submit(.task { disposition in
+            switch disposition {
+            case .run:
+                // A cancelled future never runs its body.
+                if promise.markRunning() { promise.complete(with: Result { try body() }) }
+            case .cancel:
+                promise.future.cancel()
+            case .fail(let error):
+                promise.fail(error)
+            }
+        })
+        return promise.future
     }
 
     /// Runs blocking `body` on a pool thread while the calling task suspends (no cooperative thread
@@ -147,7 +167,8 @@ public final class ThreadPoolExecutor: Sendable {
             } onCancel: {
                 future.cancel()
             }
-        } catch FutureError.cancelled {
+        } catch FutureError.cancelled where Task.isCancelled {
+            // Cancelled because the caller was; a shutdown that cancelled it stays FutureError.cancelled.
             throw CancellationError()
         }
     }

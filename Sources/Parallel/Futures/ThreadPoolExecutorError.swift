@@ -14,6 +14,11 @@ public enum ThreadPoolExecutorError: Error, Sendable, Equatable, CustomStringCon
     /// `maxWorkers` was not positive (Python raises `ValueError`).
     case invalidMaxWorkers(Int)
 
+    /// What happened and what to do about it.
+    ///
+    /// ```swift
+    /// print(ThreadPoolExecutorError.shutDown)   // the thread pool was shut down and accepts no new work; …
+    /// ```
     public var description: String {
         switch self {
         case .shutDown:

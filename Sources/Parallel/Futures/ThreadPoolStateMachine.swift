@@ -1,4 +1,11 @@
 import DequeModule
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The bookkeeping of a ``ThreadPoolExecutor``: its queue, its threads and its lifecycle.
 ///
@@ -30,7 +37,8 @@ struct ThreadPoolStateMachine: Sendable {
 
     /// What a worker thread does next.
     enum WorkerAction {
-        case run(PoolWork)
+        /// Run the work; first wake one more idle thread if `wakeAnother` (the wake-up chain).
+        case run(PoolWork, wakeAnother: Bool)
         /// Wait on the condition, then call ``wokeUp()``.
         case wait
         /// Leave the loop and do this on the way out.
@@ -48,7 +56,7 @@ struct ThreadPoolStateMachine: Sendable {
 
     /// Queued work given up, to cancel or fail outside the lock (then wake every thread).
     struct Abandon {
-        var cancel: [any PoolTask] = []
+        var cancel: [@Sendable (TaskDisposition) -> Void] = []
         var fail: [PoolWork] = []
         var error = ThreadPoolExecutorError.shutDown
         /// Async shutdowns to resume because no thread is left.
@@ -62,6 +70,10 @@ struct ThreadPoolStateMachine: Sendable {
     private(set) var liveThreads = 0
     /// Threads blocked in `wait`, available for new work.
     private var idleThreads = 0
+    /// Idle threads signalled but not yet awake. Wake-ups are batched: a submission signals only
+    /// when no wake-up is in flight, and each woken thread that still sees queued work signals the
+    /// next idle thread (a chain), so a burst of submissions costs a few system calls, not one each.
+    private var wakeupsPending = 0
     private var threadsEverStarted = 0
     /// Handles of threads that started and are not yet joined or detached.
     private var handles: [ExecutorThread.Handle] = []
@@ -86,7 +98,9 @@ struct ThreadPoolStateMachine: Sendable {
             threadsEverStarted += 1
             return .startThread(number: threadsEverStarted - 1)
         }
-        return idleThreads > 0 ? .notifyOne : .none
+        guard idleThreads > 0, wakeupsPending == 0 else { return .none }
+        wakeupsPending += 1
+        return .notifyOne
     }
 
     /// A new worker thread registers its handle, before anything else.
@@ -106,7 +120,11 @@ struct ThreadPoolStateMachine: Sendable {
 
     /// The next thing a worker does: run queued work, wait for some, or exit.
     mutating func nextWork(_ handle: ExecutorThread.Handle) -> WorkerAction {
-        if let work = queue.popFirst() { return .run(work) }
+        if let work = queue.popFirst() {
+            let wakeAnother = !queue.isEmpty && idleThreads > wakeupsPending
+            if wakeAnother { wakeupsPending += 1 }
+            return .run(work, wakeAnother: wakeAnother)
+        }
         if case .running = lifecycle {
             idleThreads += 1
             return .wait
@@ -117,6 +135,8 @@ struct ThreadPoolStateMachine: Sendable {
     /// A worker came back from `wait`.
     mutating func wokeUp() {
         idleThreads -= 1
+        // A spurious or broadcast wake-up may find no signal pending.
+        wakeupsPending = max(0, wakeupsPending - 1)
     }
 
     /// A worker's initializer threw: the pool breaks.
@@ -182,11 +202,3 @@ struct ThreadPoolStateMachine: Sendable {
         return true
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif

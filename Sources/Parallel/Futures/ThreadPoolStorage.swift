@@ -5,10 +5,11 @@
 ///
 /// How one task flows:
 ///
-///     submit ──▶ SubmittedTask ──▶ queue (Deque, under `condition.lock`) ──▶ worker thread
+///     submit ──▶ task closure ──▶ queue (Deque, under `condition.lock`) ──▶ worker thread
 ///        │                                  │  wake an idle thread, or start one     │
 ///        ▼                                  ▼  (up to maxWorkers)                    ▼
 ///     Future ◀──────────── Promise.complete ◀───────────── body() runs outside the lock
+@usableFromInline
 final class ThreadPoolStorage: @unchecked Sendable {
     // Safe: `machine` is only touched while holding `condition.lock`; work, thread starts, joins and
     // continuation resumes happen after releasing it.
@@ -25,6 +26,7 @@ final class ThreadPoolStorage: @unchecked Sendable {
 
     /// Queues `work` and wakes or starts a thread for it; throws (without queueing) if the pool takes
     /// no more work.
+    @usableFromInline
     func submit(_ work: PoolWork) throws(ThreadPoolExecutorError) {
         let action = condition.withLock { machine.submit(work) }
         switch action {
@@ -69,7 +71,7 @@ final class ThreadPoolStorage: @unchecked Sendable {
     var lifecycle: ThreadPoolStateMachine.Lifecycle { condition.withLock { machine.lifecycle } }
 
     private func perform(_ abandon: ThreadPoolStateMachine.Abandon) {
-        for task in abandon.cancel { task.cancel() }
+        for task in abandon.cancel { task(.cancel) }
         for work in abandon.fail { work.abandon(because: abandon.error) }
         condition.withLock { condition.notifyAll() }
         for waiter in abandon.waiters { waiter.resume() }
@@ -89,8 +91,9 @@ final class ThreadPoolStorage: @unchecked Sendable {
         condition.lock.lock()
         while true {
             switch machine.nextWork(me) {
-            case .run(let work):
+            case .run(let work, let wakeAnother):
                 condition.lock.unlock()
+                if wakeAnother { condition.notify() }
                 work.run()
                 condition.lock.lock()
             case .wait:

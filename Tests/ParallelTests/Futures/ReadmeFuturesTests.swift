@@ -1,0 +1,56 @@
+import Testing
+import Parallel
+
+/// The futures section of the README (`Docs/readme/futures.md`), verbatim, so it cannot rot.
+extension FuturesSuite {
+    @Suite("README: futures")
+    struct ReadmeFuturesTests {
+        @Test("submit, result, onComplete and shutdown")
+        func submitAndResult() throws {
+            let executor = try ThreadPoolExecutor(maxWorkers: 3)
+            let future = try executor.submit { "Executed in thread Thread-1" }
+            print(try future.result(timeout: .seconds(5)))   // blocks this thread; `try await future.value` in async code
+            future.onComplete { outcome in print("done:", outcome) }
+            executor.shutdown(wait: true)                    // queued work finishes; later submits throw .shutDown
+
+            #expect(try future.result() == "Executed in thread Thread-1")
+            #expect(throws: ThreadPoolExecutorError.shutDown) { try executor.submit { 0 } }
+        }
+
+        @Test("map, asCompleted and wait")
+        func mapAsCompletedWait() throws {
+            let executor = try ThreadPoolExecutor(maxWorkers: 4)
+            defer { executor.shutdown() }
+
+            let squares = try executor.map(1...5, timeout: .seconds(10)) { $0 * $0 }.map { try $0.get() }
+            print(squares)                                   // [1, 4, 9, 16, 25]
+
+            let futures = try (1...3).map { n in try executor.submit { n * 10 } }
+            for completed in asCompleted(futures, timeout: .seconds(10)) {
+                print(try completed.get().result())          // 10, 20, 30 in completion order
+            }
+            let (done, notDone) = wait(for: futures, timeout: .seconds(10), returnWhen: .firstException)
+            print(done.count, notDone.count)                 // 3 0
+
+            #expect(squares == [1, 4, 9, 16, 25])
+            #expect(done.count == 3 && notDone.isEmpty)
+        }
+
+        @Test("run, TaskExecutor preference and the async asCompleted")
+        func asyncCode() async throws {
+            @Sendable func compute() async -> String { FuturesThreads.currentName() }
+
+            let executor = try ThreadPoolExecutor(maxWorkers: 2, threadNamePrefix: "io")
+            let sum = try await executor.run { (1...1_000).reduce(0, +) }        // runs on thread "io_0"
+            let value = await withTaskExecutorPreference(executor) { await compute() }   // async code on the pool
+            for try await future in asCompleted(try (1...3).map { n in try executor.submit { n } },
+                                                timeout: .seconds(10), clock: .continuous) {
+                print(try await future.value)
+            }
+            await executor.shutdown()
+
+            #expect(sum == 500_500)
+            #expect(value.hasPrefix("io_"))
+        }
+    }
+}
