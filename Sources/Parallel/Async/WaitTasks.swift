@@ -1,18 +1,3 @@
-/// When ``wait(_:timeout:clock:returnWhen:)`` returns (Python's `FIRST_COMPLETED`,
-/// `FIRST_EXCEPTION`, `ALL_COMPLETED`).
-///
-/// ```swift
-/// let (done, pending) = await wait(tasks, returnWhen: .firstCompleted)
-/// ```
-public enum TaskWaitCondition: Sendable, Hashable {
-    /// As soon as any task has finished.
-    case firstCompleted
-    /// As soon as any task has thrown, or when all have finished.
-    case firstException
-    /// When all tasks have finished.
-    case allCompleted
-}
-
 /// Waits for some or all of `tasks` to finish and returns them split into done and pending, each in
 /// the order given (Python's `asyncio.wait(tasks, timeout=…, return_when=…)`).
 ///
@@ -31,7 +16,7 @@ public func wait<Success: Sendable, Failure: Error, C: Clock>(
     _ tasks: [Task<Success, Failure>],
     timeout: C.Duration? = nil,
     clock: C,
-    returnWhen condition: TaskWaitCondition = .allCompleted
+    returnWhen condition: ReturnWhen = .allCompleted
 ) async -> (done: [Task<Success, Failure>], pending: [Task<Success, Failure>]) {
     let (finished, report) = AsyncStream.makeStream(of: (index: Int, failed: Bool).self)
     for (index, task) in tasks.enumerated() {
@@ -75,7 +60,7 @@ public func wait<Success: Sendable, Failure: Error, C: Clock>(
 public func wait<Success: Sendable, Failure: Error>(
     _ tasks: [Task<Success, Failure>],
     timeout: Duration? = nil,
-    returnWhen condition: TaskWaitCondition = .allCompleted
+    returnWhen condition: ReturnWhen = .allCompleted
 ) async -> (done: [Task<Success, Failure>], pending: [Task<Success, Failure>]) {
     await wait(tasks, timeout: timeout, clock: ContinuousClock(), returnWhen: condition)
 }

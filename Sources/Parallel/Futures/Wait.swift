@@ -1,19 +1,3 @@
-/// When ``wait(for:timeout:returnWhen:)`` returns (Python's `FIRST_COMPLETED`, `FIRST_EXCEPTION`,
-/// `ALL_COMPLETED`).
-///
-/// ```swift
-/// let (done, notDone) = wait(for: futures, returnWhen: .firstCompleted)
-/// ```
-public enum ReturnWhen: Sendable, Hashable {
-    /// As soon as any future finishes, fails or is cancelled.
-    case firstCompleted
-    /// As soon as any future fails with an error (cancellation does not count); if none fails, when
-    /// all are done.
-    case firstException
-    /// When every future is done.
-    case allCompleted
-}
-
 /// Blocks until `returnWhen` holds for `futures` or `timeout` passes, and splits them into done and
 /// not done (Python's `concurrent.futures.wait`).
 ///

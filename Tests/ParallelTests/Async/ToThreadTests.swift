@@ -5,7 +5,7 @@ import Parallel
 struct ToThreadTests {
     @Test("toThread runs the body on a shared pool thread, not the caller's, and returns its value")
     func runsOnPoolThread() async throws {
-        let name = try await toThread { currentThreadName() }
+        let name = try await toThread { OSThreads.currentName() }
         #expect(name.hasPrefix("Parallel.shared"))
     }
 

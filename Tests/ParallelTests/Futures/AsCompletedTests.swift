@@ -14,7 +14,7 @@ extension FuturesSuite {
             #expect(try iterator.next()?.get() == promises[2].future)
             promises[0].succeed(0)
             #expect(try iterator.next()?.get() == promises[0].future)
-            promises[1].fail(FuturesTestError(code: 1))
+            promises[1].fail(Boom(id: 1))
             #expect(try iterator.next()?.get() == promises[1].future)
             #expect(iterator.next() == nil)
         }
@@ -64,7 +64,7 @@ extension FuturesSuite {
 
         @Test("the async asCompleted throws timedOut when its clock passes the timeout")
         func asyncTimeout() async throws {
-            let clock = FuturesManualClock()
+            let clock = TestClock()
             let done = Promise<Int>()
             done.succeed(0)
             let never = Promise<Int>()

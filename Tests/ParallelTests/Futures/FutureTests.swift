@@ -22,16 +22,16 @@ extension FuturesSuite {
             let promise = Promise<Int>()
             #expect(promise.succeed(1))
             #expect(!promise.succeed(2))
-            #expect(!promise.fail(FuturesTestError(code: 3)))
+            #expect(!promise.fail(Boom(id: 3)))
             #expect(try promise.future.result() == 1)
         }
 
         @Test("result() rethrows the task's error and error exposes it")
         func failureIsRethrown() {
             let promise = Promise<Int>()
-            promise.fail(FuturesTestError(code: 7))
-            #expect(throws: FuturesTestError(code: 7)) { try promise.future.result() }
-            #expect(promise.future.error as? FuturesTestError == FuturesTestError(code: 7))
+            promise.fail(Boom(id: 7))
+            #expect(throws: Boom(id: 7)) { try promise.future.result() }
+            #expect(promise.future.error as? Boom == Boom(id: 7))
         }
 
         @Test("cancel succeeds only while pending; a cancelled future cannot start and throws cancelled")
@@ -106,7 +106,7 @@ extension FuturesSuite {
             promise.future.onComplete { outcome in calls.withLock { $0.append("b\((try? outcome.get()) ?? -1)") } }
             #expect(calls.withLock { $0 }.isEmpty)
             promise.succeed(1)
-            promise.fail(FuturesTestError(code: 0))
+            promise.fail(Boom(id: 0))
             #expect(calls.withLock { $0 } == ["a1", "b1"])
         }
 
@@ -152,8 +152,8 @@ extension FuturesSuite {
         @Test("await value throws the failure, or cancelled for a cancelled future")
         func asyncValueThrows() async {
             let failed = Promise<Int>()
-            failed.fail(FuturesTestError(code: 2))
-            await #expect(throws: FuturesTestError(code: 2)) { try await failed.future.value }
+            failed.fail(Boom(id: 2))
+            await #expect(throws: Boom(id: 2)) { try await failed.future.value }
             let cancelled = Promise<Int>()
             let waiter = Task { try await cancelled.future.value }
             cancelled.future.cancel()

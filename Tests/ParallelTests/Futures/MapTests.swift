@@ -41,12 +41,12 @@ extension FuturesSuite {
             let executor = try ThreadPoolExecutor(maxWorkers: 2)
             defer { executor.shutdown() }
             let outcomes = Array(try executor.map(0..<3) { number -> Int in
-                if number == 1 { throw FuturesTestError(code: number) }
+                if number == 1 { throw Boom(id: number) }
                 return number
             })
             #expect(outcomes.count == 3)
             #expect(try outcomes[0].get() == 0 && outcomes[2].get() == 2)
-            #expect(throws: FuturesTestError(code: 1)) { try outcomes[1].get() }
+            #expect(throws: Boom(id: 1)) { try outcomes[1].get() }
         }
 
         @Test("past the overall timeout map yields timedOut, ends, and cancels inputs not started")

@@ -38,7 +38,7 @@ extension FuturesSuite {
 
         @Test("run, TaskExecutor preference and the async asCompleted")
         func asyncCode() async throws {
-            @Sendable func compute() async -> String { FuturesThreads.currentName() }
+            @Sendable func compute() async -> String { OSThreads.currentName() }
 
             let executor = try ThreadPoolExecutor(maxWorkers: 2, threadNamePrefix: "io")
             let sum = try await executor.run { (1...1_000).reduce(0, +) }        // runs on thread "io_0"

@@ -19,8 +19,8 @@ extension FuturesSuite {
         func taskErrorFailsOnlyItsFuture() throws {
             let executor = try ThreadPoolExecutor(maxWorkers: 2)
             defer { executor.shutdown() }
-            let failing = try executor.submit { () throws -> Int in throw FuturesTestError(code: 1) }
-            #expect(throws: FuturesTestError(code: 1)) { try failing.result(timeout: .seconds(10)) }
+            let failing = try executor.submit { () throws -> Int in throw Boom(id: 1) }
+            #expect(throws: Boom(id: 1)) { try failing.result(timeout: .seconds(10)) }
             #expect(try executor.submit { 2 }.result(timeout: .seconds(10)) == 2)
         }
 
@@ -28,12 +28,12 @@ extension FuturesSuite {
         func threadsReused() throws {
             let executor = try ThreadPoolExecutor(maxWorkers: 3, threadNamePrefix: "reuse")
             defer { executor.shutdown() }
-            #expect(FuturesThreads.count(prefix: "reuse_") == 0, "no thread before the first submit")
-            let futures = try (0..<2_000).map { _ in try executor.submit { FuturesThreads.currentName() } }
+            #expect(OSThreads.count(prefix: "reuse_") == 0, "no thread before the first submit")
+            let futures = try (0..<2_000).map { _ in try executor.submit { OSThreads.currentName() } }
             let names = try Set(futures.map { try $0.result(timeout: .seconds(10)) })
             #expect(names.count <= 3 && !names.isEmpty)
             #expect(names.allSatisfy { $0.hasPrefix("reuse_") })
-            #expect(FuturesThreads.count(prefix: "reuse_") <= 3)
+            #expect(OSThreads.count(prefix: "reuse_") <= 3)
         }
 
         @Test("maxWorkers tasks really run at once, and no pool thread outlives shutdown(wait: true)")
@@ -49,11 +49,11 @@ extension FuturesSuite {
                 }
             }
             #expect(allStarted.wait(), "all \(workers) tasks run at the same time")
-            #expect(FuturesThreads.count(prefix: "outlive_") == workers)
+            #expect(OSThreads.count(prefix: "outlive_") == workers)
             release.open()
             executor.shutdown(wait: true)
             #expect(try futures.allSatisfy { try $0.result() })
-            #expect(FuturesThreads.count(prefix: "outlive_") == 0)
+            #expect(OSThreads.count(prefix: "outlive_") == 0)
         }
 
         @Test("shutdown without cancelPending lets queued work finish; submit after shutdown throws")
@@ -128,9 +128,9 @@ extension FuturesSuite {
         func initializerRunsPerThread() throws {
             let initialized = LockedValue<[String]>([])
             let executor = try ThreadPoolExecutor(maxWorkers: 2, threadNamePrefix: "init") {
-                initialized.withLock { $0.append(FuturesThreads.currentName()) }
+                initialized.withLock { $0.append(OSThreads.currentName()) }
             }
-            let futures = try (0..<100).map { _ in try executor.submit { FuturesThreads.currentName() } }
+            let futures = try (0..<100).map { _ in try executor.submit { OSThreads.currentName() } }
             let used = try Set(futures.map { try $0.result(timeout: .seconds(10)) })
             executor.shutdown()
             let names = initialized.withLock { $0 }
@@ -148,17 +148,17 @@ extension FuturesSuite {
         func sharedSurvivesShutdown() async throws {
             await ThreadPoolExecutor.shared.shutdown()
             #expect(ThreadPoolExecutor.shared.isAcceptingWork)
-            let name = try await ThreadPoolExecutor.shared.run { FuturesThreads.currentName() }
+            let name = try await ThreadPoolExecutor.shared.run { OSThreads.currentName() }
             #expect(name.hasPrefix("Parallel.shared"))
         }
 
         @Test("run suspends the caller while a pool thread does the work, and rethrows its error")
         func runFromAsyncCode() async throws {
             let executor = try ThreadPoolExecutor(maxWorkers: 2, threadNamePrefix: "runner")
-            let name = try await executor.run { FuturesThreads.currentName() }
+            let name = try await executor.run { OSThreads.currentName() }
             #expect(name.hasPrefix("runner_"))
-            await #expect(throws: FuturesTestError(code: 4)) {
-                try await executor.run { () throws -> Int in throw FuturesTestError(code: 4) }
+            await #expect(throws: Boom(id: 4)) {
+                try await executor.run { () throws -> Int in throw Boom(id: 4) }
             }
             await executor.shutdown()
             await #expect(throws: ThreadPoolExecutorError.shutDown) { try await executor.run { 1 } }
@@ -197,7 +197,7 @@ extension FuturesSuite {
         func taskExecutorAfterShutdown() async throws {
             let executor = try ThreadPoolExecutor(maxWorkers: 1, threadNamePrefix: "gone")
             await executor.shutdown()
-            let name = await Task(executorPreference: executor) { FuturesThreads.currentName() }.value
+            let name = await Task(executorPreference: executor) { OSThreads.currentName() }.value
             #expect(!name.hasPrefix("gone_"))
         }
 
@@ -206,8 +206,8 @@ extension FuturesSuite {
             let executor = try ThreadPoolExecutor(maxWorkers: 2, threadNamePrefix: "prefer")
             let names = await withTaskExecutorPreference(executor) {
                 await withTaskGroup(of: String.self) { group in
-                    for _ in 0..<4 { group.addTask { FuturesThreads.currentName() } }
-                    var names = [FuturesThreads.currentName()]
+                    for _ in 0..<4 { group.addTask { OSThreads.currentName() } }
+                    var names = [OSThreads.currentName()]
                     for await name in group { names.append(name) }
                     return names
                 }

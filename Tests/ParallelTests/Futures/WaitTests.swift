@@ -26,7 +26,7 @@ extension FuturesSuite {
             let blocked = try executor.submit { gate.wait() }
             let cancelled = Promise<Bool>()
             cancelled.future.cancel()
-            let failing = try executor.submit { () throws -> Bool in throw FuturesTestError(code: 5) }
+            let failing = try executor.submit { () throws -> Bool in throw Boom(id: 5) }
             let (done, notDone) = wait(for: [blocked, cancelled.future, failing], returnWhen: .firstException)
             #expect(done == [cancelled.future, failing])
             #expect(notDone == [blocked])
@@ -79,10 +79,10 @@ extension FuturesSuite {
 
         @Test("the async wait returns when its clock passes the timeout")
         func asyncTimeout() async throws {
-            let clock = FuturesManualClock()
+            let clock = TestClock()
             let never = Promise<Int>()
             let waiting = Task { try await wait(for: [never.future], timeout: .seconds(3), clock: clock) }
-            await clock.sleepers(atLeast: 1)
+            await clock.waitForSleepers(1)
             clock.advance(by: .seconds(3))
             let result = try await waiting.value
             #expect(result.done.isEmpty && result.notDone == [never.future])

@@ -69,14 +69,10 @@ extension ThreadsTests {
         #if os(Linux)
         @Test("the OS sees the thread's name, cut to 15 bytes at a character boundary")
         func osName() throws {
-            func comm() -> String {
-                ((try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "")
-                    .trimmingCharacters(in: .newlines)
-            }
-            #expect(try spawnThread(name: "Thread-0") { comm() }.join() == "Thread-0")
-            #expect(try spawnThread(name: "a-very-long-worker-name") { comm() }.join() == "a-very-long-wor")
+            #expect(try spawnThread(name: "Thread-0") { OSThreads.currentName() }.join() == "Thread-0")
+            #expect(try spawnThread(name: "a-very-long-worker-name") { OSThreads.currentName() }.join() == "a-very-long-wor")
             // "é" is two bytes: 14 ASCII bytes + "é" would be 16, so the name stops before it.
-            #expect(try spawnThread(name: "abcdefghijklmné") { comm() }.join() == "abcdefghijklmn")
+            #expect(try spawnThread(name: "abcdefghijklmné") { OSThreads.currentName() }.join() == "abcdefghijklmn")
         }
 
         @Test("after join returns, the operating-system thread has exited")
