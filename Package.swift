@@ -84,7 +84,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ParallelHTTPTests",
-            dependencies: ["ParallelHTTP", "ParallelTestServer"],
+            dependencies: ["Parallel", "ParallelHTTP", "ParallelTestServer"],
             swiftSettings: strictSettings
         ),
     ]

@@ -5,61 +5,14 @@ import Parallel
 /// all hosts (AsyncHTTPClient limits connections per host only).
 ///
 /// Waiters are served first come, first served; a waiter whose task is cancelled leaves the queue and
-/// throws ``HTTPError/cancelled``. Kept internal and minimal: the state machine is `State`, whose
-/// methods return the continuation to resume, which is resumed outside the lock.
+/// throws ``HTTPError/cancelled``. The logic is ``PermitQueue``, a plain state machine whose methods
+/// return the waiter to resume; the continuation is resumed outside the lock.
 final class ConnectionPermits: Sendable {
-    private struct State {
-        var available: Int
-        var nextID: UInt64 = 0
-        var waiters: Deque<(id: UInt64, continuation: CheckedContinuation<Void, any Error>)> = []
-        /// IDs whose task was cancelled before they enqueued.
-        var cancelledEarly: Set<UInt64> = []
-
-        mutating func makeID() -> UInt64 {
-            nextID += 1
-            return nextID
-        }
-
-        /// Takes a permit now, or queues `continuation` (returning it back when it must fail at once).
-        mutating func acquire(id: UInt64, _ continuation: CheckedContinuation<Void, any Error>)
-            -> (resume: CheckedContinuation<Void, any Error>?, cancelled: Bool)
-        {
-            if cancelledEarly.remove(id) != nil { return (continuation, true) }
-            if available > 0 {
-                available -= 1
-                return (continuation, false)
-            }
-            waiters.append((id, continuation))
-            return (nil, false)
-        }
-
-        /// Hands the permit to the first waiter, or returns it to the pool.
-        mutating func release() -> CheckedContinuation<Void, any Error>? {
-            if let first = waiters.popFirst() { return first.continuation }
-            available += 1
-            return nil
-        }
-
-        /// Removes the waiter `id`, returning its continuation to fail; remembers the ID if it has not
-        /// queued yet.
-        mutating func cancel(id: UInt64) -> CheckedContinuation<Void, any Error>? {
-            if let index = waiters.firstIndex(where: { $0.id == id }) {
-                return waiters.remove(at: index).continuation
-            }
-            cancelledEarly.insert(id)
-            return nil
-        }
-
-        /// Forgets an early-cancel mark left by a waiter that was granted its permit anyway.
-        mutating func forget(id: UInt64) {
-            cancelledEarly.remove(id)
-        }
-    }
-
-    private let state: LockedValue<State>
+    private typealias Waiter = CheckedContinuation<Void, any Error>
+    private let state: LockedValue<PermitQueue<Waiter>>
 
     init(_ count: Int) {
-        state = LockedValue(State(available: max(1, count)))
+        state = LockedValue(PermitQueue(permits: count))
     }
 
     /// Waits for a permit; throws ``HTTPError/cancelled`` if the task is cancelled while waiting.
@@ -67,18 +20,16 @@ final class ConnectionPermits: Sendable {
         let id = state.withLock { $0.makeID() }
         do {
             try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                    let action = state.withLock { $0.acquire(id: id, continuation) }
-                    if action.cancelled {
-                        action.resume?.resume(throwing: HTTPError.cancelled)
-                    } else {
-                        action.resume?.resume()
+                try await withCheckedThrowingContinuation { (continuation: Waiter) in
+                    switch state.withLock({ $0.acquire(id: id, continuation) }) {
+                    case .granted: continuation.resume()
+                    case .cancelled: continuation.resume(throwing: HTTPError.cancelled)
+                    case .queued: break
                     }
                 }
             } onCancel: {
                 state.withLock { $0.cancel(id: id) }?.resume(throwing: HTTPError.cancelled)
             }
-            state.withLock { $0.forget(id: id) }
         } catch {
             throw .cancelled
         }
@@ -94,5 +45,65 @@ final class ConnectionPermits: Sendable {
         try await acquire()
         defer { release() }
         return try await body()
+    }
+}
+
+/// The semaphore's state machine: free permits, and the waiters in arrival order.
+struct PermitQueue<Waiter: Sendable>: Sendable {
+    /// What ``acquire(id:_:)`` decided.
+    enum Acquired: Equatable {
+        /// A permit was free and is now the caller's.
+        case granted
+        /// No permit was free: the waiter is queued until ``release()`` hands it one.
+        case queued
+        /// The caller's task was cancelled before it could queue.
+        case cancelled
+    }
+
+    private(set) var available: Int
+    private var nextID: UInt64 = 0
+    private var waiters: Deque<(id: UInt64, waiter: Waiter)> = []
+    /// IDs handed out by ``makeID()`` that have not reached ``acquire(id:_:)`` and were not cancelled.
+    private var arriving: Set<UInt64> = []
+
+    init(permits: Int) {
+        available = max(1, permits)
+    }
+
+    /// The waiters queued now.
+    var waiting: Int { waiters.count }
+
+    mutating func makeID() -> UInt64 {
+        nextID += 1
+        arriving.insert(nextID)
+        return nextID
+    }
+
+    /// Takes a free permit, or queues `waiter`.
+    mutating func acquire(id: UInt64, _ waiter: Waiter) -> Acquired {
+        guard arriving.remove(id) != nil else { return .cancelled }
+        guard available == 0 else {
+            available -= 1
+            return .granted
+        }
+        waiters.append((id, waiter))
+        return .queued
+    }
+
+    /// Hands the permit to the longest waiter (returned, to resume), or makes it free again.
+    mutating func release() -> Waiter? {
+        if let first = waiters.popFirst() { return first.waiter }
+        available += 1
+        return nil
+    }
+
+    /// Removes waiter `id` and returns it to fail; if it has not queued yet, makes it fail on arrival.
+    /// A waiter that already holds its permit is left alone.
+    mutating func cancel(id: UInt64) -> Waiter? {
+        if let index = waiters.firstIndex(where: { $0.id == id }) {
+            return waiters.remove(at: index).waiter
+        }
+        arriving.remove(id)
+        return nil
     }
 }

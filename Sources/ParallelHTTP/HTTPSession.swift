@@ -111,8 +111,8 @@ public final class HTTPSession: Sendable {
                     do {
                         let bytes = try await head.body.collect(upTo: self.configuration.maxBodySize)
                         return HTTPResponse(url: url, status: head.status, headers: head.headers, body: Array(bytes.readableBytesView))
-                    } catch let error as NIOTooManyBytesError {
-                        throw .bodyTooLarge(limit: error.maxBytes ?? self.configuration.maxBodySize)
+                    } catch is NIOTooManyBytesError {
+                        throw .bodyTooLarge(limit: self.configuration.maxBodySize)
                     } catch {
                         throw self.mapping(error, url: url)
                     }
@@ -288,6 +288,7 @@ extension TimeAmount {
 ///     try await session.get("http://127.0.0.1:8080/get").text()
 /// }
 /// ```
+@discardableResult
 public func withHTTPSession<R, C: Clock<Duration>>(
     configuration: HTTPSessionConfiguration = .init(),
     clock: C = ContinuousClock(),

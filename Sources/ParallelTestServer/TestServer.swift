@@ -14,7 +14,7 @@ import UnixSignals
 /// - `/stream/{n}`: `n` JSON lines (at most 100,000), chunked, one write each.
 /// - `/get`: the request as JSON: `method`, `path`, `query`, `headers` (names lower-cased).
 /// - `/post` (POST): the same, plus `data`, the body as text.
-/// - `/flaky/{key}?failures=k&status=503&retry_after=N`: the first `k` requests for `key` answer
+/// - `/flaky/{key}?failures=k&status=503&retry_after=N` (GET or POST): the first `k` requests for `key` answer
 ///   `status` (with `Retry-After` if given), later ones 200 with `{"attempts": n}`.
 /// - `/redirect/{n}`: redirects `n` times, then to `/get`.
 ///

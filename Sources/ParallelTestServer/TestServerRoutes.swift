@@ -107,7 +107,7 @@ extension TestServer {
             )
         }
 
-        router.get("/flaky/:key") { request, context in
+        let flaky: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
             let key = try context.parameters.require("key")
             let query = request.uri.queryParameters
             let failures = query.get("failures", as: Int.self) ?? 1
@@ -124,6 +124,8 @@ extension TestServer {
                 body: .init(byteBuffer: ByteBuffer(string: "{\"attempts\": \(attempt)}"))
             )
         }
+        router.get("/flaky/:key", use: flaky)
+        router.post("/flaky/:key", use: flaky)
 
         router.get("/redirect/:n") { _, context in
             let count = try context.parameters.require("n", as: Int.self)
