@@ -1,4 +1,5 @@
 import Hummingbird
+import ServiceLifecycle
 
 /// The request as `/get` and `/delay` echo it.
 struct RequestEcho: ResponseEncodable {
@@ -61,7 +62,10 @@ extension TestServer {
             guard seconds.isFinite, seconds >= 0 else {
                 throw HTTPError(.badRequest, message: "delay must be a number of seconds ≥ 0")
             }
-            try await Task.sleep(for: .seconds(min(seconds, maxDelaySeconds)))
+            // Shutdown cuts the wait short, so a client that gave up cannot hold the server open.
+            try await cancelWhenGracefulShutdown {
+                try await Task.sleep(for: .seconds(min(seconds, maxDelaySeconds)))
+            }
             return RequestEcho(request)
         }
 
