@@ -34,7 +34,9 @@ public struct HTTPStreamingResponse: Sendable {
 /// for try await chunk in response.body { total += chunk.count }
 /// ```
 public struct HTTPBodyStream: AsyncSequence, Sendable {
+    /// A chunk of the body's bytes.
     public typealias Element = [UInt8]
+    /// Reading throws only ``HTTPError``.
     public typealias Failure = HTTPError
 
     let base: HTTPClientResponse.Body
@@ -42,8 +44,15 @@ public struct HTTPBodyStream: AsyncSequence, Sendable {
     let url: String
 
     /// Reads the body chunk by chunk, counting bytes against the limit.
+    ///
+    /// ```swift
+    /// var iterator = response.body.makeAsyncIterator()
+    /// while let chunk = try await iterator.next() { print(chunk.count) }
+    /// ```
     public struct AsyncIterator: AsyncIteratorProtocol {
+        /// A chunk of the body's bytes.
         public typealias Element = [UInt8]
+        /// Reading throws only ``HTTPError``.
         public typealias Failure = HTTPError
 
         var base: HTTPClientResponse.Body.AsyncIterator
@@ -51,7 +60,12 @@ public struct HTTPBodyStream: AsyncSequence, Sendable {
         let url: String
         var received = 0
 
-        /// The next chunk, or `nil` at the end of the body.
+        /// The next chunk, or `nil` at the end of the body; throws ``HTTPError/bodyTooLarge(limit:)`` once
+        /// the bytes read exceed the limit.
+        ///
+        /// ```swift
+        /// let first = try await iterator.next()
+        /// ```
         public mutating func next() async throws(HTTPError) -> [UInt8]? {
             let chunk: ByteBuffer?
             do {
@@ -66,7 +80,11 @@ public struct HTTPBodyStream: AsyncSequence, Sendable {
         }
     }
 
-    /// Starts reading the body.
+    /// Starts reading the body; a body can be read once.
+    ///
+    /// ```swift
+    /// var iterator = response.body.makeAsyncIterator()
+    /// ```
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(base: base.makeAsyncIterator(), limit: limit, url: url)
     }

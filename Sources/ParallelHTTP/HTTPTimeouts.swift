@@ -9,6 +9,10 @@
 /// ```
 public struct HTTPTimeouts: Sendable, Hashable {
     /// Which limit expired, carried by ``HTTPError/timeout(_:url:)``.
+    ///
+    /// ```swift
+    /// if case .timeout(.connect, let url) = error { print("could not connect to \(url) in time") }
+    /// ```
     public enum Kind: String, Sendable, Hashable, CustomStringConvertible {
         /// Opening the connection (aiohttp's `sock_connect`).
         case connect

@@ -176,6 +176,10 @@ public final class TestServer: Sendable {
 }
 
 /// Why a ``TestServer`` could not start.
+///
+/// ```swift
+/// do { _ = try await TestServer.start(port: 80) } catch .cannotListen(_, let port, let reason) { print(port, reason) }
+/// ```
 public enum TestServerError: Error, Sendable, CustomStringConvertible {
     /// Binding or listening failed, e.g. the port is taken.
     case cannotListen(host: String, port: Int, reason: String)

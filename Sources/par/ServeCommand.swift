@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ParallelTestServer
 
 /// `par serve [--host H] [--port N]`: runs the embedded httpbin-style test server alone until Ctrl-C.
@@ -22,6 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         try await TestServer.runUntilInterrupted(host: host, port: port) { server in
             print("Serving on \(server.baseURL) (routes: /delay/{s} /status/{code} /bytes/{n} /stream/{n} /get /post /flaky/{key} /redirect/{n}); Ctrl-C stops it.")
+            fflush(nil)  // shown at once even when standard output is a pipe or a file
         }
         print("Stopped.")
     }
