@@ -12,12 +12,21 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Parallel", targets: ["Parallel"]),
+        .library(name: "ParallelHTTP", targets: ["ParallelHTTP"]),
+        .library(name: "ParallelTestServer", targets: ["ParallelTestServer"]),
         .executable(name: "par", targets: ["par"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Already in the graph through the two above; named so ParallelHTTP and ParallelTestServer may import them.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.100.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.7.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
     ],
     targets: [
         // The core library: threads, futures, async toolkit, generators, processes.
@@ -30,11 +39,40 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // aiohttp for Swift: sessions, retries, fetchAll, on AsyncHTTPClient (kept out of the core: NIO).
+        .target(
+            name: "ParallelHTTP",
+            dependencies: [
+                "Parallel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // An httpbin-style HTTP server on Hummingbird for the demo, tests and benchmarks.
+        .target(
+            name: "ParallelTestServer",
+            dependencies: [
+                "Parallel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The command-line tool: `par demo`, `par bench`.
         .executableTarget(
             name: "par",
             dependencies: [
                 "Parallel",
+                "ParallelHTTP",
+                "ParallelTestServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -42,6 +80,11 @@ let package = Package(
         .testTarget(
             name: "ParallelTests",
             dependencies: ["Parallel"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ParallelHTTPTests",
+            dependencies: ["Parallel", "ParallelHTTP", "ParallelTestServer"],
             swiftSettings: strictSettings
         ),
     ]

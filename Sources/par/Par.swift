@@ -7,6 +7,6 @@ struct Par: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "par",
         abstract: "Python's parallel and asynchronous toolbox, in Swift: demos and benchmarks.",
-        subcommands: [DemoCommand.self, BenchCommand.self]
+        subcommands: [DemoCommand.self, BenchCommand.self, ServeCommand.self]
     )
 }

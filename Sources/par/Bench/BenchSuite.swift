@@ -10,6 +10,7 @@ struct BenchSuite: Sendable {
         .threads,
         .futures,
         .async,
+        .http,
     ]
 }
 

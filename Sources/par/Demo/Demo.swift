@@ -12,6 +12,7 @@ struct Demo: Sendable {
         .futures,
         .threads,
         .asyncio,
+        .http,
         .generator,
     ]
 }

@@ -1,0 +1,307 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import Parallel
+
+/// A pool of HTTP connections with limits, timeouts and retries, on AsyncHTTPClient (aiohttp's
+/// `ClientSession`).
+///
+/// Make one per program or per batch of work, share it between tasks (it is `Sendable`), and end it:
+/// either scoped with ``withHTTPSession(configuration:clock:isolation:_:)``, or with ``shutdown()``.
+/// Shutting down closes every connection; a session dropped without ``shutdown()`` starts its shutdown
+/// when it is deinitialised, so connections are never leaked, only closed later.
+///
+/// Every call throws ``HTTPError``; requests in flight at once are bounded by
+/// ``HTTPSessionConfiguration/maxConnections`` (in arrival order) and, per host, by
+/// ``HTTPSessionConfiguration/maxConnectionsPerHost``. Cancelling the calling task cancels the
+/// request and throws ``HTTPError/cancelled``.
+///
+/// ```swift
+/// let session = HTTPSession()
+/// let response = try await session.get("http://127.0.0.1:8080/get")
+/// print(response.status.code, try response.text())
+/// await session.shutdown()
+/// ```
+public final class HTTPSession: Sendable {
+    /// The configuration the session was made with.
+    public let configuration: HTTPSessionConfiguration
+    private let client: HTTPClient
+    private let permits: ConnectionPermits
+    private let sleep: @Sendable (Duration) async throws -> Void
+    private let shutDown = LockedValue(false)
+
+    /// Creates a session; `clock` times the waits between retries (pass a test clock to drive them).
+    ///
+    /// ```swift
+    /// let session = HTTPSession(configuration: HTTPSessionConfiguration(retry: .standard))
+    /// defer { Task { await session.shutdown() } }
+    /// ```
+    public init<C: Clock<Duration>>(configuration: HTTPSessionConfiguration = .init(), clock: C = ContinuousClock()) {
+        self.configuration = configuration
+        self.permits = ConnectionPermits(configuration.maxConnections)
+        self.sleep = { duration in try await clock.sleep(for: duration) }
+        self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: Self.clientConfiguration(configuration))
+    }
+
+    deinit {
+        guard !shutDown.withLock({ $0 }) else { return }
+        let client = self.client
+        Task { try? await client.shutdown() }
+    }
+
+    /// Closes every connection and ends the session; requests made afterwards throw
+    /// ``HTTPError/sessionShutDown``. Calling it again does nothing (aiohttp's `await session.close()`).
+    ///
+    /// ```swift
+    /// await session.shutdown()
+    /// ```
+    public func shutdown() async {
+        let first = shutDown.withLock { wasShutDown in
+            defer { wasShutDown = true }
+            return !wasShutDown
+        }
+        guard first else { return }
+        // Only fails with `alreadyShutdown`, which `first` rules out; connections are closed either way.
+        try? await client.shutdown()
+    }
+
+    /// Sends a GET and returns the whole response (aiohttp's `session.get(url)` + `read()`).
+    ///
+    /// Retried per ``HTTPSessionConfiguration/retry``; throws ``HTTPError/status(code:reason:url:)`` for
+    /// 4xx/5xx only when ``HTTPSessionConfiguration/raiseForStatus`` is on.
+    ///
+    /// ```swift
+    /// let page = try await session.get("https://example.com/").text()
+    /// ```
+    public func get(_ url: String, headers: HTTPHeaders = [:]) async throws(HTTPError) -> HTTPResponse {
+        try await request(.GET, url, headers: headers)
+    }
+
+    /// Sends a POST with `body` and returns the whole response; never retried (POST is not idempotent).
+    ///
+    /// ```swift
+    /// let created = try await session.post(url, body: Array(#"{"name":"x"}"#.utf8),
+    ///                                      headers: ["Content-Type": "application/json"])
+    /// ```
+    public func post(_ url: String, body: [UInt8], headers: HTTPHeaders = [:]) async throws(HTTPError) -> HTTPResponse {
+        try await request(.POST, url, headers: headers, body: body)
+    }
+
+    /// Sends any request and returns the whole response (aiohttp's `session.request(method, url)`).
+    ///
+    /// Idempotent methods are retried per ``HTTPSessionConfiguration/retry``; the body, at most
+    /// ``HTTPSessionConfiguration/maxBodySize`` bytes, is read before this returns, and the connection
+    /// goes back to the pool.
+    ///
+    /// ```swift
+    /// let response = try await session.request(.DELETE, "\(base)/items/7")
+    /// ```
+    public func request(
+        _ method: HTTPMethod,
+        _ url: String,
+        headers: HTTPHeaders = [:],
+        body: [UInt8]? = nil
+    ) async throws(HTTPError) -> HTTPResponse {
+        let request = try makeRequest(method, url, headers: headers, body: body)
+        let response = try await withRetries(method: method, url: url) { () async throws(HTTPError) -> HTTPResponse in
+            try await self.permits.withPermit { () async throws(HTTPError) -> HTTPResponse in
+                try await self.withTotalTimeout(url: url) { () async throws(HTTPError) -> HTTPResponse in
+                    let head = try await self.execute(request, url: url)
+                    do {
+                        let bytes = try await head.body.collect(upTo: self.configuration.maxBodySize)
+                        return HTTPResponse(url: url, status: head.status, headers: head.headers, body: Array(bytes.readableBytesView))
+                    } catch is NIOTooManyBytesError {
+                        throw .bodyTooLarge(limit: self.configuration.maxBodySize)
+                    } catch {
+                        throw self.mapping(error, url: url)
+                    }
+                }
+            }
+        } status: { ($0.status, $0.headers) }
+        try checkStatus(response.status, url: url)
+        return response
+    }
+
+    /// Sends a request and hands its body to `handle` as it arrives, at most `maxBytes` bytes
+    /// (aiohttp's `async for chunk in response.content.iter_any()`).
+    ///
+    /// The response head is retried like ``request(_:_:headers:body:)``; the body is not (it is already
+    /// yours). `handle` runs while the request holds its connection slot; when it returns, any unread
+    /// rest of the body is dropped and that connection closed. Reading more than `maxBytes` throws
+    /// ``HTTPError/bodyTooLarge(limit:)`` from the body's iterator.
+    ///
+    /// ```swift
+    /// let lines = try await session.stream(.GET, "\(base)/stream/3", maxBytes: 1 << 20) { response in
+    ///     var count = 0
+    ///     for try await chunk in response.body { count += chunk.filter { $0 == UInt8(ascii: "\n") }.count }
+    ///     return count
+    /// }
+    /// ```
+    public func stream<R>(
+        _ method: HTTPMethod = .GET,
+        _ url: String,
+        headers: HTTPHeaders = [:],
+        body: [UInt8]? = nil,
+        maxBytes: Int = .max,
+        isolation: isolated (any Actor)? = #isolation,
+        _ handle: (HTTPStreamingResponse) async throws -> R
+    ) async throws -> R {
+        let request = try makeRequest(method, url, headers: headers, body: body)
+        try await permits.acquire()
+        defer { permits.release() }
+        let head = try await withRetries(method: method, url: url) { () async throws(HTTPError) -> HTTPClientResponse in
+            try await self.execute(request, url: url)
+        } status: { ($0.status, $0.headers) }
+        try checkStatus(head.status, url: url)
+        let response = HTTPStreamingResponse(
+            url: url,
+            status: head.status,
+            headers: head.headers,
+            body: HTTPBodyStream(base: head.body, limit: maxBytes, url: url)
+        )
+        return try await handle(response)
+    }
+
+    // MARK: Machinery
+
+    private func makeRequest(_ method: HTTPMethod, _ url: String, headers: HTTPHeaders, body: [UInt8]?) throws(HTTPError) -> HTTPClientRequest {
+        guard !shutDown.withLock({ $0 }) else { throw .sessionShutDown }
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        var merged = configuration.headers
+        for name in Set(headers.map { $0.name.lowercased() }) { merged.remove(name: name) }
+        merged.add(contentsOf: headers)
+        request.headers = merged
+        if let body { request.body = .bytes(body) }
+        return request
+    }
+
+    /// One attempt up to the response head, with the session's total timeout as AHC's deadline.
+    private func execute(_ request: HTTPClientRequest, url: String) async throws(HTTPError) -> HTTPClientResponse {
+        let deadline = configuration.timeouts.total.map { NIODeadline.now() + TimeAmount($0) } ?? .distantFuture
+        do {
+            return try await client.execute(request, deadline: deadline)
+        } catch {
+            throw mapping(error, url: url)
+        }
+    }
+
+    /// Runs `body`, throwing ``HTTPError/timeout(_:url:)`` with `.total` if it outlasts the total timeout.
+    private func withTotalTimeout<T: Sendable>(
+        url: String,
+        _ body: @escaping @Sendable () async throws(HTTPError) -> T
+    ) async throws(HTTPError) -> T {
+        guard let total = configuration.timeouts.total else { return try await body() }
+        do {
+            return try await withThrowingTaskGroup(of: T.self) { group in
+                group.addTask { try await body() }
+                group.addTask {
+                    try await Task.sleep(for: total)
+                    throw HTTPError.timeout(.total, url: url)
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next() else { throw HTTPError.cancelled }
+                return first
+            }
+        } catch {
+            throw mapping(error, url: url)
+        }
+    }
+
+    /// Runs `attempt` until it succeeds with a status not worth retrying, fails with an error not worth
+    /// retrying, or the policy's attempts are spent; waits between attempts on the session's clock.
+    private func withRetries<T>(
+        method: HTTPMethod,
+        url: String,
+        _ attempt: () async throws(HTTPError) -> T,
+        status: (T) -> (HTTPResponseStatus, HTTPHeaders)
+    ) async throws(HTTPError) -> T {
+        let policy = configuration.retry
+        let attempts = HTTPRetryPolicy.isIdempotent(method) ? policy.maxAttempts : 1
+        var number = 1
+        while true {
+            let outcome: Result<T, HTTPError>
+            do { outcome = .success(try await attempt()) } catch { outcome = .failure(error) }
+            guard number < attempts else { return try outcome.get() }
+            let delay: Duration
+            switch outcome {
+            case .success(let value):
+                let (code, headers) = status(value)
+                guard HTTPRetryPolicy.isRetryable(status: Int(code.code)) else { return value }
+                delay = policy.retryAfter(headers) ?? policy.backoff.delay(beforeRetry: number)
+            case .failure(let error):
+                guard error.isRetryableTransportError else { throw error }
+                delay = policy.backoff.delay(beforeRetry: number)
+            }
+            do { try await sleep(delay) } catch { throw .cancelled }
+            number += 1
+        }
+    }
+
+    private func checkStatus(_ status: HTTPResponseStatus, url: String) throws(HTTPError) {
+        if configuration.raiseForStatus && status.code >= 400 {
+            throw .status(code: Int(status.code), reason: status.reasonPhrase, url: url)
+        }
+    }
+
+    private func mapping(_ error: any Error, url: String) -> HTTPError {
+        HTTPError.mapping(error, url: url, redirectLimit: configuration.maxRedirects)
+    }
+
+    private static func clientConfiguration(_ configuration: HTTPSessionConfiguration) -> HTTPClient.Configuration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if !configuration.verifyTLS { tls.certificateVerification = .none }
+        var pool = HTTPClient.Configuration.ConnectionPool()
+        pool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(
+            1, min(configuration.maxConnectionsPerHost ?? configuration.maxConnections, configuration.maxConnections)
+        )
+        // Fail at once when a host refuses: the session's own retry policy decides about trying again.
+        pool.retryConnectionEstablishment = false
+        var timeout = HTTPClient.Configuration.Timeout()
+        timeout.connect = configuration.timeouts.connect.map(TimeAmount.init)
+        timeout.read = configuration.timeouts.read.map(TimeAmount.init)
+        return HTTPClient.Configuration(
+            tlsConfiguration: tls,
+            redirectConfiguration: configuration.maxRedirects > 0
+                ? .follow(max: configuration.maxRedirects, allowCycles: false) : .disallow,
+            timeout: timeout,
+            connectionPool: pool
+        )
+    }
+}
+
+extension TimeAmount {
+    /// A `Duration` as NIO's nanosecond count, saturating instead of overflowing.
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        self = overflow ? .nanoseconds(.max) : .nanoseconds(whole.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue)
+    }
+}
+
+/// Runs `body` with a new ``HTTPSession`` and shuts the session down when `body` returns or throws,
+/// so no connection outlives the scope (aiohttp's `async with aiohttp.ClientSession() as session:`).
+///
+/// ```swift
+/// let text = try await withHTTPSession { session in
+///     try await session.get("http://127.0.0.1:8080/get").text()
+/// }
+/// ```
+@discardableResult
+public func withHTTPSession<R, C: Clock<Duration>>(
+    configuration: HTTPSessionConfiguration = .init(),
+    clock: C = ContinuousClock(),
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: (HTTPSession) async throws -> R
+) async rethrows -> R {
+    let session = HTTPSession(configuration: configuration, clock: clock)
+    do {
+        let result = try await body(session)
+        await session.shutdown()
+        return result
+    } catch {
+        await session.shutdown()
+        throw error
+    }
+}

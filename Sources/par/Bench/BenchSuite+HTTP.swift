@@ -1,0 +1,85 @@
+import Foundation
+import ParallelHTTP
+import ParallelTestServer
+
+extension BenchSuite {
+    /// HTTP: the seed's three slow GETs, and many small GETs over a bounded pool, against the same
+    /// in-process server for Swift and for Python's aiohttp.
+    static let http = BenchSuite(name: "http") { context in
+        let server = try await TestServer.start()
+        let requests = context.size(10_000, quick: 2_000)
+        let connections = 100
+
+        context.progress("http: seed scenario (/delay/1, /delay/2, /delay/1 at once)")
+        let seedURLs = ["/delay/1", "/delay/2", "/delay/1"].map { server.baseURL + $0 }
+        let seed = await fetchAll(seedURLs)
+        let seedOK = seed.results.allSatisfy { (try? $0.get().status) == .ok }
+        let seedSeconds = Measure.seconds(seed.elapsed)
+
+        context.progress("http: \(requests) GETs of 64 bytes over \(connections) connections")
+        let url = server.baseURL + "/bytes/64"
+        let configuration = HTTPSessionConfiguration(maxConnections: connections)
+        let (batch, seconds) = await withHTTPSession(configuration: configuration) { session in
+            _ = await session.fetchAll(Array(repeating: url, count: connections), maxConcurrent: connections)
+            return await Measure.time { await session.fetchAll(Array(repeating: url, count: requests), maxConcurrent: connections) }
+        }
+        let throughputOK = batch.results.allSatisfy { result in
+            guard case .success(let response) = result else { return false }
+            return response.status == .ok && response.body.count == 64
+        }
+
+        var peer: [String: Double]? = nil
+        var note = context.pythonMissingReason
+        if let python = context.python {
+            context.progress("http: aiohttp peer")
+            let arguments = [server.baseURL, String(requests), String(connections)]
+            do {
+                // Off the cooperative pool: the in-process server's handlers need its threads meanwhile.
+                let values = try await withCheckedThrowingContinuation { continuation in
+                    DispatchQueue.global().async {
+                        continuation.resume(with: Result { try python.run("http_bench.py", arguments) })
+                    }
+                }
+                if values["aiohttp_missing"] != nil {
+                    note = "aiohttp is not installed for \(python.executable) (pip install aiohttp)"
+                } else {
+                    peer = values
+                    note = ""
+                }
+            } catch {
+                note = "\(error)"
+            }
+        }
+        await server.shutdown()
+
+        let peerOK = peer.map { ($0["seed_ok"] ?? 0) == 1 && ($0["requests_ok"] ?? 0) == 1 } ?? true
+        let seedGoalMet = seedSeconds <= 2.1
+        return [
+            BenchRow(
+                section: "http",
+                name: "seed: GET /delay/1, /delay/2, /delay/1 at once",
+                unit: "s",
+                higherIsBetter: false,
+                value: seedSeconds,
+                peer: "Python aiohttp + gather",
+                peerValue: peer?["seed_s"],
+                goal: "≤ 2.1 s",
+                verified: seedOK && peerOK,
+                note: [seedGoalMet ? "goal met" : "goal missed: over 2.1 s", note].filter { !$0.isEmpty }.joined(separator: "; ")
+            ),
+            BenchRow(
+                section: "http",
+                name: "\(requests) GETs of 64 bytes, \(connections) connections",
+                unit: "req/s",
+                higherIsBetter: true,
+                value: Double(requests) / seconds,
+                peer: "Python aiohttp limit=\(connections)",
+                peerValue: peer?["requests_per_s"],
+                goal: "≥ 2×",
+                goalRatio: 2,
+                verified: throughputOK && peerOK,
+                note: note.isEmpty ? nil : note
+            ),
+        ]
+    }
+}
