@@ -58,12 +58,10 @@ struct HTTPSessionTests {
     @Test("requests in flight never exceed maxConnections, and do reach it")
     func totalLimitBoundsConcurrency() async throws {
         try await withTestServer { server in
-            let configuration = HTTPSessionConfiguration(maxConnections: 3)
-            await withHTTPSession(configuration: configuration) { session in
-                let urls = Array(repeating: "\(server.baseURL)/delay/0.2", count: 9)
-                let batch = await session.fetchAll(urls, maxConcurrent: 9)
-                #expect(batch.responses.count == 9)
-                #expect(server.stats.maxInFlight == 3)
+            await withHTTPSession(configuration: HTTPSessionConfiguration(maxConnections: 3)) { session in
+                let peak = await peakInFlight(server, limit: 3) { await session.fetchAll($0, maxConcurrent: 9) }
+                #expect(peak.reached)
+                #expect(!peak.exceeded)
                 #expect(server.stats.acceptedConnections <= 3)
             }
         }
@@ -74,10 +72,9 @@ struct HTTPSessionTests {
         try await withTestServer { server in
             let configuration = HTTPSessionConfiguration(maxConnections: 10, maxConnectionsPerHost: 2)
             await withHTTPSession(configuration: configuration) { session in
-                let urls = Array(repeating: "\(server.baseURL)/delay/0.2", count: 6)
-                let batch = await session.fetchAll(urls, maxConcurrent: 6)
-                #expect(batch.responses.count == 6)
-                #expect(server.stats.maxInFlight == 2)
+                let peak = await peakInFlight(server, limit: 2) { await session.fetchAll($0, maxConcurrent: 9) }
+                #expect(peak.reached)
+                #expect(!peak.exceeded)
                 #expect(server.stats.acceptedConnections <= 2)
             }
         }
@@ -200,10 +197,27 @@ struct HTTPSessionTests {
     func fetchAllBound() async throws {
         try await withTestServer { server in
             await withHTTPSession { session in
-                let batch = await session.fetchAll(Array(repeating: "\(server.baseURL)/delay/0.1", count: 12), maxConcurrent: 4)
-                #expect(batch.responses.count == 12)
-                #expect(server.stats.maxInFlight == 4)
+                let peak = await peakInFlight(server, limit: 4) { await session.fetchAll($0, maxConcurrent: 4) }
+                #expect(peak.reached)
+                #expect(!peak.exceeded)
             }
         }
     }
+}
+
+/// Sends 9 slow requests through `fetch`, waits until `limit` are in flight at the server, then gives
+/// them half a second to exceed it, and cancels them. With 10-second requests nothing finishes meanwhile,
+/// so a broken limit would show as more in flight.
+private func peakInFlight(
+    _ server: TestServer,
+    limit: Int,
+    _ fetch: @escaping @Sendable ([String]) async -> FetchAllResult
+) async -> (reached: Bool, exceeded: Bool) {
+    let urls = Array(repeating: "\(server.baseURL)/delay/10", count: 9)
+    let batch = Task { await fetch(urls) }
+    let reached = await server.waitUntil(timeout: .seconds(10)) { $0.inFlight >= limit }
+    let exceeded = await server.waitUntil(timeout: .milliseconds(500)) { $0.inFlight > limit }
+    batch.cancel()
+    _ = await batch.value
+    return (reached, exceeded || server.stats.maxInFlight > limit)
 }
