@@ -8,7 +8,7 @@ import Foundation
 /// `ClientResponse` after `await response.read()`).
 ///
 /// Returned by ``HTTPSession/get(_:headers:)`` and friends once the last byte has arrived, so it holds
-/// no connection: keep it as long as you like. For large bodies use ``HTTPSession/stream(_:_:headers:body:maxBytes:_:)``.
+/// no connection: keep it as long as you like. For large bodies use ``HTTPSession/stream(_:_:headers:body:maxBytes:isolation:_:)``.
 ///
 /// ```swift
 /// let response = try await session.get("\(base)/get")

@@ -103,20 +103,16 @@ public final class HTTPSession: Sendable {
         headers: HTTPHeaders = [:],
         body: [UInt8]? = nil
     ) async throws(HTTPError) -> HTTPResponse {
-        let request = try makeRequest(method, url, headers: headers, body: body)
+        guard !isShutDown else { throw .sessionShutDown }
+        let request: HTTPClient.Request
+        do {
+            request = try HTTPClient.Request(url: url, method: method, headers: mergedHeaders(headers), body: body.map { .bytes($0) })
+        } catch {
+            throw mapping(error, url: url)
+        }
         let response = try await withRetries(method: method, url: url) { () async throws(HTTPError) -> HTTPResponse in
             try await self.permits.withPermit { () async throws(HTTPError) -> HTTPResponse in
-                try await self.withTotalTimeout(url: url) { () async throws(HTTPError) -> HTTPResponse in
-                    let head = try await self.execute(request, url: url)
-                    do {
-                        let bytes = try await head.body.collect(upTo: self.configuration.maxBodySize)
-                        return HTTPResponse(url: url, status: head.status, headers: head.headers, body: Array(bytes.readableBytesView))
-                    } catch is NIOTooManyBytesError {
-                        throw .bodyTooLarge(limit: self.configuration.maxBodySize)
-                    } catch {
-                        throw self.mapping(error, url: url)
-                    }
-                }
+                try await self.executeBuffered(request, url: url)
             }
         } status: { ($0.status, $0.headers) }
         try checkStatus(response.status, url: url)
@@ -165,16 +161,50 @@ public final class HTTPSession: Sendable {
 
     // MARK: Machinery
 
-    private func makeRequest(_ method: HTTPMethod, _ url: String, headers: HTTPHeaders, body: [UInt8]?) throws(HTTPError) -> HTTPClientRequest {
-        guard !shutDown.withLock({ $0 }) else { throw .sessionShutDown }
-        var request = HTTPClientRequest(url: url)
-        request.method = method
+    private var isShutDown: Bool { shutDown.withLock { $0 } }
+
+    /// The session's default headers, with those `headers` names replaced by the request's own.
+    private func mergedHeaders(_ headers: HTTPHeaders) -> HTTPHeaders {
+        guard !headers.isEmpty else { return configuration.headers }
         var merged = configuration.headers
         for name in Set(headers.map { $0.name.lowercased() }) { merged.remove(name: name) }
         merged.add(contentsOf: headers)
-        request.headers = merged
+        return merged
+    }
+
+    private func makeRequest(_ method: HTTPMethod, _ url: String, headers: HTTPHeaders, body: [UInt8]?) throws(HTTPError) -> HTTPClientRequest {
+        guard !isShutDown else { throw .sessionShutDown }
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers = mergedHeaders(headers)
         if let body { request.body = .bytes(body) }
         return request
+    }
+
+    /// One whole attempt, body included, on AHC's accumulating API, whose deadline covers the whole
+    /// request (the async API's deadline stops at the response head) without an extra task per request.
+    private func executeBuffered(_ request: HTTPClient.Request, url: String) async throws(HTTPError) -> HTTPResponse {
+        // ResponseAccumulator requires 0…UInt32.max.
+        let limit = min(max(0, configuration.maxBodySize), Int(UInt32.max))
+        let deadline = configuration.timeouts.total.map { NIODeadline.now() + TimeAmount($0) }
+        let task = client.execute(
+            request: request,
+            delegate: ResponseAccumulator(request: request, maxBodySize: limit),
+            deadline: deadline
+        )
+        do {
+            let response = try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
+            }
+            let body = response.body.map { Array($0.readableBytesView) } ?? []
+            return HTTPResponse(url: url, status: response.status, headers: response.headers, body: body)
+        } catch is ResponseAccumulator.ResponseTooBigError {
+            throw .bodyTooLarge(limit: limit)
+        } catch {
+            throw mapping(error, url: url)
+        }
     }
 
     /// One attempt up to the response head, with the session's total timeout as AHC's deadline.
@@ -182,28 +212,6 @@ public final class HTTPSession: Sendable {
         let deadline = configuration.timeouts.total.map { NIODeadline.now() + TimeAmount($0) } ?? .distantFuture
         do {
             return try await client.execute(request, deadline: deadline)
-        } catch {
-            throw mapping(error, url: url)
-        }
-    }
-
-    /// Runs `body`, throwing ``HTTPError/timeout(_:url:)`` with `.total` if it outlasts the total timeout.
-    private func withTotalTimeout<T: Sendable>(
-        url: String,
-        _ body: @escaping @Sendable () async throws(HTTPError) -> T
-    ) async throws(HTTPError) -> T {
-        guard let total = configuration.timeouts.total else { return try await body() }
-        do {
-            return try await withThrowingTaskGroup(of: T.self) { group in
-                group.addTask { try await body() }
-                group.addTask {
-                    try await Task.sleep(for: total)
-                    throw HTTPError.timeout(.total, url: url)
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next() else { throw HTTPError.cancelled }
-                return first
-            }
         } catch {
             throw mapping(error, url: url)
         }

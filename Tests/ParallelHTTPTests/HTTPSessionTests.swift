@@ -58,13 +58,11 @@ struct HTTPSessionTests {
     @Test("requests in flight never exceed maxConnections, and do reach it")
     func totalLimitBoundsConcurrency() async throws {
         try await withTestServer { server in
-            let configuration = HTTPSessionConfiguration(maxConnections: 3)
-            await withHTTPSession(configuration: configuration) { session in
-                let urls = Array(repeating: "\(server.baseURL)/delay/0.2", count: 9)
-                let batch = await session.fetchAll(urls, maxConcurrent: 9)
-                #expect(batch.responses.count == 9)
-                #expect(server.stats.maxInFlight == 3)
-                #expect(server.stats.acceptedConnections <= 3)
+            await withHTTPSession(configuration: HTTPSessionConfiguration(maxConnections: 3)) { session in
+                let peak = await peakInFlight(server, limit: 3) { await session.fetchAll($0, maxConcurrent: 9) }
+                #expect(peak.reached)
+                #expect(!peak.exceeded)
+                #expect(peak.accepted <= 3)
             }
         }
     }
@@ -74,11 +72,10 @@ struct HTTPSessionTests {
         try await withTestServer { server in
             let configuration = HTTPSessionConfiguration(maxConnections: 10, maxConnectionsPerHost: 2)
             await withHTTPSession(configuration: configuration) { session in
-                let urls = Array(repeating: "\(server.baseURL)/delay/0.2", count: 6)
-                let batch = await session.fetchAll(urls, maxConcurrent: 6)
-                #expect(batch.responses.count == 6)
-                #expect(server.stats.maxInFlight == 2)
-                #expect(server.stats.acceptedConnections <= 2)
+                let peak = await peakInFlight(server, limit: 2) { await session.fetchAll($0, maxConcurrent: 9) }
+                #expect(peak.reached)
+                #expect(!peak.exceeded)
+                #expect(peak.accepted <= 2)
             }
         }
     }
@@ -200,10 +197,29 @@ struct HTTPSessionTests {
     func fetchAllBound() async throws {
         try await withTestServer { server in
             await withHTTPSession { session in
-                let batch = await session.fetchAll(Array(repeating: "\(server.baseURL)/delay/0.1", count: 12), maxConcurrent: 4)
-                #expect(batch.responses.count == 12)
-                #expect(server.stats.maxInFlight == 4)
+                let peak = await peakInFlight(server, limit: 4) { await session.fetchAll($0, maxConcurrent: 4) }
+                #expect(peak.reached)
+                #expect(!peak.exceeded)
             }
         }
     }
+}
+
+/// Sends 9 slow requests through `fetch`, waits until `limit` are in flight at the server, then gives
+/// them half a second to exceed it, counts the connections accepted, and cancels them. With 10-second requests nothing finishes meanwhile,
+/// so a broken limit would show as more in flight.
+private func peakInFlight(
+    _ server: TestServer,
+    limit: Int,
+    _ fetch: @escaping @Sendable ([String]) async -> FetchAllResult
+) async -> (reached: Bool, exceeded: Bool, accepted: Int) {
+    let urls = Array(repeating: "\(server.baseURL)/delay/10", count: 9)
+    let batch = Task { await fetch(urls) }
+    let reached = await server.waitUntil(timeout: .seconds(10)) { $0.inFlight >= limit }
+    let exceeded = await server.waitUntil(timeout: .milliseconds(500)) { $0.inFlight > limit }
+    // Counted before cancelling: cancelled requests close their connections, and queued ones may open new ones.
+    let accepted = server.stats.acceptedConnections
+    batch.cancel()
+    _ = await batch.value
+    return (reached, exceeded || server.stats.maxInFlight > limit, accepted)
 }
