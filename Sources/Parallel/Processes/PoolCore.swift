@@ -67,6 +67,8 @@ final class PoolCore: Sendable {
         var earlyCancelled: Set<UInt64> = []
         var nextID: UInt64 = 1
         var wakePending = false
+        /// The deadline the loop's current `poll` wakes up for (nil: none).
+        var loopDeadline: ContinuousClock.Instant?
         var stopped = false
         /// The loop has ended and resumed its stop waiters: later waiters return at once.
         var loopExited = false
@@ -183,6 +185,10 @@ final class PoolCore: Sendable {
         let effects = state.withLock { state in
             var effects = Effects()
             body(&state, &effects)
+            // A new, earlier timeout must cut the loop's poll short.
+            if let deadline = state.supervisor.nextDeadline, state.loopDeadline.map({ deadline < $0 }) ?? true {
+                Self.requestWake(&state, &effects)
+            }
             return effects
         }
         for completion in effects.completions { completion() }
@@ -315,6 +321,7 @@ final class PoolCore: Sendable {
                     workersPolled.append(worker)
                 }
                 var timeout: Int32 = -1
+                state.loopDeadline = state.supervisor.nextDeadline
                 if let deadline = state.supervisor.nextDeadline {
                     let remaining = ContinuousClock.now.duration(to: deadline)
                     let (seconds, attoseconds) = remaining.components

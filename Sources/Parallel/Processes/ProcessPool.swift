@@ -193,6 +193,7 @@ public final class ProcessPool: Sendable {
 ///     try await pool.map(Square.self, [1, 2, 3, 4, 5])
 /// }
 /// ```
+@discardableResult
 public func withProcessPool<Result>(
     workers: Int = ProcessPool.activeCores,
     executable: WorkerExecutable = .current,
