@@ -109,7 +109,10 @@ public struct ProcessMapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>: Asy
                 if chunk.count < chunkSize { inputsDone = true }
                 guard !chunk.isEmpty else { break }
                 let flight = flight
-                flight.add(pool.submitChunk(T.self, chunk, timeout: timeout, onComplete: { box in flight.completed(box) }))
+                _ = pool.submitChunk(
+                    T.self, chunk, timeout: timeout, onComplete: { box in flight.completed(box) },
+                    beforeSending: { box in flight.add(box) }
+                )
             }
         }
     }

@@ -156,9 +156,11 @@ public final class ProcessPool: Sendable {
 
     /// Encodes `inputs` into one request and queues it.
     func submitChunk<T: ProcessTask>(
-        _ task: T.Type, _ inputs: [T.Input], timeout: Duration?, onComplete: (@Sendable (RequestBox) -> Void)? = nil
+        _ task: T.Type, _ inputs: [T.Input], timeout: Duration?, onComplete: (@Sendable (RequestBox) -> Void)? = nil,
+        beforeSending: ((RequestBox) -> Void)? = nil
     ) -> RequestBox {
         let box = RequestBox(id: core.makeID(), count: inputs.count, onComplete: onComplete)
+        beforeSending?(box)
         let payload: [UInt8]
         do {
             payload = try WireCodec.encode(inputs)
