@@ -109,6 +109,7 @@ public struct Blob: ProcessTask {
 
 /// Counts how many times it ran in this worker (for the initializer and recycling tests).
 public struct Counter: ProcessTask {
+    // Only touched by the worker's one task loop, which runs one task at a time.
     nonisolated(unsafe) static var count = 0
     public static func run(_ input: Int) async throws -> Int {
         count += 1
@@ -125,6 +126,16 @@ public struct SetCounter: ProcessTask {
     }
 }
 
+/// Prints its input to standard output and "warning: " + input to standard error.
+public struct Say: ProcessTask {
+    public static func run(_ text: String) async throws -> Int {
+        print(text)
+        var line = Array("warning: \(text)\n".utf8)
+        _ = line.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+        return text.count
+    }
+}
+
 /// Not registered in the worker.
 public struct Unregistered: ProcessTask {
     public static func run(_ n: Int) async throws -> Int { n }
@@ -134,5 +145,5 @@ public struct Unregistered: ProcessTask {
 public let testRegistry = TaskRegistry([
     Square.self, SumOfSquares.self, WorkerPID.self, FailOnNegative.self, Hang.self, Nap.self,
     CrashOnNegative.self, Exit.self, WriteGarbage.self, WriteTruncatedFrame.self, NotANumber.self,
-    Mismatch.self, Blob.self, Counter.self, SetCounter.self,
+    Mismatch.self, Blob.self, Counter.self, SetCounter.self, Say.self,
 ])

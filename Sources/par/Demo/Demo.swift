@@ -9,6 +9,7 @@ struct Demo: Sendable {
 
     /// Every demo, in the order of the seed document.
     static let all: [Demo] = [
+        .process,
         .pool,
         .hybrid,
     ]
