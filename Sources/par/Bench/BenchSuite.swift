@@ -7,6 +7,7 @@ struct BenchSuite: Sendable {
 
     /// Every suite, in the order the table prints them.
     static let all: [BenchSuite] = [
+        .processes,
     ]
 }
 

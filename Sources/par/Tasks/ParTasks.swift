@@ -7,7 +7,7 @@ import Parallel
 
 /// The process tasks of `par`'s demos and benchmarks, registered in `Par.tasks`.
 enum ParTasks {
-    static let all: [any ProcessTask.Type] = [PrintPID.self, SlowSquare.self, SumOfSquares.self, Identity.self]
+    static let all: [any ProcessTask.Type] = [PrintPID.self, SlowSquare.self, SumOfSquares.self, Identity.self, Scramble.self]
 }
 
 /// The seed's `worker()`: prints "Process: <pid>" in the child.
@@ -39,4 +39,24 @@ struct SumOfSquares: ProcessTask {
 /// Returns its input: the trivial task of the throughput benchmarks.
 struct Identity: ProcessTask {
     static func run(_ n: Int) async throws -> Int { n }
+}
+
+/// CPU-bound work the optimizer cannot shortcut: `rounds` of xorshift mixing from `seed`.
+struct Scramble: ProcessTask {
+    struct Input: Codable, Sendable {
+        var seed: UInt64
+        var rounds: Int
+    }
+
+    static func run(_ input: Input) async throws -> UInt64 { compute(input) }
+
+    static func compute(_ input: Input) -> UInt64 {
+        var x = input.seed | 1
+        for _ in 0..<input.rounds {
+            x ^= x << 13
+            x ^= x >> 7
+            x ^= x << 17
+        }
+        return x
+    }
 }
