@@ -86,9 +86,18 @@ public struct WriteTruncatedFrame: ProcessTask {
     }
 }
 
-/// Returns NaN, which JSON cannot encode: the worker reports `encodingFailed`.
+/// A value whose encoding always fails.
+public struct Unencodable: Codable, Sendable {
+    public init() {}
+    public init(from decoder: any Decoder) throws {}
+    public func encode(to encoder: any Encoder) throws {
+        throw EncodingError.invalidValue(0, .init(codingPath: [], debugDescription: "this value never encodes"))
+    }
+}
+
+/// Returns a value that cannot be encoded: the worker reports `encodingFailed`.
 public struct NotANumber: ProcessTask {
-    public static func run(_ input: Int) async throws -> Double { .nan }
+    public static func run(_ input: Int) async throws -> Unencodable { Unencodable() }
 }
 
 /// Registered in the worker with an `Int` input; `MismatchedInput` sends a `String` under its name.

@@ -7,9 +7,9 @@ import Parallel
 import ParallelTestTasks
 import Testing
 
-/// Sends a `Double` to a task the worker does not have: encoding NaN fails first, in the parent.
+/// Its input cannot be encoded: the parent fails before sending anything.
 struct DoubleEcho: ProcessTask {
-    static func run(_ x: Double) async throws -> Double { x }
+    static func run(_ x: Unencodable) async throws -> Int { 0 }
 }
 
 @Suite("ProcessPool failures", .timeLimit(.minutes(1)))
@@ -41,7 +41,7 @@ struct ProcessPoolFailureTests {
     @Test("an input that cannot be encoded fails in the parent with encodingFailed")
     func inputEncodingFails() async throws {
         try await withProcessPool(workers: 1, executable: executable, start: .lazy) { pool in
-            let error = await #expect(throws: ProcessPoolError.self) { try await pool.run(DoubleEcho.self, .nan) }
+            let error = await #expect(throws: ProcessPoolError.self) { try await pool.run(DoubleEcho.self, Unencodable()) }
             guard case .encodingFailed(task: "DoubleEcho", _) = error else {
                 Issue.record("expected encodingFailed, got \(String(describing: error))")
                 return
