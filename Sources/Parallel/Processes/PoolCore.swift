@@ -64,6 +64,9 @@ final class PoolCore: Sendable {
         var pending: [UInt64: Pending] = [:]
         var connections: [Int: Connection] = [:]
         var spawnQueue: [Int] = []
+        /// Ids handed out by `makeID` and not yet submitted or forgotten.
+        var unsubmitted: Set<UInt64> = []
+        /// Unsubmitted ids whose caller was cancelled already: their submit fails at once.
         var earlyCancelled: Set<UInt64> = []
         var nextID: UInt64 = 1
         var wakePending = false
@@ -114,6 +117,7 @@ final class PoolCore: Sendable {
     func makeID() -> UInt64 {
         state.withLock { state in
             defer { state.nextID += 1 }
+            state.unsubmitted.insert(state.nextID)
             return state.nextID
         }
     }
@@ -131,6 +135,7 @@ final class PoolCore: Sendable {
             return
         }
         withState { state, effects in
+            state.unsubmitted.remove(id)
             if state.earlyCancelled.remove(id) != nil {
                 effects.completions.append { completion(.failure(CancellationError())) }
                 return
@@ -148,7 +153,8 @@ final class PoolCore: Sendable {
     func cancel(_ id: UInt64) {
         withState { state, effects in
             guard state.pending[id] != nil else {
-                state.earlyCancelled.insert(id)
+                // Not submitted yet: remember for the submit. Already finished: nothing to do.
+                if state.unsubmitted.contains(id) { state.earlyCancelled.insert(id) }
                 return
             }
             Self.perform(state.supervisor.cancel(id, now: .now), in: &state, options: options, effects: &effects)
@@ -157,7 +163,10 @@ final class PoolCore: Sendable {
 
     /// Forgets an id that was made but never submitted (its early cancellation, if any).
     func forget(_ id: UInt64) {
-        state.withLock { state in _ = state.earlyCancelled.remove(id) }
+        state.withLock { state in
+            state.unsubmitted.remove(id)
+            state.earlyCancelled.remove(id)
+        }
     }
 
     /// Starts a shutdown and waits until every worker has exited and been reaped.

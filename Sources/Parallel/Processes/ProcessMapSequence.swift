@@ -90,9 +90,7 @@ public struct ProcessMapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>: Asy
                 }
                 flight.handedOut(next.box)
                 do {
-                    for result in try next.box.results(next.outcome, as: T.Output.self, task: T.name) {
-                        ready.append(try result.get())
-                    }
+                    ready.append(contentsOf: try next.box.outputs(next.outcome, as: T.Output.self, task: T.name))
                 } catch {
                     finished = true
                     ready.removeAll()

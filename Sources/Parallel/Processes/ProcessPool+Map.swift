@@ -18,9 +18,7 @@ extension ProcessPool {
             outputs.reserveCapacity(inputs.count)
             for (index, box) in boxes.enumerated() {
                 do {
-                    for result in try box.results(await box.wait(), as: T.Output.self, task: T.name) {
-                        outputs.append(try result.get())
-                    }
+                    outputs += try box.outputs(await box.wait(), as: T.Output.self, task: T.name)
                 } catch {
                     for later in boxes[(index + 1)...] { core.cancel(later.id) }
                     throw error

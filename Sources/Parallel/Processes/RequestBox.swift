@@ -58,6 +58,18 @@ final class RequestBox: Sendable {
         }
     }
 
+    /// Decodes the outcome into the outputs, or throws the first failure. (The common all-succeeded
+    /// reply decodes straight into an array: no `Result` per element.)
+    func outputs<Output: Decodable & Sendable>(
+        _ outcome: Result<RequestReply, any Error>, as type: Output.Type, task: String
+    ) throws -> [Output] {
+        if case .success(.outputs(let payload)) = outcome,
+           let outputs = try? WireCodec.decode([Output].self, from: payload), outputs.count == count {
+            return outputs
+        }
+        return try results(outcome, as: type, task: task).map { try $0.get() }
+    }
+
     /// Decodes the outcome into one result per input.
     func results<Output: Decodable & Sendable>(
         _ outcome: Result<RequestReply, any Error>, as type: Output.Type, task: String

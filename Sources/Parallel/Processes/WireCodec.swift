@@ -24,7 +24,7 @@ enum WireCodec {
             var bytes = [Tag.ints.rawValue]
             bytes.reserveCapacity(1 + ints.count * 8)
             if Int.bitWidth == 64 && 1.littleEndian == 1 {
-                ints.withUnsafeBytes { bytes.append(contentsOf: $0) }
+                ints.withUnsafeBytes { bytes.appendBytes($0) }
             } else {
                 for int in ints { appendInt(Int64(int), to: &bytes) }
             }
@@ -134,7 +134,7 @@ enum WireCodec {
     }
 
     private static func appendInt(_ value: Int64, to bytes: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: value.littleEndian) { bytes.appendBytes($0) }
     }
 
     private static func appendString(_ string: String, to bytes: inout [UInt8]) {
