@@ -151,16 +151,16 @@ enum ProcessSpawner {
         return result
     }
 
-    /// Calls `body` with a NULL-terminated C array of `strings`.
-    private static func withCStrings<R>(
-        _ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R
-    ) -> R {
+    /// Calls `body` with a NULL-terminated C array of `strings`; `EINVAL` if there is no array.
+    private static func withCStrings(
+        _ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> Int32
+    ) -> Int32 {
         var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
         pointers.append(nil)
         defer { for pointer in pointers { free(pointer) } }
         return pointers.withUnsafeBufferPointer { buffer in
-            // A non-empty array's buffer always has a base address.
-            body(buffer.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+            guard let base = buffer.baseAddress else { return EINVAL }
+            return body(base)
         }
     }
 }

@@ -19,8 +19,10 @@ enum WireCodec {
 
     /// Encodes `value`.
     static func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
-        switch value {
-        case let ints as [Int]:
+        // Metatype comparisons, not `as?` casts: a worker's first dynamic cast scans every protocol
+        // conformance of every loaded library, which measurably delays its first answer.
+        if Value.self == [Int].self {
+            let ints = unsafeBitCast(value, to: [Int].self)
             var bytes = [Tag.ints.rawValue]
             bytes.reserveCapacity(1 + ints.count * 8)
             if Int.bitWidth == 64 && 1.littleEndian == 1 {
@@ -29,34 +31,39 @@ enum WireCodec {
                 for int in ints { appendInt(Int64(int), to: &bytes) }
             }
             return bytes
-        case let doubles as [Double]:
-            var bytes = [Tag.doubles.rawValue]
-            bytes.reserveCapacity(1 + doubles.count * 8)
-            for double in doubles { appendInt(Int64(bitPattern: double.bitPattern), to: &bytes) }
-            return bytes
-        case let strings as [String]:
-            var bytes = [Tag.strings.rawValue]
-            for string in strings { appendString(string, to: &bytes) }
-            return bytes
-        case let bools as [Bool]:
-            return [Tag.bools.rawValue] + bools.map { $0 ? 1 : 0 }
-        case let int as Int:
-            var bytes = [Tag.int.rawValue]
-            appendInt(Int64(int), to: &bytes)
-            return bytes
-        case let double as Double:
-            var bytes = [Tag.double.rawValue]
-            appendInt(Int64(bitPattern: double.bitPattern), to: &bytes)
-            return bytes
-        case let string as String:
-            var bytes = [Tag.string.rawValue]
-            appendString(string, to: &bytes)
-            return bytes
-        case let bool as Bool:
-            return [Tag.bool.rawValue, bool ? 1 : 0]
-        default:
-            return [Tag.json.rawValue] + Array(try JSONEncoder().encode(value))
         }
+        if Value.self == [Double].self {
+            var bytes = [Tag.doubles.rawValue]
+            for double in unsafeBitCast(value, to: [Double].self) { appendInt(Int64(bitPattern: double.bitPattern), to: &bytes) }
+            return bytes
+        }
+        if Value.self == [String].self {
+            var bytes = [Tag.strings.rawValue]
+            for string in unsafeBitCast(value, to: [String].self) { appendString(string, to: &bytes) }
+            return bytes
+        }
+        if Value.self == [Bool].self {
+            return [Tag.bools.rawValue] + unsafeBitCast(value, to: [Bool].self).map { $0 ? 1 : 0 }
+        }
+        if Value.self == Int.self {
+            var bytes = [Tag.int.rawValue]
+            appendInt(Int64(unsafeBitCast(value, to: Int.self)), to: &bytes)
+            return bytes
+        }
+        if Value.self == Double.self {
+            var bytes = [Tag.double.rawValue]
+            appendInt(Int64(bitPattern: unsafeBitCast(value, to: Double.self).bitPattern), to: &bytes)
+            return bytes
+        }
+        if Value.self == String.self {
+            var bytes = [Tag.string.rawValue]
+            appendString(unsafeBitCast(value, to: String.self), to: &bytes)
+            return bytes
+        }
+        if Value.self == Bool.self {
+            return [Tag.bool.rawValue, unsafeBitCast(value, to: Bool.self) ? 1 : 0]
+        }
+        return [Tag.json.rawValue] + Array(try JSONEncoder().encode(value))
     }
 
     /// Decodes a `Value` from `bytes`.
@@ -65,7 +72,11 @@ enum WireCodec {
             throw WireCodecError(message: "unknown encoding tag \(bytes.first.map(String.init) ?? "(empty)")")
         }
         let body = bytes[1...]
-        let value: Any
+        // A raw tag is accepted only for the exact type it encodes, which makes the `unsafeBitCast`s
+        // below identity conversions.
+        guard tag == .json || expectedTag(for: Value.self) == tag else {
+            throw WireCodecError(message: "expected \(Value.self), got bytes tagged \(tag)")
+        }
         switch tag {
         case .json:
             return try JSONDecoder().decode(type, from: Data(body))
@@ -78,38 +89,51 @@ enum WireCodec {
                 var reader = ByteReader(bytes: body)
                 for index in ints.indices { ints[index] = Int(truncatingIfNeeded: Int64(bitPattern: try reader.readUInt64())) }
             }
-            value = ints
+            return unsafeBitCast(ints, to: Value.self)
         case .doubles:
             guard body.count % 8 == 0 else { throw WireCodecError(message: "\(body.count) bytes are not whole numbers") }
             var reader = ByteReader(bytes: body)
-            value = try (0..<(body.count / 8)).map { _ in Double(bitPattern: try reader.readUInt64()) }
+            let doubles = try (0..<(body.count / 8)).map { _ in Double(bitPattern: try reader.readUInt64()) }
+            return unsafeBitCast(doubles, to: Value.self)
         case .strings:
             var reader = ByteReader(bytes: body)
             var strings: [String] = []
             while reader.remaining > 0 { strings.append(try reader.readString()) }
-            value = strings
+            return unsafeBitCast(strings, to: Value.self)
         case .bools:
-            value = body.map { $0 != 0 }
+            return unsafeBitCast(body.map { $0 != 0 }, to: Value.self)
         case .int:
             var reader = ByteReader(bytes: body)
-            value = Int(truncatingIfNeeded: Int64(bitPattern: try reader.readUInt64()))
+            let int = Int(truncatingIfNeeded: Int64(bitPattern: try reader.readUInt64()))
             try reader.expectEnd()
+            return unsafeBitCast(int, to: Value.self)
         case .double:
             var reader = ByteReader(bytes: body)
-            value = Double(bitPattern: try reader.readUInt64())
+            let double = Double(bitPattern: try reader.readUInt64())
             try reader.expectEnd()
+            return unsafeBitCast(double, to: Value.self)
         case .string:
             var reader = ByteReader(bytes: body)
-            value = try reader.readString()
+            let string = try reader.readString()
             try reader.expectEnd()
+            return unsafeBitCast(string, to: Value.self)
         case .bool:
             guard body.count == 1 else { throw WireCodecError(message: "a boolean of \(body.count) bytes") }
-            value = body[body.startIndex] != 0
+            return unsafeBitCast(body[body.startIndex] != 0, to: Value.self)
         }
-        guard let typed = value as? Value else {
-            throw WireCodecError(message: "expected \(Value.self), got \(Swift.type(of: value))")
-        }
-        return typed
+    }
+
+    /// The raw tag values of type `Value` travel under, or `.json`.
+    private static func expectedTag<Value>(for type: Value.Type) -> Tag {
+        if type == [Int].self { return .ints }
+        if type == [Double].self { return .doubles }
+        if type == [String].self { return .strings }
+        if type == [Bool].self { return .bools }
+        if type == Int.self { return .int }
+        if type == Double.self { return .double }
+        if type == String.self { return .string }
+        if type == Bool.self { return .bool }
+        return .json
     }
 
     /// A readable one-line message for a codec error.
