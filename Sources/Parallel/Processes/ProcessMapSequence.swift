@@ -37,6 +37,7 @@ extension ProcessPool {
 /// for try await output in pool.imap(Square.self, [1, 2, 3]) { print(output) }
 /// ```
 public struct ProcessMapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>: AsyncSequence {
+    /// The task's output.
     public typealias Element = T.Output
 
     let pool: ProcessPool
@@ -46,11 +47,20 @@ public struct ProcessMapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>: Asy
     let timeout: Duration?
     let ordered: Bool
 
+    /// Starts pulling inputs: nothing is submitted before the first `next()`.
+    ///
+    /// ```swift
+    /// var outputs = pool.imap(Square.self, [1, 2]).makeAsyncIterator()
+    /// ```
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(sequence: self)
     }
 
-    /// Pulls inputs only as results are consumed.
+    /// Pulls inputs only as results are consumed; dropping it cancels the work in flight.
+    ///
+    /// ```swift
+    /// let first = try await iterator.next()
+    /// ```
     public struct AsyncIterator: AsyncIteratorProtocol {
         private let pool: ProcessPool
         private var inputs: Inputs.Iterator
@@ -71,6 +81,12 @@ public struct ProcessMapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>: Asy
             flight = InFlight(core: sequence.pool.core, ordered: sequence.ordered)
         }
 
+        /// The next output (in order or as completed), `nil` after the last; throws the first
+        /// ``ProcessPoolError`` and then ends, or `CancellationError` (the work in flight is cancelled).
+        ///
+        /// ```swift
+        /// while let output = try await iterator.next() { print(output) }
+        /// ```
         public mutating func next() async throws -> T.Output? {
             while true {
                 if let output = ready.popFirst() { return output }

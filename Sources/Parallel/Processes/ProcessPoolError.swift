@@ -9,6 +9,11 @@ public enum WorkerExit: Sendable, Hashable, CustomStringConvertible {
     /// The process was killed by `signal`.
     case signaled(signal: Int32)
 
+    /// A sentence for error messages, e.g. "was killed by signal 9 (SIGKILL)".
+    ///
+    /// ```swift
+    /// print(WorkerExit.exited(status: 3))   // exited with status 3
+    /// ```
     public var description: String {
         switch self {
         case .exited(let status): "exited with status \(status)"
@@ -64,6 +69,11 @@ public enum ProcessPoolError: Error, Sendable, Hashable, CustomStringConvertible
     /// This process was started as a worker but its entry point does not serve worker mode.
     case workerModeNotServed
 
+    /// What happened and what to do, in one sentence.
+    ///
+    /// ```swift
+    /// print(ProcessPoolError.unknownTask("Fib"))
+    /// ```
     public var description: String {
         switch self {
         case .taskFailed(let task, let type, let message):

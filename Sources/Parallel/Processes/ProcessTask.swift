@@ -29,6 +29,7 @@ public protocol ProcessTask: SendableMetatype {
 }
 
 extension ProcessTask {
-    /// The type's name, e.g. `"Square"`.
-    public static var name: String { String(describing: Self.self) }
+    /// The type's name, e.g. `"Square"`. (`_typeName` rather than `String(describing:)`, which would
+    /// scan every protocol conformance in a freshly started worker.)
+    public static var name: String { _typeName(Self.self, qualified: false) }
 }

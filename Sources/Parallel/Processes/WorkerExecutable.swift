@@ -35,5 +35,10 @@ public struct WorkerExecutable: Sendable, Hashable, CustomStringConvertible {
         WorkerExecutable(path: path, arguments: arguments)
     }
 
+    /// The command line, for messages.
+    ///
+    /// ```swift
+    /// print(WorkerExecutable.path("/bin/worker", arguments: ["-q"]))   // /bin/worker -q
+    /// ```
     public var description: String { ([path] + arguments).joined(separator: " ") }
 }
