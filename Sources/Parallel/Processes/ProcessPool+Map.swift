@@ -65,17 +65,10 @@ extension ProcessPool {
         _ task: T.Type, _ inputs: some Collection<T.Input>, chunkSize: Int?, timeout: Duration?
     ) -> [RequestBox] {
         let size = max(1, chunkSize ?? defaultChunkSize(for: inputs.count))
-        var boxes: [RequestBox] = []
-        var chunk: [T.Input] = []
-        chunk.reserveCapacity(size)
-        for input in inputs {
-            chunk.append(input)
-            if chunk.count == size {
-                boxes.append(submitChunk(task, chunk, timeout: timeout))
-                chunk.removeAll(keepingCapacity: true)
-            }
+        // Bulk copies of slices: element-by-element appends are slow in this unspecialized code.
+        let all = Array(inputs)
+        return stride(from: 0, to: all.count, by: size).map { start in
+            submitChunk(task, Array(all[start..<min(start + size, all.count)]), timeout: timeout)
         }
-        if !chunk.isEmpty { boxes.append(submitChunk(task, chunk, timeout: timeout)) }
-        return boxes
     }
 }

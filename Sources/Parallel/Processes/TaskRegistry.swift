@@ -56,12 +56,16 @@ struct TaskRunner: Sendable {
             var outputs: [T.Output] = []
             outputs.reserveCapacity(count)
             var failures: [Int: Frame.ItemResult] = [:]
-            for (index, input) in inputs.enumerated() {
+            // A plain index loop: this code runs unspecialized, where `enumerated()` would look up
+            // tuple metadata for every input.
+            var index = 0
+            for input in inputs {
                 do {
                     outputs.append(try await T.run(input))
                 } catch {
                     failures[index] = .failure(type: String(reflecting: type(of: error)), message: String(describing: error))
                 }
+                index += 1
             }
             let reply: Frame
             do {
