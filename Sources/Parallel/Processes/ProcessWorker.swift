@@ -66,6 +66,9 @@ private struct WorkerServer {
     /// Serves until the parent closes the channel; returns the exit status.
     mutating func serve() async -> Int32 {
         signal(SIGPIPE, SIG_IGN)
+        // Processes the tasks start must not inherit the channel: the parent learns of this worker's
+        // death from the channel's end, which a surviving grandchild would hold open.
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         #if os(Linux)
         // Die with the parent even while busy; the check after it closes the race with a parent that
         // died before the call.
