@@ -145,6 +145,26 @@ public struct Say: ProcessTask {
     }
 }
 
+/// Echoes `n`; for a negative `n`, writes the worker's pid to `marker` and blocks (to be killed).
+public struct BlockWhenNegative: ProcessTask {
+    public struct Input: Codable, Sendable {
+        public var n: Int
+        public var marker: String
+        public init(n: Int, marker: String) { self.n = n; self.marker = marker }
+    }
+
+    public static func run(_ input: Input) async throws -> Int {
+        guard input.n < 0 else { return input.n }
+        var text = Array("\(getpid())\n".utf8)
+        let fd = open(input.marker + ".tmp", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        _ = text.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        rename(input.marker + ".tmp", input.marker)
+        sleep(30)
+        return input.n
+    }
+}
+
 /// Not registered in the worker.
 public struct Unregistered: ProcessTask {
     public static func run(_ n: Int) async throws -> Int { n }
@@ -155,4 +175,5 @@ public let testRegistry = TaskRegistry([
     Square.self, SumOfSquares.self, WorkerPID.self, FailOnNegative.self, Hang.self, Nap.self,
     CrashOnNegative.self, Exit.self, WriteGarbage.self, WriteTruncatedFrame.self, NotANumber.self,
     Mismatch.self, Blob.self, Counter.self, SetCounter.self, Say.self,
+    BlockWhenNegative.self,
 ])

@@ -50,6 +50,37 @@ struct ProcessPoolReliabilityTests {
         }
     }
 
+    @Test("a worker SIGKILLed from outside in the middle of a 10,000-task map fails only the task it was running")
+    func killedFromOutsideMidMap() async throws {
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("parallel-\(getpid())-\(UInt64.random(in: 0...UInt64.max))").path
+        defer { try? FileManager.default.removeItem(atPath: marker) }
+        try await withProcessPool(workers: 2, executable: executable) { pool in
+            var inputs = (0..<10_000).map { BlockWhenNegative.Input(n: $0, marker: marker) }
+            inputs[5_000].n = -1
+            let map = Task { try await pool.mapResults(BlockWhenNegative.self, inputs, chunkSize: 1) }
+            // The blocked worker writes its pid when it reaches input 5,000.
+            var victim: Int32?
+            _ = await eventually(within: .seconds(20)) {
+                victim = (try? String(contentsOfFile: marker, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+                return victim != nil
+            }
+            guard let victim else {
+                map.cancel()
+                Issue.record("the worker never reached input 5,000")
+                return
+            }
+            #expect(kill(victim, SIGKILL) == 0)
+            let results = try await map.value
+            #expect(results.count == 10_000)
+            for (index, result) in results.enumerated() where index != 5_000 {
+                #expect((try? result.get()) == index)
+            }
+            #expect(results[5_000] == .failure(.workerCrashed(task: "BlockWhenNegative", exit: .signaled(signal: SIGKILL))))
+            let later = try await pool.map(Square.self, [1, 2, 3])
+            #expect(later == [1, 4, 9])
+        }
+    }
+
     @Test("a pool leaves no process, zombie or descriptor behind, even after crashes and timeouts")
     func nothingLeftBehind() async throws {
         let descriptorsBefore = openDescriptorCount()

@@ -26,8 +26,9 @@ import DequeModule
 public enum ProcessWorker {
     /// Serves worker mode and exits if this process was started as a worker; returns otherwise.
     ///
-    /// A worker runs its requests one at a time, in order; it exits when its parent goes away (end of
-    /// its channel; on Linux also `PR_SET_PDEATHSIG`), so it never outlives the pool.
+    /// A worker runs its requests one at a time, in order, and never outlives its parent: on Linux
+    /// `PR_SET_PDEATHSIG` kills it the moment the parent dies, even mid-task; elsewhere it exits when
+    /// its channel ends, after the task in hand.
     ///
     /// ```swift
     /// await ProcessWorker.serveIfRequested(TaskRegistry([Square.self]))
