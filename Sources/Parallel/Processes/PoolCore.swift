@@ -366,6 +366,22 @@ final class PoolCore: Sendable {
                 Self.perform(state.supervisor.tick(now: .now), in: &state, options: options, effects: &effects)
             }
         }
+        // Only after a failed `poll`: never leave a worker running or a caller waiting.
+        let leftovers = state.withLock { state in
+            defer { state.connections.removeAll() }
+            return state.connections.values.filter { $0.pid > 0 && !$0.reaped }.map { ($0.pid, $0.fd) }
+        }
+        for (pid, fd) in leftovers {
+            sendSignal(pid, SIGKILL)
+            _ = reap(pid, blocking: true)
+            close(fd)
+        }
+        withState { state, effects in
+            for (id, pending) in state.pending {
+                effects.completions.append { pending.completion(.failure(ProcessPoolError.shutDown(task: pending.task))) }
+                state.pending[id] = nil
+            }
+        }
         let waiters = state.withLock { state in
             state.loopExited = true
             close(wakeRead)
@@ -452,10 +468,14 @@ final class PoolCore: Sendable {
         }
         guard endOfChannel else { return }
 
-        let pid = state.withLock { $0.connections[worker]?.pid ?? 0 }
+        // From here on only this thread may signal the worker: once `reaped` is set under the lock,
+        // no `.kill` action touches the pid, so it cannot hit a reused pid after the reap below.
+        let pid = state.withLock { state -> pid_t in
+            state.connections[worker]?.reaped = true
+            return state.connections[worker]?.pid ?? 0
+        }
         guard pid > 0 else { return }
-        // The channel ends when the worker exits; if it closed it and lives on, it is killed. Only
-        // this thread reaps, so the pid cannot be reused before `reaped` is set.
+        // The channel ends when the worker exits; if it closed it and lives on, it is killed.
         var exit = reap(pid, blocking: false)
         if exit == nil {
             sendSignal(pid, SIGKILL)
