@@ -51,9 +51,15 @@ extension BenchSuite {
             context.progress("map \(mapTasks) trivial tasks")
             _ = try await pool.map(Identity.self, Array(0..<1000))
             let inputs = Array(0..<mapTasks)
-            let (mapped, mapSeconds) = try await Measure.time { try await pool.map(Identity.self, inputs) }
+            var mapSeconds = Double.infinity
+            var mapped: [Int] = []
+            for _ in 0..<3 {  // best of three, like the Python peer: the machine may be shared
+                let (outputs, seconds) = try await Measure.time { try await pool.map(Identity.self, inputs) }
+                mapSeconds = min(mapSeconds, seconds)
+                mapped = outputs
+            }
             rows.append(BenchRow(
-                section: section, name: "map, \(mapTasks) trivial tasks, 2 workers", unit: "tasks/s", higherIsBetter: true,
+                section: section, name: "map, \(mapTasks) trivial tasks, 2 workers (best of 3)", unit: "tasks/s", higherIsBetter: true,
                 value: Double(mapTasks) / mapSeconds, peer: "Python Pool(2).map", peerValue: python["map_tasks_per_s"],
                 goal: "≥ 3×", goalRatio: 3, verified: mapped == inputs, note: note()
             ))
@@ -88,7 +94,8 @@ extension BenchSuite {
             higherIsBetter: true, value: Double(jobs.count) / parallelSeconds,
             peer: "sequential, one process", peerValue: Double(jobs.count) / sequentialSeconds,
             goal: "≥ 0.9 × cores", goalRatio: 0.9 * Double(cores), verified: sequential == parallel,
-            note: cores == 1 ? "one core: no speed-up is possible" : nil
+            note: cores == 1 ? "one core: no speed-up is possible"
+                : "needs idle cores: other load on the machine caps the speed-up (check `uptime`)"
         ))
 
         // 5. The parent's memory while streaming many tasks through imap.
