@@ -159,6 +159,24 @@ struct ProcessPoolReliabilityTests {
         }
     }
 
+    @Test("cancelling an imapUnordered consumer kills the hung work in flight, so the pool is free at once")
+    func imapCancellationStopsWork() async throws {
+        try await withProcessPool(workers: 2, executable: executable) { pool in
+            let consumer = Task {
+                for try await _ in pool.imapUnordered(Hang.self, [30, 30, 30, 30]) {}
+            }
+            // The hung requests go to both workers as soon as they exist.
+            #expect(await eventually { pool.workerProcessIDs.count == 2 })
+            consumer.cancel()
+            await #expect(throws: CancellationError.self) { try await consumer.value }
+            let clock = ContinuousClock()
+            let start = clock.now
+            let output = try await pool.run(Square.self, 7)
+            #expect(output == 49)
+            #expect(clock.now - start < .seconds(10), "the hung tasks kept their workers busy")
+        }
+    }
+
     @Test("imap throws the first failure in order")
     func imapThrows() async throws {
         try await withProcessPool(workers: 2, executable: executable) { pool in
