@@ -1,6 +1,6 @@
 // The examples of Docs/readme/processes.md, verbatim, so they compile and run. The test binary is not
 // a worker, so the two helpers below send the examples' work to the test worker executable (which
-// registers tasks named Square and SumOfSquares with the same inputs and outputs).
+// registers tasks named Square, SumOfSquares and Hang with the same inputs and outputs).
 import Parallel
 import Testing
 
@@ -16,9 +16,16 @@ struct SumOfSquares: ProcessTask {
     }
 }
 
+struct Hang: ProcessTask {
+    static func run(_ seconds: Int) async throws -> Int {
+        try await Task.sleep(for: .seconds(seconds))
+        return seconds
+    }
+}
+
 enum App {
     static func main() async throws {
-        await ProcessWorker.serveIfRequested(TaskRegistry([Square.self, SumOfSquares.self]))
+        await ProcessWorker.serveIfRequested(TaskRegistry([Square.self, SumOfSquares.self, Hang.self]))
         // … the program itself …
     }
 }
@@ -62,9 +69,9 @@ struct ReadmeProcessesTests {
     func timeoutExample() async throws {
         let outcome = try await withProcessPool(workers: 2) { pool in
             do {
-                return try await pool.run(SumOfSquares.self, 1_000_000_000, timeout: .milliseconds(50))
+                return try await pool.run(Hang.self, 60, timeout: .milliseconds(50))
             } catch ProcessPoolError.timedOut(let task, let after) {
-                print("\(task) took longer than \(after)")   // SumOfSquares took longer than 0.05 seconds
+                print("\(task) took longer than \(after)")   // Hang took longer than 0.05 seconds
                 return -1
             }
         }
