@@ -36,9 +36,12 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                "CParallelShims",
             ],
             swiftSettings: strictSettings
         ),
+        // C shims for the process pool: GNU extensions (prctl, pipe2, closefrom) Swift cannot see.
+        .target(name: "CParallelShims"),
         // aiohttp for Swift: sessions, retries, fetchAll, on AsyncHTTPClient (kept out of the core: NIO).
         .target(
             name: "ParallelHTTP",
@@ -75,6 +78,23 @@ let package = Package(
                 "ParallelTestServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // Tasks shared by the process tests and their worker executable.
+        .target(
+            name: "ParallelTestTasks",
+            dependencies: ["Parallel"],
+            swiftSettings: strictSettings
+        ),
+        // The worker executable the process tests start.
+        .executableTarget(
+            name: "ParallelTestWorker",
+            dependencies: ["Parallel", "ParallelTestTasks"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ParallelProcessTests",
+            dependencies: ["Parallel", "ParallelTestTasks", "ParallelTestWorker"],
             swiftSettings: strictSettings
         ),
         .testTarget(

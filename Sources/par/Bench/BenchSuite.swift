@@ -9,6 +9,7 @@ struct BenchSuite: Sendable {
     static let all: [BenchSuite] = [
         .threads,
         .futures,
+        .processes,
         .async,
         .http,
     ]

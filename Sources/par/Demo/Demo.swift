@@ -9,10 +9,13 @@ struct Demo: Sendable {
 
     /// Every demo, in the order of the seed document.
     static let all: [Demo] = [
+        .process,
+        .pool,
         .futures,
         .threads,
         .asyncio,
         .http,
         .generator,
+        .hybrid,
     ]
 }

@@ -1,0 +1,264 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One registered task running in its own child process (Python's `multiprocessing.Process`).
+///
+/// The child is a new process of the worker executable (this program by default, serving worker mode
+/// from its entry point); its standard output and error pass through to this process's, as in
+/// Python, unless ``OutputMode/capture`` is asked for. A service thread waits for the child and reaps
+/// it, so it never becomes a zombie, and the child dies with this process.
+///
+/// ```swift
+/// let process = try await ParallelProcess.start(PrintPID.self, 0)   // the child prints its pid
+/// print(process.pid)
+/// let exit = await process.join()                                   // .exited(status: 0)
+/// ```
+public final class ParallelProcess<T: ProcessTask>: Sendable {
+    /// What happens to the child's standard output and error.
+    public enum OutputMode: Sendable {
+        /// They are this process's (the default, as in Python).
+        case inherit
+        /// They are collected; read them with ``capturedOutput`` and ``capturedError`` after ``join()``.
+        case capture
+    }
+
+    /// The child's process id (`Process.pid`).
+    public let pid: Int32
+    private let state: LockedValue<State>
+
+    private struct State {
+        var reaped = false
+        var exit: WorkerExit?
+        var outcome: Result<RequestReply, any Error>?
+        var output: [UInt8] = []
+        var error: [UInt8] = []
+        var waiters: [UnsafeContinuation<Void, Never>] = []
+    }
+
+    private init(pid: Int32, state: LockedValue<State>) {
+        self.pid = pid
+        self.state = state
+    }
+
+    /// Starts `task` on `input` in a new child process (`Process(target=…).start()`).
+    ///
+    /// Throws ``ProcessPoolError/encodingFailed(task:message:)`` or
+    /// ``ProcessPoolError/spawnFailed(executable:reason:)``.
+    ///
+    /// ```swift
+    /// let child = try await ParallelProcess.start(SumOfSquares.self, 1_000_000, output: .capture)
+    /// ```
+    public static func start(
+        _ task: T.Type, _ input: T.Input, executable: WorkerExecutable = .current, output: OutputMode = .inherit,
+        maxFrameSize: Int = 64 << 20
+    ) async throws -> ParallelProcess {
+        let payload: [UInt8]
+        do {
+            payload = try WireCodec.encode([input])
+        } catch {
+            throw ProcessPoolError.encodingFailed(task: T.name, message: "input: " + WireCodec.message(error))
+        }
+        let frame = Frame.run(id: 1, task: T.name, count: 1, payload: payload).encoded()
+        let limit = max(1024, maxFrameSize)
+        let state = LockedValue(State())
+        let started: Result<Int32, ProcessPoolError> = await withUnsafeContinuation { continuation in
+            do throws(ProcessPoolError) {
+                // Spawn on the thread that then waits for the child: `PR_SET_PDEATHSIG` ties the
+                // child's life to that thread, which lives exactly as long as the child.
+                try startServiceThread {
+                    let spawned: SpawnedProcess
+                    do throws(ProcessPoolError) {
+                        spawned = try ProcessSpawner.spawn(
+                            executable, frameLimit: limit, hasInitializer: false, capture: output == .capture
+                        )
+                    } catch {
+                        continuation.resume(returning: .failure(error))
+                        return
+                    }
+                    continuation.resume(returning: .success(spawned.pid))
+                    watch(spawned, frame: frame, limit: limit, state: state)
+                }
+            } catch {
+                continuation.resume(returning: .failure(error))
+            }
+        }
+        return ParallelProcess(pid: try started.get(), state: state)
+    }
+
+    /// Waits for the child to exit and returns how it ended (`Process.join()`, `exitcode`).
+    ///
+    /// Cancelling the awaiting task kills the child (SIGKILL) and then returns.
+    ///
+    /// ```swift
+    /// if case .exited(status: 0) = await process.join() { print("done") }
+    /// ```
+    @discardableResult
+    public func join() async -> WorkerExit {
+        await withTaskCancellationHandler {
+            await withUnsafeContinuation { continuation in
+                let done = state.withLock { state in
+                    if state.reaped { return true }
+                    state.waiters.append(continuation)
+                    return false
+                }
+                if done { continuation.resume() }
+            }
+        } onCancel: {
+            kill()
+        }
+        return state.withLock { $0.exit } ?? .exited(status: -1)
+    }
+
+    /// The task's output, after the child exits. Throws the task's error as
+    /// ``ProcessPoolError/taskFailed(task:type:message:)``, a crash as
+    /// ``ProcessPoolError/workerCrashed(task:exit:)``, or `CancellationError` (the child is killed).
+    ///
+    /// ```swift
+    /// let sum = try await process.value
+    /// ```
+    public var value: T.Output {
+        get async throws {
+            let exit = await join()
+            try Task.checkCancellation()
+            let outcome = state.withLock { $0.outcome } ?? .failure(ProcessPoolError.workerCrashed(task: T.name, exit: exit))
+            let box = RequestBox(id: 1, count: 1)
+            guard let result = try box.results(outcome, as: T.Output.self, task: T.name).first else {
+                throw ProcessPoolError.decodingFailed(task: T.name, message: "the reply held no output")
+            }
+            return try result.get()
+        }
+    }
+
+    /// How the child ended, or `nil` while it runs (`Process.exitcode`).
+    ///
+    /// ```swift
+    /// print(process.exitStatus ?? "running")
+    /// ```
+    public var exitStatus: WorkerExit? { state.withLock { $0.exit } }
+
+    /// What the child wrote to its standard output, when started with ``OutputMode/capture``.
+    ///
+    /// ```swift
+    /// await process.join(); print(process.capturedOutput)
+    /// ```
+    public var capturedOutput: String { state.withLock { String(decoding: $0.output, as: UTF8.self) } }
+
+    /// What the child wrote to its standard error, when started with ``OutputMode/capture``.
+    ///
+    /// ```swift
+    /// await process.join(); print(process.capturedError)
+    /// ```
+    public var capturedError: String { state.withLock { String(decoding: $0.error, as: UTF8.self) } }
+
+    /// Sends SIGTERM (`Process.terminate()`); no effect once the child has exited.
+    ///
+    /// ```swift
+    /// process.terminate()
+    /// ```
+    public func terminate() { signal(SIGTERM) }
+
+    /// Sends SIGKILL (`Process.kill()`); no effect once the child has exited.
+    ///
+    /// ```swift
+    /// process.kill()
+    /// ```
+    public func kill() { signal(SIGKILL) }
+
+    private func signal(_ number: Int32) {
+        // Under the lock and only before the reap, so the pid cannot have been reused.
+        state.withLock { state in
+            if !state.reaped { sendSignalToChild(pid, number) }
+        }
+    }
+
+    /// The service thread's work: send the request, read the reply and any captured output until the
+    /// child is done, reap it, and wake the waiters.
+    private static func watch(_ child: SpawnedProcess, frame: [UInt8], limit: Int, state: LockedValue<State>) {
+        var channel: Int32 = child.channel
+        // The request is small next to a socket buffer, but write it all even if it is not.
+        _ = fcntl(channel, F_SETFL, fcntl(channel, F_GETFL) & ~O_NONBLOCK)
+        frame.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var offset = 0
+            while offset < buffer.count {
+                let sent = send(channel, base + offset, buffer.count - offset, noSignalFlag)
+                if sent > 0 { offset += sent } else if sent < 0 && errno == EINTR { continue } else { return }
+            }
+        }
+        var frames = FrameBuffer(limit: limit)
+        var outcome: Result<RequestReply, any Error>?
+        var pipes: [Int32] = [child.output, child.error].compactMap { $0 }
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while channel >= 0 || !pipes.isEmpty {
+            var fds = ([channel] + pipes).filter { $0 >= 0 }.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            if poll(&fds, nfds_t(fds.count), -1) < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            for polled in fds where polled.revents != 0 {
+                let count = buffer.withUnsafeMutableBytes { read(polled.fd, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                if polled.fd == channel {
+                    if count > 0 {
+                        buffer.withUnsafeBytes { frames.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+                        outcome = outcome ?? reply(from: &frames)
+                    }
+                    if count <= 0 || outcome != nil {
+                        // The answer is in (or the child is gone): closing the channel lets it exit.
+                        close(channel)
+                        channel = -1
+                    }
+                } else if count > 0 {
+                    let chunk = Array(buffer[0..<count])
+                    let isOutput = polled.fd == child.output
+                    state.withLock { isOutput ? $0.output.append(contentsOf: chunk) : $0.error.append(contentsOf: chunk) }
+                } else {
+                    close(polled.fd)
+                    pipes.removeAll { $0 == polled.fd }
+                }
+            }
+        }
+        let exit = reap(child.pid, blocking: true) ?? .exited(status: -1)
+        let waiters = state.withLock { state in
+            state.reaped = true
+            state.exit = exit
+            state.outcome = outcome
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// The reply to the request, once a whole frame is in; malformed bytes become an error.
+    private static func reply(from frames: inout FrameBuffer) -> Result<RequestReply, any Error>? {
+        do {
+            while let frame = try frames.next() {
+                switch frame {
+                case .outputs(_, let payload): return .success(.outputs(payload))
+                case .results(_, let items): return .success(.results(items))
+                case .failed(_, let reason, let message):
+                    switch reason {
+                    case .unknownTask: return .failure(ProcessPoolError.unknownTask(message))
+                    case .decodingFailed: return .failure(ProcessPoolError.decodingFailed(task: T.name, message: message))
+                    case .encodingFailed: return .failure(ProcessPoolError.encodingFailed(task: T.name, message: message))
+                    case .frameTooLarge:
+                        return .failure(ProcessPoolError.frameTooLarge(task: T.name, size: Int(message) ?? 0, limit: frames.limit))
+                    }
+                case .ready: continue
+                default: return .failure(ProcessPoolError.channelCorrupted(task: T.name, detail: "an unexpected message"))
+                }
+            }
+            return nil
+        } catch {
+            return .failure(ProcessPoolError.channelCorrupted(task: T.name, detail: error.description))
+        }
+    }
+}
+
+/// `kill(2)`, outside the class whose `kill()` hides it.
+private func sendSignalToChild(_ pid: Int32, _ signal: Int32) { _ = kill(pid, signal) }

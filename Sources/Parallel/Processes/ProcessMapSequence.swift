@@ -1,0 +1,221 @@
+import DequeModule
+
+extension ProcessPool {
+    /// Streams `task`'s outputs in input order (`Pool.imap`), keeping at most `window` chunks of
+    /// `chunkSize` inputs in flight: mapping a million inputs never holds a million requests or
+    /// results. Iteration throws the first failure; leaving the loop cancels the work in flight.
+    ///
+    /// ```swift
+    /// for try await square in pool.imap(Square.self, 1...1_000_000, chunkSize: 1000) {
+    ///     total += square
+    /// }
+    /// ```
+    public func imap<T: ProcessTask, Inputs: Sequence<T.Input>>(
+        _ task: T.Type, _ inputs: Inputs, chunkSize: Int = 1, window: Int? = nil, timeout: Duration? = nil
+    ) -> ProcessMapSequence<T, Inputs> {
+        ProcessMapSequence(pool: self, inputs: inputs, chunkSize: chunkSize, window: window ?? 2 * workerCount, timeout: timeout, ordered: true)
+    }
+
+    /// Streams `task`'s outputs as they complete (`Pool.imap_unordered`), with the same bounded
+    /// window as ``imap(_:_:chunkSize:window:timeout:)``.
+    ///
+    /// ```swift
+    /// for try await output in pool.imapUnordered(Slow.self, inputs) { print(output) }
+    /// ```
+    public func imapUnordered<T: ProcessTask, Inputs: Sequence<T.Input>>(
+        _ task: T.Type, _ inputs: Inputs, chunkSize: Int = 1, window: Int? = nil, timeout: Duration? = nil
+    ) -> ProcessMapSequence<T, Inputs> {
+        ProcessMapSequence(pool: self, inputs: inputs, chunkSize: chunkSize, window: window ?? 2 * workerCount, timeout: timeout, ordered: false)
+    }
+}
+
+/// The outputs of a task over a sequence of inputs, computed by a ``ProcessPool`` with a bounded
+/// window of requests in flight; made by ``ProcessPool/imap(_:_:chunkSize:window:timeout:)`` and
+/// ``ProcessPool/imapUnordered(_:_:chunkSize:window:timeout:)``.
+///
+/// ```swift
+/// for try await output in pool.imap(Square.self, [1, 2, 3]) { print(output) }
+/// ```
+public struct ProcessMapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>: AsyncSequence {
+    /// The task's output.
+    public typealias Element = T.Output
+
+    let pool: ProcessPool
+    let inputs: Inputs
+    let chunkSize: Int
+    let window: Int
+    let timeout: Duration?
+    let ordered: Bool
+
+    /// Starts pulling inputs: nothing is submitted before the first `next()`.
+    ///
+    /// ```swift
+    /// var outputs = pool.imap(Square.self, [1, 2]).makeAsyncIterator()
+    /// ```
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(sequence: self)
+    }
+
+    /// Pulls inputs only as results are consumed; dropping it cancels the work in flight.
+    ///
+    /// ```swift
+    /// let first = try await iterator.next()
+    /// ```
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        private let pool: ProcessPool
+        private var inputs: Inputs.Iterator
+        private let chunkSize: Int
+        private let window: Int
+        private let timeout: Duration?
+        private let flight: InFlight
+        private var ready: Deque<T.Output> = []
+        private var inputsDone = false
+        private var finished = false
+
+        init(sequence: ProcessMapSequence) {
+            pool = sequence.pool
+            inputs = sequence.inputs.makeIterator()
+            chunkSize = Swift.max(1, sequence.chunkSize)
+            window = Swift.max(1, sequence.window)
+            timeout = sequence.timeout
+            flight = InFlight(core: sequence.pool.core, ordered: sequence.ordered)
+        }
+
+        /// The next output (in order or as completed), `nil` after the last; throws the first
+        /// ``ProcessPoolError`` and then ends, or `CancellationError` (the work in flight is cancelled).
+        ///
+        /// ```swift
+        /// while let output = try await iterator.next() { print(output) }
+        /// ```
+        public mutating func next() async throws -> T.Output? {
+            while true {
+                if let output = ready.popFirst() { return output }
+                if finished { return nil }
+                refill()
+                let flight = flight
+                let next: (box: RequestBox, outcome: Result<RequestReply, any Error>)? = await withTaskCancellationHandler {
+                    guard let box = await flight.next() else { return nil }
+                    return (box, await box.wait())
+                } onCancel: {
+                    flight.cancelAll()
+                }
+                guard let next else {
+                    finished = true
+                    try Task.checkCancellation()
+                    return nil
+                }
+                flight.handedOut(next.box)
+                do {
+                    ready.append(contentsOf: try next.box.outputs(next.outcome, as: T.Output.self, task: T.name))
+                } catch {
+                    finished = true
+                    ready.removeAll()
+                    flight.cancelAll()
+                    throw error
+                }
+            }
+        }
+
+        private mutating func refill() {
+            while !inputsDone && flight.count < window {
+                var chunk: [T.Input] = []
+                while chunk.count < chunkSize, let input = inputs.next() { chunk.append(input) }
+                if chunk.count < chunkSize { inputsDone = true }
+                guard !chunk.isEmpty else { break }
+                let flight = flight
+                _ = pool.submitChunk(
+                    T.self, chunk, timeout: timeout, onComplete: { box in flight.completed(box) },
+                    beforeSending: { box in flight.add(box) }
+                )
+            }
+        }
+    }
+}
+
+/// The requests an `imap` iterator has in flight, in submission or completion order. Cancels what is
+/// left when the iterator goes away.
+final class InFlight: Sendable {
+    private let core: PoolCore
+    private let ordered: Bool
+    private let state = LockedValue(State())
+
+    private struct State {
+        /// Submitted and not yet handed out, in submission order.
+        var outstanding: Deque<RequestBox> = []
+        /// Completed and not yet handed out (unordered mode).
+        var completed: Deque<RequestBox> = []
+        var waiter: UnsafeContinuation<RequestBox?, Never>?
+    }
+
+    init(core: PoolCore, ordered: Bool) {
+        self.core = core
+        self.ordered = ordered
+    }
+
+    deinit {
+        cancelAll()
+    }
+
+    var count: Int { state.withLock { $0.outstanding.count } }
+
+    func add(_ box: RequestBox) {
+        state.withLock { $0.outstanding.append(box) }
+    }
+
+    /// A request finished (called by the pool); in unordered mode it is the next to hand out.
+    func completed(_ box: RequestBox) {
+        guard !ordered else { return }
+        let waiter: UnsafeContinuation<RequestBox?, Never>? = state.withLock { state in
+            guard let index = state.outstanding.firstIndex(where: { $0 === box }) else { return nil }
+            if let waiter = state.waiter {
+                state.outstanding.remove(at: index)
+                state.waiter = nil
+                return waiter
+            }
+            state.completed.append(box)
+            return nil
+        }
+        waiter?.resume(returning: box)
+    }
+
+    /// The next request to read: the oldest (ordered) or the first finished (unordered); `nil` when
+    /// nothing is in flight. An ordered request stays outstanding (cancellable) until ``handedOut(_:)``.
+    func next() async -> RequestBox? {
+        if ordered {
+            return state.withLock { $0.outstanding.first }
+        }
+        return await withUnsafeContinuation { continuation in
+            let ready: RequestBox?? = state.withLock { state in
+                if let box = state.completed.popFirst() {
+                    state.outstanding.removeAll { $0 === box }
+                    return .some(box)
+                }
+                if state.outstanding.isEmpty { return .some(nil) }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    /// The iterator has the outcome of `box`: it no longer counts against the window.
+    func handedOut(_ box: RequestBox) {
+        state.withLock { state in
+            if state.outstanding.first === box { state.outstanding.removeFirst() }
+        }
+    }
+
+    /// Cancels every request still in flight.
+    func cancelAll() {
+        let (boxes, waiter) = state.withLock { state in
+            defer {
+                state.outstanding.removeAll()
+                state.completed.removeAll()
+                state.waiter = nil
+            }
+            return (Array(state.outstanding), state.waiter)
+        }
+        for box in boxes { core.cancel(box.id) }
+        waiter?.resume(returning: nil)
+    }
+}

@@ -1,0 +1,220 @@
+//  How one call flows through the process pool (compare CPython's concurrent/futures/process.py):
+//
+//  caller                 ProcessPool            PoolCore (lock)                 service thread
+//  ------                 -----------            ---------------                 --------------
+//  run/submit/map/imap -> encode inputs ------> PoolSupervisor.submit --------> spawn workers (posix_spawn)
+//    (async, cancellable)  into one request      queue -> least busy worker       poll() every channel
+//                          (a chunk of inputs)   | .send: frame written           | reply frame
+//                                                v   straight to the socket       v
+//                                         +-------------------------+    PoolSupervisor.replyReceived
+//                                         | worker process          |      -> completion (outside lock)
+//                                         | ProcessWorker: read     |      -> RequestBox -> caller
+//                                         | frame, run the task,    |         decodes the outputs
+//                                         | write the reply frame   |
+//                                         +-------------------------+
+//  Failures take the same road: a worker's exit (end of its channel, waitpid), a timeout (tick ->
+//  SIGKILL), garbage on the channel, or the caller's cancellation become supervisor events; the
+//  request the worker was running fails with a typed ProcessPoolError, the requests queued behind it
+//  go to the front of the queue, and a fresh worker takes the dead one's place.
+//
+//  Files: ProcessPool (API), PoolSupervisor (the rules), PoolCore (the I/O), ProcessWorker (the other
+//  side), Frame (the wire format), ProcessSpawner (starting a worker).
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A pool of worker processes (Python's `multiprocessing.Pool` and `ProcessPoolExecutor`), built to
+/// survive its workers.
+///
+/// Work is a registered ``ProcessTask`` type. A worker that crashes, hangs past its timeout or writes
+/// garbage fails only the task it was running, with a typed ``ProcessPoolError``; a fresh worker takes
+/// its place and the rest of the work goes on. Cancelling the Swift task that awaits a result stops
+/// the remote work too. Workers never outlive the pool: they exit when it shuts down or when this
+/// process dies.
+///
+/// ```swift
+/// try await withProcessPool(workers: 2) { pool in
+///     let squares = try await pool.map(Square.self, [1, 2, 3])   // [1, 4, 9]
+/// }
+/// ```
+public final class ProcessPool: Sendable {
+    /// When the workers start.
+    public enum Start: Sendable {
+        /// All workers start with the pool, so the first task does not wait for them.
+        case eager
+        /// Workers start with the first task.
+        case lazy
+    }
+
+    let core: PoolCore
+    /// How many workers the pool keeps.
+    public let workerCount: Int
+    /// The timeout of calls that give none.
+    public let defaultTimeout: Duration?
+
+    /// The number of cores this process may run on (`os.process_cpu_count()`).
+    ///
+    /// ```swift
+    /// let pool = try ProcessPool(workers: ProcessPool.activeCores)
+    /// ```
+    public static var activeCores: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// Creates a pool of `workers` processes of `executable`.
+    ///
+    /// - Parameters:
+    ///   - workers: how many processes run tasks at once (at least 1).
+    ///   - executable: the worker program; this program by default.
+    ///   - initializer: a task each worker runs once when it starts (`initializer=`).
+    ///   - maxTasksPerWorker: a worker is replaced after this many requests (`maxtasksperchild`).
+    ///   - timeout: the default time limit of each request; a worker past it is killed and replaced.
+    ///   - start: start the workers now (`.eager`) or with the first task (`.lazy`).
+    ///   - maxFrameSize: the largest message in bytes; bigger inputs or outputs fail with
+    ///     ``ProcessPoolError/frameTooLarge(task:size:limit:)``.
+    ///
+    /// ```swift
+    /// let pool = try ProcessPool(workers: 4, maxTasksPerWorker: 1000, timeout: .seconds(30))
+    /// ```
+    public init(
+        workers: Int = ProcessPool.activeCores,
+        executable: WorkerExecutable = .current,
+        initializer: WorkerInitializer? = nil,
+        maxTasksPerWorker: Int? = nil,
+        timeout: Duration? = nil,
+        start: Start = .eager,
+        maxFrameSize: Int = 64 << 20
+    ) throws(ProcessPoolError) {
+        workerCount = max(1, workers)
+        defaultTimeout = timeout
+        core = try PoolCore(options: .init(
+            configuration: .init(workers: workerCount, maxTasksPerWorker: maxTasksPerWorker.map { max(1, $0) }),
+            executable: executable,
+            frameLimit: max(1024, maxFrameSize),
+            initializer: initializer.map { ($0.task, $0.payload) },
+            eager: start == .eager
+        ))
+    }
+
+    deinit {
+        core.beginShutdown(immediately: true)
+    }
+
+    /// The process ids of the workers alive now (for monitoring; they change as workers are replaced).
+    ///
+    /// ```swift
+    /// print(pool.workerProcessIDs)   // [4242, 4243]
+    /// ```
+    public var workerProcessIDs: [Int32] { core.workerPIDs }
+
+    /// Runs `task` on `input` in a worker and returns its output (`loop.run_in_executor(pool, f, x)`).
+    ///
+    /// Cancelling the calling Swift task stops the remote work: the worker running it is killed and
+    /// replaced. Throws ``ProcessPoolError`` (the task's own error comes back as
+    /// ``ProcessPoolError/taskFailed(task:type:message:)``) or `CancellationError`.
+    ///
+    /// ```swift
+    /// let sum = try await pool.run(SumOfSquares.self, 100_000, timeout: .seconds(5))
+    /// ```
+    public func run<T: ProcessTask>(_ task: T.Type, _ input: T.Input, timeout: Duration? = nil) async throws -> T.Output {
+        try await submit(task, input, timeout: timeout).value
+    }
+
+    /// Starts `task` on `input` and returns a handle to await or cancel (`executor.submit`).
+    ///
+    /// The work is queued at once; failures (including encoding the input) surface when awaiting
+    /// ``ProcessTaskHandle/value``.
+    ///
+    /// ```swift
+    /// let handle = pool.submit(Square.self, 7)
+    /// print(try await handle.value)   // 49
+    /// ```
+    public func submit<T: ProcessTask>(_ task: T.Type, _ input: T.Input, timeout: Duration? = nil) -> ProcessTaskHandle<T.Output> {
+        ProcessTaskHandle(core: core, box: submitChunk(task, [input], timeout: timeout), task: T.name)
+    }
+
+    /// Shuts the pool down after the work already submitted (`shutdown(wait=True)`): new work fails
+    /// with ``ProcessPoolError/shutDown(task:)``; returns when every worker has exited and been reaped.
+    ///
+    /// ```swift
+    /// await pool.shutdown()
+    /// ```
+    public func shutdown() async {
+        await core.shutdown(immediately: false)
+    }
+
+    /// Shuts the pool down now (`shutdown(cancel_futures=True)`, and more): everything queued or
+    /// running fails with ``ProcessPoolError/shutDown(task:)``, the workers are killed and reaped.
+    ///
+    /// ```swift
+    /// await pool.shutdownNow()
+    /// ```
+    public func shutdownNow() async {
+        await core.shutdown(immediately: true)
+    }
+
+    /// Encodes `inputs` into one request and queues it.
+    func submitChunk<T: ProcessTask>(
+        _ task: T.Type, _ inputs: [T.Input], timeout: Duration?, onComplete: (@Sendable (RequestBox) -> Void)? = nil,
+        beforeSending: ((RequestBox) -> Void)? = nil
+    ) -> RequestBox {
+        let box = RequestBox(id: core.makeID(), count: inputs.count, onComplete: onComplete)
+        beforeSending?(box)
+        let payload: [UInt8]
+        do {
+            payload = try WireCodec.encode(inputs)
+        } catch {
+            core.forget(box.id)
+            box.complete(.failure(ProcessPoolError.encodingFailed(task: T.name, message: "input: " + WireCodec.message(error))))
+            return box
+        }
+        core.submit(
+            id: box.id, task: T.name, count: inputs.count, payload: payload, timeout: timeout ?? defaultTimeout,
+            completion: { [box] outcome in box.complete(outcome) }
+        )
+        return box
+    }
+
+    /// Waits for `box`; cancelling the caller cancels the request.
+    func wait(for box: RequestBox) async -> Result<RequestReply, any Error> {
+        await withTaskCancellationHandler {
+            await box.wait()
+        } onCancel: { [core] in
+            core.cancel(box.id)
+        }
+    }
+}
+
+/// Runs `body` with a new pool and always cleans up (`with Pool() as pool:`): on return the pool
+/// finishes its work and shuts down; on a thrown error or cancellation it shuts down at once. Either
+/// way every worker has exited and been reaped, and every descriptor is closed, when this returns.
+///
+/// ```swift
+/// let squares = try await withProcessPool(workers: 2) { pool in
+///     try await pool.map(Square.self, [1, 2, 3, 4, 5])
+/// }
+/// ```
+@discardableResult
+public func withProcessPool<Result>(
+    workers: Int = ProcessPool.activeCores,
+    executable: WorkerExecutable = .current,
+    initializer: WorkerInitializer? = nil,
+    maxTasksPerWorker: Int? = nil,
+    timeout: Duration? = nil,
+    start: ProcessPool.Start = .eager,
+    _ body: (ProcessPool) async throws -> Result
+) async throws -> Result {
+    let pool = try ProcessPool(
+        workers: workers, executable: executable, initializer: initializer,
+        maxTasksPerWorker: maxTasksPerWorker, timeout: timeout, start: start
+    )
+    do {
+        let result = try await body(pool)
+        await pool.shutdown()
+        return result
+    } catch {
+        await pool.shutdownNow()
+        throw error
+    }
+}

@@ -1,0 +1,105 @@
+/// How a worker process ended: its exit status or the signal that killed it.
+///
+/// ```swift
+/// if case .workerCrashed(_, .signaled(SIGKILL)) = error { print("killed") }
+/// ```
+public enum WorkerExit: Sendable, Hashable, CustomStringConvertible {
+    /// The process called `exit(status)`.
+    case exited(status: Int32)
+    /// The process was killed by `signal`.
+    case signaled(signal: Int32)
+
+    /// A sentence for error messages, e.g. "was killed by signal 9 (SIGKILL)".
+    ///
+    /// ```swift
+    /// print(WorkerExit.exited(status: 3))   // exited with status 3
+    /// ```
+    public var description: String {
+        switch self {
+        case .exited(let status): "exited with status \(status)"
+        case .signaled(let signal): "was killed by signal \(signal)\(Self.signalName(signal).map { " (\($0))" } ?? "")"
+        }
+    }
+
+    static func signalName(_ signal: Int32) -> String? {
+        switch signal {
+        case 1: "SIGHUP"
+        case 2: "SIGINT"
+        case 6: "SIGABRT"
+        case 9: "SIGKILL"
+        case 11: "SIGSEGV"
+        case 15: "SIGTERM"
+        default: nil
+        }
+    }
+}
+
+/// Everything that can go wrong with work sent to another process. None of these stops the pool: the
+/// failing task gets the error, a broken worker is replaced, and the rest of the work goes on (Python's
+/// `BrokenProcessPool` takes the whole pool down instead).
+///
+/// ```swift
+/// do { _ = try await pool.run(Fib.self, 90, timeout: .seconds(1)) }
+/// catch ProcessPoolError.timedOut(let task, let after) { print("\(task) took over \(after)") }
+/// ```
+public enum ProcessPoolError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The task threw; `type` is the error's type name and `message` its description.
+    case taskFailed(task: String, type: String, message: String)
+    /// The worker running the task exited or was killed before answering.
+    case workerCrashed(task: String, exit: WorkerExit)
+    /// The task ran longer than its timeout; its worker was killed and replaced.
+    case timedOut(task: String, after: Duration)
+    /// The worker has no task registered under this name.
+    case unknownTask(String)
+    /// The input (in the parent) or the output (in the worker) could not be encoded.
+    case encodingFailed(task: String, message: String)
+    /// The input (in the worker) or the output (in the parent) could not be decoded.
+    case decodingFailed(task: String, message: String)
+    /// A message for this task was larger than the channel's size cap.
+    case frameTooLarge(task: String, size: Int, limit: Int)
+    /// The worker wrote something that is not a valid message (garbage, a truncated frame); it was
+    /// killed and replaced.
+    case channelCorrupted(task: String, detail: String)
+    /// The worker's initializer threw, so the worker could not serve the task.
+    case initializerFailed(task: String, type: String, message: String)
+    /// A worker process could not be started.
+    case spawnFailed(executable: String, reason: String)
+    /// The pool was shut down before the task could run.
+    case shutDown(task: String)
+    /// This process was started as a worker but its entry point does not serve worker mode.
+    case workerModeNotServed
+
+    /// What happened and what to do, in one sentence.
+    ///
+    /// ```swift
+    /// print(ProcessPoolError.unknownTask("Fib"))
+    /// ```
+    public var description: String {
+        switch self {
+        case .taskFailed(let task, let type, let message):
+            "task \(task) threw \(type): \(message)"
+        case .workerCrashed(let task, let exit):
+            "the worker running task \(task) \(exit) before answering; the pool replaced it"
+        case .timedOut(let task, let after):
+            "task \(task) did not finish within \(after); its worker was killed and replaced"
+        case .unknownTask(let name):
+            "the worker has no task named \(name): add it to the TaskRegistry passed to ProcessWorker.serveIfRequested"
+        case .encodingFailed(let task, let message):
+            "could not encode a value of task \(task): \(message)"
+        case .decodingFailed(let task, let message):
+            "could not decode a value of task \(task): \(message)"
+        case .frameTooLarge(let task, let size, let limit):
+            "a message of task \(task) is \(size) bytes, over the \(limit)-byte limit: send smaller chunks or raise maxFrameSize"
+        case .channelCorrupted(let task, let detail):
+            "the worker running task \(task) broke the channel protocol (\(detail)); it was killed and replaced"
+        case .initializerFailed(let task, let type, let message):
+            "the worker for task \(task) could not start: its initializer threw \(type): \(message)"
+        case .spawnFailed(let executable, let reason):
+            "could not start worker process \(executable): \(reason)"
+        case .shutDown(let task):
+            "task \(task) was not run: the pool is shut down"
+        case .workerModeNotServed:
+            "this process was started as a Parallel worker, but its entry point does not call ProcessWorker.serveIfRequested(_:) first"
+        }
+    }
+}

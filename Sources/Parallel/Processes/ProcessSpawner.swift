@@ -1,0 +1,190 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CParallelShims
+
+#if canImport(Darwin)
+/// Darwin has no `MSG_NOSIGNAL`; the parent's channel sockets set `SO_NOSIGPIPE` instead.
+let noSignalFlag: Int32 = 0
+#else
+/// Writing to a dead worker must return `EPIPE`, not kill the parent with `SIGPIPE`.
+let noSignalFlag = Int32(MSG_NOSIGNAL)
+#endif
+
+/// A worker process just started: its pid and the parent's end of its channel.
+struct SpawnedProcess: Sendable {
+    let pid: pid_t
+    /// The parent's end of the channel: a non-blocking, close-on-exec Unix stream socket.
+    let channel: Int32
+    /// Read ends of the child's standard output and error, when captured.
+    let output: Int32?
+    let error: Int32?
+}
+
+/// Starts worker processes with `posix_spawn` — never `fork`, which is undefined behaviour in practice
+/// for a multi-threaded Swift process.
+///
+/// The child gets its end of a socket pair on descriptor 3 and nothing else from the parent: every
+/// descriptor the parent creates here is close-on-exec (so concurrent spawns do not leak channels into
+/// each other) and, on Linux, every other descriptor above 3 is closed in the child. Standard input,
+/// output and error stay the user's unless capture is asked for.
+enum ProcessSpawner {
+    static func spawn(
+        _ executable: WorkerExecutable, frameLimit: Int, hasInitializer: Bool, capture: Bool = false
+    ) throws(ProcessPoolError) -> SpawnedProcess {
+        guard WorkerEnvironment.rawValue == nil else { throw .workerModeNotServed }
+        func failure(_ what: String) -> ProcessPoolError {
+            .spawnFailed(executable: executable.description, reason: "\(what): \(String(cString: strerror(errno)))")
+        }
+        var opened: [Int32] = []
+        defer { for fd in opened { close(fd) } }
+
+        var pair: [Int32] = [-1, -1]
+        #if canImport(Darwin)
+        guard socketpair(AF_UNIX, SOCK_STREAM, 0, &pair) == 0 else { throw failure("socketpair") }
+        for fd in pair {
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
+        #else
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+            throw failure("socketpair")
+        }
+        #endif
+        opened += pair
+        // Keep the child's end away from the low descriptors that the file actions write to, so
+        // `dup2` always makes a fresh, inheritable copy.
+        let childChannel = fcntl(pair[1], F_DUPFD_CLOEXEC, 10)
+        guard childChannel >= 0 else { throw failure("fcntl") }
+        opened.append(childChannel)
+
+        var outputPipe: [Int32] = [-1, -1]
+        var errorPipe: [Int32] = [-1, -1]
+        if capture {
+            guard makePipe(&outputPipe), makePipe(&errorPipe) else { throw failure("pipe") }
+            opened += outputPipe + errorPipe
+        }
+
+        #if canImport(Darwin)
+        var actions: posix_spawn_file_actions_t? = nil
+        var attributes: posix_spawnattr_t? = nil
+        #else
+        var actions = posix_spawn_file_actions_t()
+        var attributes = posix_spawnattr_t()
+        #endif
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+
+        posix_spawn_file_actions_adddup2(&actions, childChannel, WorkerEnvironment.channelDescriptor)
+        if capture {
+            posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1)
+            posix_spawn_file_actions_adddup2(&actions, errorPipe[1], 2)
+        }
+        _ = parallel_spawn_close_from(&actions, WorkerEnvironment.channelDescriptor + 1)
+
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGHUP] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
+        #if canImport(Darwin)
+        flags |= Int32(POSIX_SPAWN_CLOEXEC_DEFAULT)
+        #endif
+        posix_spawnattr_setflags(&attributes, Int16(flags))
+
+        let environment = WorkerEnvironment(
+            channel: WorkerEnvironment.channelDescriptor, parent: getpid(), frameLimit: frameLimit,
+            hasInitializer: hasInitializer
+        )
+        let argv = [CommandLine.arguments.first ?? executable.path] + executable.arguments
+        var envp = currentEnvironment().filter { !$0.hasPrefix(WorkerEnvironment.variable + "=") }
+        envp.append(environment.assignment)
+
+        var pid: pid_t = 0
+        let status = withCStrings(argv) { cArgv in
+            withCStrings(envp) { cEnvp in
+                posix_spawn(&pid, executable.path, &actions, &attributes, cArgv, cEnvp)
+            }
+        }
+        guard status == 0 else {
+            errno = status
+            throw failure("posix_spawn")
+        }
+        // The parent keeps only its end of the channel and the read ends of captured output.
+        opened.removeAll { $0 == pair[0] || (capture && ($0 == outputPipe[0] || $0 == errorPipe[0])) }
+        let flagsNow = fcntl(pair[0], F_GETFL)
+        _ = fcntl(pair[0], F_SETFL, flagsNow | O_NONBLOCK)
+        return SpawnedProcess(
+            pid: pid, channel: pair[0],
+            output: capture ? outputPipe[0] : nil, error: capture ? errorPipe[0] : nil
+        )
+    }
+
+    /// A close-on-exec pipe.
+    private static func makePipe(_ fds: inout [Int32]) -> Bool {
+        parallel_pipe_cloexec(&fds) == 0
+    }
+
+    /// This process's environment as `NAME=value` strings.
+    private static func currentEnvironment() -> [String] {
+        var result: [String] = []
+        #if canImport(Darwin)
+        guard let pointer = _NSGetEnviron()?.pointee else { return [] }
+        #else
+        guard let pointer = environ as UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? else { return [] }
+        #endif
+        var index = 0
+        while let entry = pointer[index] {
+            result.append(String(cString: entry))
+            index += 1
+        }
+        return result
+    }
+
+    /// Calls `body` with a NULL-terminated C array of `strings`; `EINVAL` if there is no array.
+    private static func withCStrings(
+        _ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> Int32
+    ) -> Int32 {
+        var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+        pointers.append(nil)
+        defer { for pointer in pointers { free(pointer) } }
+        return pointers.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return EINVAL }
+            return body(base)
+        }
+    }
+}
+
+/// Waits for `pid` and says how it ended; retries on `EINTR`.
+func reap(_ pid: pid_t, blocking: Bool) -> WorkerExit? {
+    var status: Int32 = 0
+    while true {
+        let result = waitpid(pid, &status, blocking ? 0 : WNOHANG)
+        if result == pid { return WorkerExit(waitStatus: status) }
+        if result == 0 { return nil }
+        if errno == EINTR { continue }
+        // ECHILD: already reaped elsewhere (the program reaps all children); the status is lost.
+        return .exited(status: -1)
+    }
+}
+
+extension WorkerExit {
+    init(waitStatus status: Int32) {
+        let signal = status & 0x7f
+        if signal == 0 {
+            self = .exited(status: (status >> 8) & 0xff)
+        } else {
+            self = .signaled(signal: signal)
+        }
+    }
+}

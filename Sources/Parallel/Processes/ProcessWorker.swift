@@ -1,0 +1,187 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CParallelShims
+import DequeModule
+
+/// Worker mode: the code a worker process runs instead of the program's own `main`.
+///
+/// A ``ProcessPool`` or ``ParallelProcess`` starts workers from an executable (this program, by
+/// default) with a marker in their environment. Call ``serveIfRequested(_:)`` first thing in `main`:
+/// in a worker it serves tasks from the registry and exits, never returning; in every other process it
+/// returns at once. This is Python's `if __name__ == "__main__":` guard, made explicit.
+///
+/// ```swift
+/// @main struct App {
+///     static func main() async {
+///         await ProcessWorker.serveIfRequested(TaskRegistry([Square.self]))
+///         // … the program itself …
+///     }
+/// }
+/// ```
+public enum ProcessWorker {
+    /// Serves worker mode and exits if this process was started as a worker; returns otherwise.
+    ///
+    /// A worker runs its requests one at a time, in order, and never outlives its parent: on Linux
+    /// `PR_SET_PDEATHSIG` kills it the moment the parent dies, even mid-task; elsewhere it exits when
+    /// its channel ends, after the task in hand.
+    ///
+    /// ```swift
+    /// await ProcessWorker.serveIfRequested(TaskRegistry([Square.self]))
+    /// ```
+    public static func serveIfRequested(_ registry: TaskRegistry) async {
+        guard let raw = WorkerEnvironment.rawValue else { return }
+        unsetenv(WorkerEnvironment.variable)
+        guard let environment = WorkerEnvironment(parsing: raw) else {
+            writeStandardError("Parallel worker: unreadable \(WorkerEnvironment.variable)=\(raw); exiting\n")
+            exit(64)
+        }
+        var server = WorkerServer(registry: registry, environment: environment)
+        exit(await server.serve())
+    }
+}
+
+/// The worker's loop: read frames, run requests in order, write replies.
+private struct WorkerServer {
+    let registry: TaskRegistry
+    let environment: WorkerEnvironment
+    var frames: FrameBuffer
+    var inbox: Deque<(id: UInt64, task: String, count: Int, payload: [UInt8])> = []
+    var cancelled: Set<UInt64> = []
+    var initializer: (task: String, payload: [UInt8])?
+    var endOfInput = false
+    var readBuffer = [UInt8](repeating: 0, count: 256 * 1024)
+
+    init(registry: TaskRegistry, environment: WorkerEnvironment) {
+        self.registry = registry
+        self.environment = environment
+        frames = FrameBuffer(limit: environment.frameLimit)
+    }
+
+    var fd: Int32 { environment.channel }
+
+    /// Serves until the parent closes the channel; returns the exit status.
+    mutating func serve() async -> Int32 {
+        signal(SIGPIPE, SIG_IGN)
+        // Processes the tasks start must not inherit the channel: the parent learns of this worker's
+        // death from the channel's end, which a surviving grandchild would hold open.
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        #if os(Linux)
+        // Die with the parent even while busy; the check after it closes the race with a parent that
+        // died before the call.
+        _ = parallel_die_with_parent()
+        if getppid() != environment.parent { return 0 }
+        #endif
+        if environment.hasInitializer {
+            while initializer == nil {
+                guard receive(blocking: true) else { return 0 }
+            }
+            if let (task, payload) = initializer, let failure = await runInitializer(task, payload) {
+                write(failure)
+                return 1
+            }
+        }
+        guard write(.ready) else { return 0 }
+        while true {
+            guard receive(blocking: inbox.isEmpty) else { return 0 }
+            guard let request = inbox.popFirst() else { continue }
+            if cancelled.remove(request.id) != nil {
+                guard write(.cancelled(id: request.id)) else { return 0 }
+                continue
+            }
+            let reply: Frame
+            if let runner = registry.runners[request.task] {
+                reply = await runner.run(request.id, request.count, request.payload)
+            } else {
+                reply = .failed(id: request.id, reason: .unknownTask, message: request.task)
+            }
+            guard write(reply, id: request.id) else { return 0 }
+        }
+    }
+
+    /// Runs the pool's initializer; the frame to send if it failed.
+    func runInitializer(_ task: String, _ payload: [UInt8]) async -> Frame? {
+        guard let runner = registry.runners[task] else {
+            return .initializerFailed(type: "ProcessPoolError", message: ProcessPoolError.unknownTask(task).description)
+        }
+        switch await runner.run(0, 1, payload) {
+        case .results(_, let items):
+            if case .failure(let type, let message) = items.first { return .initializerFailed(type: type, message: message) }
+            return nil
+        case .failed(_, _, let message):
+            return .initializerFailed(type: "ProcessPoolError", message: message)
+        default:
+            return nil
+        }
+    }
+
+    /// Reads what is available (waiting for something if `blocking`) and files the frames; `false`
+    /// once the parent has closed the channel or broken the protocol.
+    mutating func receive(blocking: Bool) -> Bool {
+        var waitForData = blocking
+        while true {
+            let fd = fd
+            let count = readBuffer.withUnsafeMutableBytes { buffer in
+                recv(fd, buffer.baseAddress, buffer.count, waitForData ? 0 : Int32(MSG_DONTWAIT))
+            }
+            if count > 0 {
+                readBuffer.withUnsafeBytes { frames.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+                waitForData = false
+                continue
+            }
+            if count == 0 { return false }
+            if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK { break }
+            return false
+        }
+        do {
+            while let frame = try frames.next() {
+                switch frame {
+                case .run(let id, let task, let count, let payload):
+                    inbox.append((id, task, count, payload))
+                case .cancel(let id):
+                    if inbox.contains(where: { $0.id == id }) { cancelled.insert(id) }
+                case .initialize(let task, let payload):
+                    initializer = (task, payload)
+                default:
+                    writeStandardError("Parallel worker: unexpected message from the parent; exiting\n")
+                    return false
+                }
+            }
+        } catch {
+            writeStandardError("Parallel worker: \(error); exiting\n")
+            return false
+        }
+        return true
+    }
+
+    /// Writes `frame`, replacing it by a `frameTooLarge` failure when over the cap; `false` if the
+    /// parent is gone.
+    @discardableResult
+    func write(_ frame: Frame, id: UInt64 = 0) -> Bool {
+        var bytes = frame.encoded()
+        let size = bytes.count - Frame.headerSize
+        if size > environment.frameLimit {
+            bytes = Frame.failed(id: id, reason: .frameTooLarge, message: "\(size)").encoded()
+        }
+        return bytes.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress else { return true }
+            var offset = 0
+            while offset < buffer.count {
+                let sent = send(fd, base + offset, buffer.count - offset, noSignalFlag)
+                if sent > 0 { offset += sent } else if sent < 0 && errno == EINTR { continue } else { return false }
+            }
+            return true
+        }
+    }
+}
+
+/// Writes `message` to standard error unbuffered (the C `stderr` global is not concurrency-safe).
+func writeStandardError(_ message: String) {
+    var bytes = Array(message.utf8)
+    _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+}

@@ -1,0 +1,175 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// How task inputs and outputs become bytes on a worker's channel.
+///
+/// Measured, then chosen: JSON costs over a microsecond per integer each way, so the values tasks
+/// pass most often — integers, floating-point numbers, strings and booleans, alone or in arrays
+/// (a chunk of inputs is an array) — travel as raw little-endian bytes behind a one-byte tag, and
+/// everything else as JSON. Every decode checks the tag and the length, so bad bytes are an error.
+enum WireCodec {
+    private enum Tag: UInt8 {
+        case json = 0
+        case ints, doubles, strings, bools
+        case int, double, string, bool
+    }
+
+    /// Encodes `value`.
+    static func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
+        // Metatype comparisons, not `as?` casts: a worker's first dynamic cast scans every protocol
+        // conformance of every loaded library, which measurably delays its first answer.
+        if Value.self == [Int].self {
+            let ints = unsafeBitCast(value, to: [Int].self)
+            var bytes = [Tag.ints.rawValue]
+            bytes.reserveCapacity(1 + ints.count * 8)
+            if Int.bitWidth == 64 && 1.littleEndian == 1 {
+                ints.withUnsafeBytes { bytes.appendBytes($0) }
+            } else {
+                for int in ints { appendInt(Int64(int), to: &bytes) }
+            }
+            return bytes
+        }
+        if Value.self == [Double].self {
+            var bytes = [Tag.doubles.rawValue]
+            for double in unsafeBitCast(value, to: [Double].self) { appendInt(Int64(bitPattern: double.bitPattern), to: &bytes) }
+            return bytes
+        }
+        if Value.self == [String].self {
+            var bytes = [Tag.strings.rawValue]
+            for string in unsafeBitCast(value, to: [String].self) { appendString(string, to: &bytes) }
+            return bytes
+        }
+        if Value.self == [Bool].self {
+            return [Tag.bools.rawValue] + unsafeBitCast(value, to: [Bool].self).map { $0 ? 1 : 0 }
+        }
+        if Value.self == Int.self {
+            var bytes = [Tag.int.rawValue]
+            appendInt(Int64(unsafeBitCast(value, to: Int.self)), to: &bytes)
+            return bytes
+        }
+        if Value.self == Double.self {
+            var bytes = [Tag.double.rawValue]
+            appendInt(Int64(bitPattern: unsafeBitCast(value, to: Double.self).bitPattern), to: &bytes)
+            return bytes
+        }
+        if Value.self == String.self {
+            var bytes = [Tag.string.rawValue]
+            appendString(unsafeBitCast(value, to: String.self), to: &bytes)
+            return bytes
+        }
+        if Value.self == Bool.self {
+            return [Tag.bool.rawValue, unsafeBitCast(value, to: Bool.self) ? 1 : 0]
+        }
+        return [Tag.json.rawValue] + Array(try JSONEncoder().encode(value))
+    }
+
+    /// Decodes a `Value` from `bytes`.
+    static func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8]) throws -> Value {
+        guard let first = bytes.first, let tag = Tag(rawValue: first) else {
+            throw WireCodecError(message: "unknown encoding tag \(bytes.first.map(String.init) ?? "(empty)")")
+        }
+        let body = bytes[1...]
+        // A raw tag is accepted only for the exact type it encodes, which makes the `unsafeBitCast`s
+        // below identity conversions.
+        guard tag == .json || expectedTag(for: Value.self) == tag else {
+            throw WireCodecError(message: "expected \(Value.self), got bytes tagged \(tag)")
+        }
+        switch tag {
+        case .json:
+            return try JSONDecoder().decode(type, from: Data(body))
+        case .ints:
+            guard body.count % 8 == 0 else { throw WireCodecError(message: "\(body.count) bytes are not whole integers") }
+            var ints = [Int](repeating: 0, count: body.count / 8)
+            if Int.bitWidth == 64 && 1.littleEndian == 1 {
+                ints.withUnsafeMutableBytes { target in body.withUnsafeBytes { target.copyMemory(from: $0) } }
+            } else {
+                var reader = ByteReader(bytes: body)
+                for index in ints.indices { ints[index] = Int(truncatingIfNeeded: Int64(bitPattern: try reader.readUInt64())) }
+            }
+            return unsafeBitCast(ints, to: Value.self)
+        case .doubles:
+            guard body.count % 8 == 0 else { throw WireCodecError(message: "\(body.count) bytes are not whole numbers") }
+            var reader = ByteReader(bytes: body)
+            let doubles = try (0..<(body.count / 8)).map { _ in Double(bitPattern: try reader.readUInt64()) }
+            return unsafeBitCast(doubles, to: Value.self)
+        case .strings:
+            var reader = ByteReader(bytes: body)
+            var strings: [String] = []
+            while reader.remaining > 0 { strings.append(try reader.readString()) }
+            return unsafeBitCast(strings, to: Value.self)
+        case .bools:
+            return unsafeBitCast(body.map { $0 != 0 }, to: Value.self)
+        case .int:
+            var reader = ByteReader(bytes: body)
+            let int = Int(truncatingIfNeeded: Int64(bitPattern: try reader.readUInt64()))
+            try reader.expectEnd()
+            return unsafeBitCast(int, to: Value.self)
+        case .double:
+            var reader = ByteReader(bytes: body)
+            let double = Double(bitPattern: try reader.readUInt64())
+            try reader.expectEnd()
+            return unsafeBitCast(double, to: Value.self)
+        case .string:
+            var reader = ByteReader(bytes: body)
+            let string = try reader.readString()
+            try reader.expectEnd()
+            return unsafeBitCast(string, to: Value.self)
+        case .bool:
+            guard body.count == 1 else { throw WireCodecError(message: "a boolean of \(body.count) bytes") }
+            return unsafeBitCast(body[body.startIndex] != 0, to: Value.self)
+        }
+    }
+
+    /// The raw tag values of type `Value` travel under, or `.json`.
+    private static func expectedTag<Value>(for type: Value.Type) -> Tag {
+        if type == [Int].self { return .ints }
+        if type == [Double].self { return .doubles }
+        if type == [String].self { return .strings }
+        if type == [Bool].self { return .bools }
+        if type == Int.self { return .int }
+        if type == Double.self { return .double }
+        if type == String.self { return .string }
+        if type == Bool.self { return .bool }
+        return .json
+    }
+
+    /// A readable one-line message for a codec error.
+    static func message(_ error: any Error) -> String {
+        switch error {
+        case EncodingError.invalidValue(let value, let context):
+            "invalid value \(value) at \(path(context.codingPath)): \(context.debugDescription)"
+        case DecodingError.typeMismatch(let type, let context),
+             DecodingError.valueNotFound(let type, let context):
+            "expected \(type) at \(path(context.codingPath)): \(context.debugDescription)"
+        case DecodingError.keyNotFound(let key, let context):
+            "missing key \(key.stringValue) at \(path(context.codingPath)): \(context.debugDescription)"
+        case DecodingError.dataCorrupted(let context):
+            "corrupted data at \(path(context.codingPath)): \(context.debugDescription)"
+        default:
+            String(describing: error)
+        }
+    }
+
+    private static func path(_ codingPath: [any CodingKey]) -> String {
+        codingPath.isEmpty ? "the top level" : codingPath.map(\.stringValue).joined(separator: ".")
+    }
+
+    private static func appendInt(_ value: Int64, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.appendBytes($0) }
+    }
+
+    private static func appendString(_ string: String, to bytes: inout [UInt8]) {
+        var writer = ByteWriter()
+        writer.appendString(string)
+        bytes.append(contentsOf: writer.bytes)
+    }
+}
+
+/// Bytes that do not hold a value of the expected type.
+struct WireCodecError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}

@@ -1,0 +1,179 @@
+// Tasks the process tests run in `ParallelTestWorker`, shared by the tests and the worker.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Parallel
+
+/// n → n².
+public struct Square: ProcessTask {
+    public static func run(_ n: Int) async throws -> Int { n * n }
+}
+
+/// n → the sum of i² for i in 0..<n (the seed's CPU-bound task).
+public struct SumOfSquares: ProcessTask {
+    public static func run(_ n: Int) async throws -> Int {
+        var total = 0
+        for i in 0..<n { total &+= i &* i }
+        return total
+    }
+}
+
+/// Returns the worker's pid.
+public struct WorkerPID: ProcessTask {
+    public static func run(_ input: Int) async throws -> Int32 { getpid() }
+}
+
+/// The error `Fail` throws.
+public struct TestFailure: Error, CustomStringConvertible {
+    public let reason: String
+    public var description: String { "failed on purpose: \(reason)" }
+}
+
+/// Throws `TestFailure` for negative inputs, echoes the others.
+public struct FailOnNegative: ProcessTask {
+    public static func run(_ n: Int) async throws -> Int {
+        if n < 0 { throw TestFailure(reason: "\(n) is negative") }
+        return n
+    }
+}
+
+/// Blocks its worker for `seconds` (a task that hangs).
+public struct Hang: ProcessTask {
+    public static func run(_ seconds: Int) async throws -> Int {
+        sleep(UInt32(seconds))
+        return seconds
+    }
+}
+
+/// Sleeps `milliseconds`, then returns them.
+public struct Nap: ProcessTask {
+    public static func run(_ milliseconds: Int) async throws -> Int {
+        usleep(UInt32(milliseconds) * 1000)
+        return milliseconds
+    }
+}
+
+/// Kills its own worker with SIGKILL when the input is negative; echoes the others.
+public struct CrashOnNegative: ProcessTask {
+    public static func run(_ n: Int) async throws -> Int {
+        if n < 0 { kill(getpid(), SIGKILL) }
+        return n
+    }
+}
+
+/// Exits its worker with the given status.
+public struct Exit: ProcessTask {
+    public static func run(_ status: Int32) async throws -> Int { exit(status) }
+}
+
+/// Writes bytes that are not a frame onto the worker's channel (descriptor 3), then answers.
+public struct WriteGarbage: ProcessTask {
+    public static func run(_ input: Int) async throws -> Int {
+        var junk: [UInt8] = [12, 0, 0, 0] + Array("not a frame!".utf8)
+        _ = junk.withUnsafeMutableBytes { write(3, $0.baseAddress, $0.count) }
+        return input
+    }
+}
+
+/// Writes the start of a frame that announces 100 bytes, then exits: a truncated frame.
+public struct WriteTruncatedFrame: ProcessTask {
+    public static func run(_ input: Int) async throws -> Int {
+        var partial: [UInt8] = [100, 0, 0, 0, 0xA5, 11]
+        _ = partial.withUnsafeMutableBytes { write(3, $0.baseAddress, $0.count) }
+        _exit(0)
+    }
+}
+
+/// A value whose encoding always fails.
+public struct Unencodable: Codable, Sendable {
+    public init() {}
+    public init(from decoder: any Decoder) throws {}
+    public func encode(to encoder: any Encoder) throws {
+        throw EncodingError.invalidValue(0, .init(codingPath: [], debugDescription: "this value never encodes"))
+    }
+}
+
+/// Returns a value that cannot be encoded: the worker reports `encodingFailed`.
+public struct NotANumber: ProcessTask {
+    public static func run(_ input: Int) async throws -> Unencodable { Unencodable() }
+}
+
+/// Registered in the worker with an `Int` input; `MismatchedInput` sends a `String` under its name.
+public struct Mismatch: ProcessTask {
+    public static func run(_ n: Int) async throws -> Int { n }
+}
+
+/// Sends a `String` to the worker's `Mismatch`, which expects an `Int`: the worker reports `decodingFailed`.
+public struct MismatchedInput: ProcessTask {
+    public static var name: String { Mismatch.name }
+    public static func run(_ text: String) async throws -> Int { 0 }
+}
+
+/// Returns a string of `n` bytes (for the frame size cap).
+public struct Blob: ProcessTask {
+    public static func run(_ n: Int) async throws -> String { String(repeating: "x", count: n) }
+}
+
+/// Counts how many times it ran in this worker (for the initializer and recycling tests).
+public struct Counter: ProcessTask {
+    // Only touched by the worker's one task loop, which runs one task at a time.
+    nonisolated(unsafe) static var count = 0
+    public static func run(_ input: Int) async throws -> Int {
+        count += 1
+        return count
+    }
+}
+
+/// An initializer that sets `Counter`'s start value; throws for negative inputs.
+public struct SetCounter: ProcessTask {
+    public static func run(_ start: Int) async throws -> Int {
+        if start < 0 { throw TestFailure(reason: "initializer input \(start)") }
+        Counter.count = start
+        return start
+    }
+}
+
+/// Prints its input to standard output and "warning: " + input to standard error.
+public struct Say: ProcessTask {
+    public static func run(_ text: String) async throws -> Int {
+        print(text)
+        var line = Array("warning: \(text)\n".utf8)
+        _ = line.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+        return text.count
+    }
+}
+
+/// Echoes `n`; for a negative `n`, writes the worker's pid to `marker` and blocks (to be killed).
+public struct BlockWhenNegative: ProcessTask {
+    public struct Input: Codable, Sendable {
+        public var n: Int
+        public var marker: String
+        public init(n: Int, marker: String) { self.n = n; self.marker = marker }
+    }
+
+    public static func run(_ input: Input) async throws -> Int {
+        guard input.n < 0 else { return input.n }
+        var text = Array("\(getpid())\n".utf8)
+        let fd = open(input.marker + ".tmp", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        _ = text.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        rename(input.marker + ".tmp", input.marker)
+        sleep(30)
+        return input.n
+    }
+}
+
+/// Not registered in the worker.
+public struct Unregistered: ProcessTask {
+    public static func run(_ n: Int) async throws -> Int { n }
+}
+
+/// Everything `ParallelTestWorker` serves.
+public let testRegistry = TaskRegistry([
+    Square.self, SumOfSquares.self, WorkerPID.self, FailOnNegative.self, Hang.self, Nap.self,
+    CrashOnNegative.self, Exit.self, WriteGarbage.self, WriteTruncatedFrame.self, NotANumber.self,
+    Mismatch.self, Blob.self, Counter.self, SetCounter.self, Say.self,
+    BlockWhenNegative.self,
+])

@@ -1,0 +1,129 @@
+import Foundation
+import Parallel
+
+extension BenchSuite {
+    /// The process pool against Python's `multiprocessing.Pool` and `ProcessPoolExecutor`.
+    static let processes = BenchSuite(name: "processes") { context in
+        let section = "processes"
+        let mapTasks = context.size(100_000, quick: 20_000)
+        let submitTasks = context.size(10_000, quick: 2_000)
+        let repeats = context.size(5, quick: 3)
+        let streamTasks = context.size(1_000_000, quick: 100_000)
+
+        var python: [String: Double] = [:]
+        var pythonNote = context.pythonMissingReason
+        if let peer = context.python {
+            context.progress("python processes.py")
+            do {
+                python = try peer.run("processes.py", ["\(mapTasks)", "\(submitTasks)", "\(repeats)"])
+                pythonNote = ""
+            } catch {
+                pythonNote = "\(error)"
+            }
+        }
+        func note(_ extra: String? = nil) -> String? {
+            let parts = [pythonNote.isEmpty ? nil : pythonNote, extra].compactMap { $0 }
+            return parts.isEmpty ? nil : parts.joined(separator: "; ")
+        }
+        var rows: [BenchRow] = []
+
+        // 1. From creating a 2-worker pool to its first result.
+        context.progress("pool start to first result")
+        var startups: [Double] = []
+        var startupOK = true
+        for _ in 0..<repeats {
+            let (pool, seconds) = try await Measure.time { () async throws -> ProcessPool in
+                let pool = try ProcessPool(workers: 2)
+                startupOK = try await pool.run(Identity.self, 1) == 1 && startupOK
+                return pool
+            }
+            startups.append(seconds * 1000)
+            await pool.shutdown()
+        }
+        rows.append(BenchRow(
+            section: section, name: "2-worker pool: create to first result", unit: "ms", higherIsBetter: false,
+            value: median(startups), peer: "Python Pool(2)", peerValue: python["startup_ms"],
+            goal: "≤ ⅓ of Python's", goalRatio: 3, verified: startupOK, note: note()
+        ))
+
+        try await withProcessPool(workers: 2) { pool in
+            // 2. Many trivial tasks through map.
+            context.progress("map \(mapTasks) trivial tasks")
+            _ = try await pool.map(Identity.self, Array(0..<1000))
+            let inputs = Array(0..<mapTasks)
+            var mapSeconds = Double.infinity
+            var mapped: [Int] = []
+            for _ in 0..<3 {  // best of three, like the Python peer: the machine may be shared
+                let (outputs, seconds) = try await Measure.time { try await pool.map(Identity.self, inputs) }
+                mapSeconds = min(mapSeconds, seconds)
+                mapped = outputs
+            }
+            rows.append(BenchRow(
+                section: section, name: "map, \(mapTasks) trivial tasks, 2 workers (best of 3)", unit: "tasks/s", higherIsBetter: true,
+                value: Double(mapTasks) / mapSeconds, peer: "Python Pool(2).map", peerValue: python["map_tasks_per_s"],
+                goal: "≥ 3×", goalRatio: 3, verified: mapped == inputs, note: note()
+            ))
+
+            // 3. One task at a time: submit, await.
+            context.progress("submit+await \(submitTasks) tasks one at a time")
+            var submitOK = true
+            let (_, submitSeconds) = try await Measure.time {
+                for i in 0..<submitTasks {
+                    let output = try await pool.submit(Identity.self, i).value
+                    submitOK = submitOK && output == i
+                }
+            }
+            rows.append(BenchRow(
+                section: section, name: "submit+await one at a time, \(submitTasks) tasks", unit: "tasks/s",
+                higherIsBetter: true, value: Double(submitTasks) / submitSeconds,
+                peer: "Python ProcessPoolExecutor(2)", peerValue: python["submit_tasks_per_s"],
+                goal: "≥ 5×", goalRatio: 5, verified: submitOK, note: note()
+            ))
+        }
+
+        // 4. CPU-bound work over every core against the same work in one process.
+        let cores = ProcessPool.activeCores
+        let jobs = (0..<(4 * cores)).map { Scramble.Input(seed: UInt64($0 + 1), rounds: context.size(40_000_000, quick: 8_000_000)) }
+        context.progress("CPU-bound: \(jobs.count) jobs sequentially, then over \(cores) workers")
+        let (sequential, sequentialSeconds) = Measure.time { jobs.map(Scramble.compute) }
+        let (parallel, parallelSeconds) = try await Measure.time {
+            try await withProcessPool(workers: cores) { pool in try await pool.map(Scramble.self, jobs, chunkSize: 1) }
+        }
+        rows.append(BenchRow(
+            section: section, name: "CPU-bound, \(jobs.count) jobs on \(cores) cores (incl. pool start)", unit: "jobs/s",
+            higherIsBetter: true, value: Double(jobs.count) / parallelSeconds,
+            peer: "sequential, one process", peerValue: Double(jobs.count) / sequentialSeconds,
+            goal: "≥ 0.9 × cores", goalRatio: 0.9 * Double(cores), verified: sequential == parallel,
+            note: cores == 1 ? "one core: no speed-up is possible"
+                : "needs idle cores: other load on the machine caps the speed-up (check `uptime`)"
+        ))
+
+        // 5. The parent's memory while streaming many tasks through imap.
+        context.progress("imap \(streamTasks) tasks, watching the parent's memory")
+        var atTenth = 0.0
+        var atEnd = 0.0
+        var streamedOK = true
+        try await withProcessPool(workers: 2) { pool in
+            var index = 0
+            for try await output in pool.imap(Identity.self, 0..<streamTasks, chunkSize: 1000) {
+                streamedOK = streamedOK && output == index
+                index += 1
+                if index == streamTasks / 10 { atTenth = Measure.residentMiB() }
+            }
+            atEnd = Measure.residentMiB()
+            streamedOK = streamedOK && index == streamTasks
+        }
+        rows.append(BenchRow(
+            section: section, name: "parent RSS after imap of \(streamTasks) tasks", unit: "MiB", higherIsBetter: false,
+            value: atEnd, peer: "same run at 10%", peerValue: atTenth, goal: "flat (≤ 1.1× of 10%)", goalRatio: 1 / 1.1,
+            verified: streamedOK
+        ))
+        return rows
+    }
+
+    private static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        return sorted[sorted.count / 2]
+    }
+}

@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Parallel
+
+/// The process tasks of `par`'s demos and benchmarks, registered in `Par.tasks`.
+enum ParTasks {
+    static let all: [any ProcessTask.Type] = [PrintPID.self, SlowSquare.self, SumOfSquares.self, Identity.self, Scramble.self]
+}
+
+/// The seed's `worker()`: prints "Process: <pid>" in the child.
+struct PrintPID: ProcessTask {
+    static func run(_ input: Int) async throws -> Int32 {
+        let pid = getpid()
+        print("Process: \(pid)")
+        return pid
+    }
+}
+
+/// The seed's `compute_square`: sleeps 0.1 s (simulated work), returns n².
+struct SlowSquare: ProcessTask {
+    static func run(_ n: Int) async throws -> Int {
+        try await Task.sleep(for: .milliseconds(100))
+        return n * n
+    }
+}
+
+/// The seed's `cpu_intensive_task`: the sum of i² for i in 0..<n.
+struct SumOfSquares: ProcessTask {
+    static func run(_ n: Int) async throws -> Int {
+        var total = 0
+        for i in 0..<n { total &+= i &* i }
+        return total
+    }
+}
+
+/// Returns its input: the trivial task of the throughput benchmarks.
+struct Identity: ProcessTask {
+    static func run(_ n: Int) async throws -> Int { n }
+}
+
+/// CPU-bound work the optimizer cannot shortcut: `rounds` of xorshift mixing from `seed`.
+struct Scramble: ProcessTask {
+    struct Input: Codable, Sendable {
+        var seed: UInt64
+        var rounds: Int
+    }
+
+    static func run(_ input: Input) async throws -> UInt64 { compute(input) }
+
+    static func compute(_ input: Input) -> UInt64 {
+        var x = input.seed | 1
+        for _ in 0..<input.rounds {
+            x ^= x << 13
+            x ^= x >> 7
+            x ^= x << 17
+        }
+        return x
+    }
+}

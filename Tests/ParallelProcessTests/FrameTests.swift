@@ -1,0 +1,36 @@
+@testable import Parallel
+import Testing
+
+@Suite("Frame")
+struct FrameTests {
+    @Test("every frame survives encoding and decoding, even split across reads")
+    func roundTrip() throws {
+        let frames: [Frame] = [
+            .run(id: 7, task: "Square", count: 2, payload: Array("[1,2]".utf8)), .cancel(id: 9),
+            .initialize(task: "Setup", payload: [1, 2]), .ready, .outputs(id: 7, payload: Array("[1,4]".utf8)),
+            .results(id: 8, items: [.success([1]), .failure(type: "E", message: "m")]),
+            .failed(id: 3, reason: .unknownTask, message: "X"), .cancelled(id: 4),
+            .initializerFailed(type: "E", message: "m"),
+        ]
+        var buffer = FrameBuffer(limit: 1 << 20)
+        var decoded: [Frame] = []
+        for byte in frames.flatMap({ $0.encoded() }) {
+            withUnsafeBytes(of: byte) { buffer.append($0) }
+            while let frame = try buffer.next() { decoded.append(frame) }
+        }
+        #expect(decoded == frames)
+    }
+
+    @Test("garbage is a typed error, never a crash")
+    func garbage() {
+        var buffer = FrameBuffer(limit: 100)
+        Array("hello, this is not a frame".utf8).withUnsafeBytes { buffer.append($0) }
+        #expect(throws: FrameError.self) { try buffer.next() }
+        var small = FrameBuffer(limit: 100)
+        [UInt8]([0, 1, 0, 0, 0xA5]).withUnsafeBytes { small.append($0) }
+        #expect(throws: FrameError.tooLarge(size: 256, limit: 100)) { try small.next() }
+        var truncated = FrameBuffer(limit: 100)
+        [UInt8]([3, 0, 0, 0, 0xA5, 12, 1]).withUnsafeBytes { truncated.append($0) }
+        #expect(throws: FrameError.malformed("truncated body")) { try truncated.next() }
+    }
+}

@@ -1,0 +1,212 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Parallel
+import ParallelTestTasks
+import Testing
+
+/// Inputs that count how many were pulled (to check that `imap` reads ahead only a window).
+struct CountingInputs: Sequence {
+    let limit: Int
+    let pulled: LockedValue<Int>
+
+    func makeIterator() -> AnyIterator<Int> {
+        var next = 0
+        return AnyIterator {
+            guard next < limit else { return nil }
+            defer { next += 1 }
+            pulled.withLock { $0 += 1 }
+            return next
+        }
+    }
+}
+
+@Suite("ProcessPool reliability", .serialized, .timeLimit(.minutes(1)))
+struct ProcessPoolReliabilityTests {
+    let executable = TestWorker.executable
+
+    @Test("a worker SIGKILLed in the middle of a 10,000-task map fails only its task; every input ends as a result or a typed error; later work succeeds")
+    func killedMidMap() async throws {
+        try await withProcessPool(workers: 2, executable: executable) { pool in
+            var inputs = Array(0..<10_000)
+            inputs[5_000] = -1
+            let results = try await pool.mapResults(CrashOnNegative.self, inputs, chunkSize: 1)
+            #expect(results.count == 10_000)
+            for (index, result) in results.enumerated() {
+                switch result {
+                case .success(let output): #expect(output == inputs[index])
+                case .failure(let error):
+                    #expect(index == 5_000)
+                    #expect(error == .workerCrashed(task: "CrashOnNegative", exit: .signaled(signal: SIGKILL)))
+                }
+            }
+            #expect(results.filter { (try? $0.get()) == nil }.count == 1)
+            #expect(pool.workerProcessIDs.count == 2)
+            let later = try await pool.map(Square.self, Array(0..<100))
+            #expect(later == (0..<100).map { $0 * $0 })
+        }
+    }
+
+    @Test("a worker SIGKILLed from outside in the middle of a 10,000-task map fails only the task it was running")
+    func killedFromOutsideMidMap() async throws {
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("parallel-\(getpid())-\(UInt64.random(in: 0...UInt64.max))").path
+        defer { try? FileManager.default.removeItem(atPath: marker) }
+        try await withProcessPool(workers: 2, executable: executable) { pool in
+            var inputs = (0..<10_000).map { BlockWhenNegative.Input(n: $0, marker: marker) }
+            inputs[5_000].n = -1
+            let map = Task { try await pool.mapResults(BlockWhenNegative.self, inputs, chunkSize: 1) }
+            // The blocked worker writes its pid when it reaches input 5,000.
+            var victim: Int32?
+            _ = await eventually(within: .seconds(20)) {
+                victim = (try? String(contentsOfFile: marker, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+                return victim != nil
+            }
+            guard let victim else {
+                map.cancel()
+                Issue.record("the worker never reached input 5,000")
+                return
+            }
+            #expect(kill(victim, SIGKILL) == 0)
+            let results = try await map.value
+            #expect(results.count == 10_000)
+            for (index, result) in results.enumerated() where index != 5_000 {
+                #expect((try? result.get()) == index)
+            }
+            #expect(results[5_000] == .failure(.workerCrashed(task: "BlockWhenNegative", exit: .signaled(signal: SIGKILL))))
+            let later = try await pool.map(Square.self, [1, 2, 3])
+            #expect(later == [1, 4, 9])
+        }
+    }
+
+    @Test("a pool leaves no process, zombie or descriptor behind, even after crashes and timeouts")
+    func nothingLeftBehind() async throws {
+        let descriptorsBefore = openDescriptorCount()
+        var pids: Set<Int32> = []
+        try await withProcessPool(workers: 2, executable: executable) { pool in
+            pids.formUnion(try await pool.map(WorkerPID.self, Array(0..<8), chunkSize: 1))
+            _ = try? await pool.run(CrashOnNegative.self, -1)
+            _ = try? await pool.run(Hang.self, 30, timeout: .milliseconds(100))
+            _ = try? await pool.run(WriteGarbage.self, 0)
+            pids.formUnion(try await pool.map(WorkerPID.self, Array(0..<8), chunkSize: 1))
+            pids.formUnion(pool.workerProcessIDs)
+        }
+        #expect(pids.count >= 2)
+        for pid in pids {
+            #expect(!isRunning(pid), "worker \(pid) still runs")
+            #expect(!isOurZombie(pid), "worker \(pid) was not reaped")
+            var status: Int32 = 0
+            #expect(waitpid(pid, &status, WNOHANG) == -1, "worker \(pid) is still our child")
+        }
+        #expect(openDescriptorCount() == descriptorsBefore)
+    }
+
+    @Test("a dropped pool kills and reaps its workers")
+    func droppedPoolCleansUp() async throws {
+        var pool: ProcessPool? = try ProcessPool(workers: 2, executable: executable)
+        let pids = try await pool?.map(WorkerPID.self, Array(0..<4), chunkSize: 1) ?? []
+        pool = nil
+        for pid in Set(pids) {
+            #expect(await eventually { !isRunning(pid) && !isOurZombie(pid) })
+        }
+    }
+
+    @Test("when the parent is SIGKILLed its workers exit within a second")
+    func parentDeathKillsWorkers() async throws {
+        let parent = Process()
+        parent.executableURL = URL(fileURLWithPath: TestWorker.path)
+        parent.arguments = ["parent", "2"]
+        let output = Pipe()
+        parent.standardOutput = output
+        try parent.run()
+        let line = output.fileHandleForReading.availableData
+        let pids = String(decoding: line, as: UTF8.self).split(whereSeparator: \.isWhitespace).compactMap { Int32($0) }
+        #expect(pids.count == 2)
+        for pid in pids { #expect(isRunning(pid)) }
+        kill(parent.processIdentifier, SIGKILL)
+        parent.waitUntilExit()
+        for pid in pids {
+            #expect(await eventually(within: .seconds(1)) { !isRunning(pid) }, "worker \(pid) outlived its parent")
+        }
+    }
+
+    @Test("imap streams outputs in input order; imapUnordered yields every output")
+    func imapOrders() async throws {
+        try await withProcessPool(workers: 2, executable: executable) { pool in
+            var ordered: [Int] = []
+            for try await square in pool.imap(Square.self, 0..<500, chunkSize: 7) { ordered.append(square) }
+            #expect(ordered == (0..<500).map { $0 * $0 })
+            var unordered: [Int] = []
+            for try await square in pool.imapUnordered(Square.self, 0..<500, chunkSize: 3) { unordered.append(square) }
+            #expect(unordered.sorted() == (0..<500).map { $0 * $0 })
+        }
+    }
+
+    @Test("imap pulls inputs only a bounded window ahead of the consumer, and leaving the loop cancels the rest")
+    func imapIsBounded() async throws {
+        try await withProcessPool(workers: 2, executable: executable) { pool in
+            let pulled = LockedValue(0)
+            var consumed = 0
+            for try await _ in pool.imap(Square.self, CountingInputs(limit: 1_000_000, pulled: pulled), chunkSize: 10, window: 4) {
+                consumed += 1
+                if consumed == 100 { break }
+            }
+            #expect(pulled.withLock { $0 } <= 100 + 4 * 10)
+            let output = try await pool.run(Square.self, 12)
+            #expect(output == 144)
+        }
+    }
+
+    @Test("cancelling an imapUnordered consumer kills the hung work in flight, so the pool is free at once")
+    func imapCancellationStopsWork() async throws {
+        try await withProcessPool(workers: 2, executable: executable) { pool in
+            let consumer = Task {
+                for try await _ in pool.imapUnordered(Hang.self, [30, 30, 30, 30]) {}
+            }
+            // The hung requests go to both workers as soon as they exist.
+            #expect(await eventually { pool.workerProcessIDs.count == 2 })
+            consumer.cancel()
+            await #expect(throws: CancellationError.self) { try await consumer.value }
+            let clock = ContinuousClock()
+            let start = clock.now
+            let output = try await pool.run(Square.self, 7)
+            #expect(output == 49)
+            #expect(clock.now - start < .seconds(10), "the hung tasks kept their workers busy")
+        }
+    }
+
+    @Test("imap throws the first failure in order")
+    func imapThrows() async throws {
+        try await withProcessPool(workers: 2, executable: executable) { pool in
+            var seen: [Int] = []
+            await #expect(throws: ProcessPoolError.taskFailed(
+                task: "FailOnNegative", type: "ParallelTestTasks.TestFailure", message: "failed on purpose: -1 is negative"
+            )) {
+                for try await value in pool.imap(FailOnNegative.self, [0, 1, 2, -1, 4, 5]) { seen.append(value) }
+            }
+            #expect(seen == [0, 1, 2])
+        }
+    }
+
+    @Test("map throws the first failure in input order")
+    func mapThrowsFirstFailure() async throws {
+        try await withProcessPool(workers: 2, executable: executable) { pool in
+            await #expect(throws: ProcessPoolError.taskFailed(
+                task: "FailOnNegative", type: "ParallelTestTasks.TestFailure", message: "failed on purpose: -2 is negative"
+            )) {
+                try await pool.map(FailOnNegative.self, [0, 1, -2, 3, -4], chunkSize: 2)
+            }
+        }
+    }
+
+    @Test("a lazy pool starts no worker before its first task")
+    func lazyStart() async throws {
+        try await withProcessPool(workers: 2, executable: executable, start: .lazy) { pool in
+            #expect(pool.workerProcessIDs.isEmpty)
+            let output = try await pool.run(Square.self, 3)
+            #expect(output == 9)
+        }
+    }
+}

@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Parallel
+
+/// The `ParallelTestWorker` executable, next to the test binary.
+enum TestWorker {
+    static let path: String = {
+        var candidates: [String] = []
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            candidates.append(URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("ParallelTestWorker").path)
+        }
+        if let first = CommandLine.arguments.first {
+            let url = URL(fileURLWithPath: first).deletingLastPathComponent()
+            candidates.append(url.appendingPathComponent("ParallelTestWorker").path)
+            candidates.append(url.deletingLastPathComponent().appendingPathComponent("ParallelTestWorker").path)
+        }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates.first ?? "ParallelTestWorker"
+    }()
+
+    static var executable: WorkerExecutable { .path(path) }
+}
+
+/// Descriptors open in this process now.
+func openDescriptorCount() -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+}
+
+/// Whether `pid` is a live (not zombie, not gone) process.
+func isRunning(_ pid: Int32) -> Bool {
+    guard kill(pid, 0) == 0 else { return false }
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return false }
+    let state = stat[stat.index(close, offsetBy: 2)...].prefix(1)
+    return state != "Z" && state != "X"
+}
+
+/// Whether `pid` is one of our children still waiting to be reaped (a zombie of ours).
+func isOurZombie(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return false }
+    let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+    return fields.first == "Z" && fields.count > 1 && Int32(fields[1]) == getpid()
+}
+
+/// Polls `condition` every 10 ms, at most `limit`: only for watching another process die, which
+/// sends us no event. Returns whether the condition became true.
+func eventually(within limit: Duration = .seconds(3), _ condition: () -> Bool) async -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now + limit
+    while clock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}
