@@ -8,7 +8,7 @@ import Darwin
 
 /// How long to wait before each retry: exponential growth, a ceiling, and random jitter.
 ///
-/// Shared by ``retry`` in the async toolkit and by `ParallelHTTP`'s request retries. The delay before
+/// Shared by ``retry(maxAttempts:backoff:shouldRetry:isolation:_:)`` in the async toolkit and by `ParallelHTTP`'s request retries. The delay before
 /// retry number `n` (counting from 1) is `min(maximum, initial × multiplier^(n-1))`, then jittered:
 /// with `jitter` = 0.5, the delay is drawn uniformly from 50 % to 100 % of that value ("equal jitter",
 /// which spreads retries of many clients apart without ever waiting much less than planned).
