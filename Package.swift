@@ -102,6 +102,12 @@ let package = Package(
             dependencies: ["Parallel"],
             swiftSettings: strictSettings
         ),
+        // End-to-end: runs the built `par` (every demo, `par bench --quick --json`).
+        .testTarget(
+            name: "ParTests",
+            dependencies: ["par"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "ParallelHTTPTests",
             dependencies: ["Parallel", "ParallelHTTP", "ParallelTestServer"],

@@ -2,7 +2,7 @@ import Testing
 import ParallelHTTP
 import ParallelTestServer
 
-/// The examples of `Docs/readme/http.md`, verbatim, so they compile and run.
+/// The examples of the README's HTTP section, verbatim, so they compile and run.
 @Suite("README: HTTP examples", .timeLimit(.minutes(1)))
 struct ReadmeHTTPTests {
     @Test("the seed's example: three slow GETs and a failing URL, in one fetchAll")

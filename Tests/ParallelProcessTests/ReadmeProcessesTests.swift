@@ -1,4 +1,4 @@
-// The examples of Docs/readme/processes.md, verbatim, so they compile and run. The test binary is not
+// The examples of the README's "Processes" section, verbatim, so they compile and run. The test binary is not
 // a worker, so the two helpers below send the examples' work to the test worker executable (which
 // registers tasks named Square, SumOfSquares and Hang with the same inputs and outputs).
 import Parallel

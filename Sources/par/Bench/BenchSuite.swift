@@ -12,6 +12,7 @@ struct BenchSuite: Sendable {
         .processes,
         .async,
         .http,
+        .table,
     ]
 }
 

@@ -20,22 +20,36 @@ struct BenchTable {
             ]
         }
         let notes = rows.compactMap { row in row.note.map { "- \(row.section) / \(row.name): \($0)" } }
-        var lines: [String]
-        if markdown {
-            lines = ["| " + header.joined(separator: " | ") + " |", "|" + header.map { _ in " --- |" }.joined()]
-            lines += body.map { "| " + $0.joined(separator: " | ") + " |" }
-        } else {
-            let widths = header.indices.map { column in
-                ([header] + body).map { $0[column].count }.max() ?? 0
-            }
-            func line(_ cells: [String]) -> String {
-                zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
-                    .joined(separator: "  ")
-            }
-            lines = [line(header), line(widths.map { String(repeating: "-", count: $0) })] + body.map(line)
-        }
+        var lines = Self.grid(header: header, body: body, markdown: markdown)
         if !notes.isEmpty { lines += ["", "Notes:"] + notes }
+        let profiled = rows.filter { $0.profile != nil }
+        if !profiled.isEmpty {
+            lines += ["", "The seed's comparison table, measured (wall time, speedup over sequential, cores busy, memory):"]
+            lines += Self.grid(
+                header: ["work", "Parallel", "Python"],
+                body: profiled.map { row in
+                    ["\(row.section): \(row.name)", row.profile?.summary ?? "", row.peerProfile?.summary ?? "n/a"]
+                },
+                markdown: markdown
+            )
+        }
         return lines.joined(separator: "\n")
+    }
+
+    /// Rows of cells as a Markdown table or as aligned columns.
+    static func grid(header: [String], body: [[String]], markdown: Bool) -> [String] {
+        if markdown {
+            return ["| " + header.joined(separator: " | ") + " |", "|" + header.map { _ in " --- |" }.joined()]
+                + body.map { "| " + $0.joined(separator: " | ") + " |" }
+        }
+        let widths = header.indices.map { column in
+            ([header] + body).map { $0[column].count }.max() ?? 0
+        }
+        func line(_ cells: [String]) -> String {
+            zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }
+        return [line(header), line(widths.map { String(repeating: "-", count: $0) })] + body.map(line)
     }
 
     /// Three significant digits, with thousands grouped for large values.

@@ -32,6 +32,37 @@ enum Measure {
         return value(usage.ru_utime) + value(usage.ru_stime)
     }
 
+    /// CPU time (user + system) used so far by this process's children that have been reaped.
+    static func childrenCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN_WHO, &usage)
+        func value(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return value(usage.ru_utime) + value(usage.ru_stime)
+    }
+
+    /// The largest resident set of any reaped child so far, in MiB.
+    static func childrenPeakMiB() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN_WHO, &usage)
+        #if os(Linux)
+        return Double(usage.ru_maxrss) / 1024
+        #else
+        return Double(usage.ru_maxrss) / 1_048_576
+        #endif
+    }
+
+    /// Runs `body` and measures the seed table's columns: wall time, cores busy (this process and the
+    /// children it reaped meanwhile), and memory (resident now, plus the largest child if any ran).
+    static func profile<T>(_ body: () async throws -> T) async rethrows -> (result: T, profile: RunProfile) {
+        let cpuBefore = cpuSeconds() + childrenCPUSeconds()
+        let childrenBefore = childrenCPUSeconds()
+        let (result, seconds) = try await time(body)
+        let childrenCPU = childrenCPUSeconds() - childrenBefore
+        let cpu = cpuSeconds() + childrenCPUSeconds() - cpuBefore
+        let memory = residentMiB() + (childrenCPU > 0 ? childrenPeakMiB() : 0)
+        return (result, RunProfile(seconds: seconds, speedup: nil, cpuCores: cpu / max(seconds, 1e-9), memoryMiB: memory))
+    }
+
     /// The resident set size of this process now, in MiB (from `/proc/self/statm` on Linux; the peak
     /// so far elsewhere).
     static func residentMiB() -> Double {
@@ -50,8 +81,10 @@ enum Measure {
 
 #if os(Linux)
 private let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
+private let RUSAGE_CHILDREN_WHO = __rusage_who_t(RUSAGE_CHILDREN.rawValue)
 #else
 private let RUSAGE_SELF_WHO = RUSAGE_SELF
+private let RUSAGE_CHILDREN_WHO = RUSAGE_CHILDREN
 #endif
 
 /// Standard error as a `TextOutputStream`, for progress lines.

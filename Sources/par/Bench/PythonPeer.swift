@@ -31,7 +31,7 @@ struct PythonPeer: Sendable {
         process.arguments = ["\(scriptsDirectory)/\(script)"] + arguments
         let output = Pipe()
         process.standardOutput = output
-        try process.run()
+        try Self.withSignalsUnblocked { try process.run() }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
@@ -42,6 +42,20 @@ struct PythonPeer: Sendable {
         } catch {
             throw PeerUnavailable(reason: "\(script) printed no JSON object of numbers: \(error)")
         }
+    }
+
+    /// Runs `body` with no signal blocked on the calling thread, then restores the thread's mask.
+    ///
+    /// Swift's cooperative threads on Linux are libdispatch workers, which block most signals, and a
+    /// spawned process inherits the spawning thread's mask. Python's `Pool.terminate()` stops its
+    /// workers with SIGTERM, so with SIGTERM blocked the peer would hang forever at the end of a run.
+    private static func withSignalsUnblocked<T>(_ body: () throws -> T) rethrows -> T {
+        var none = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        return try body()
     }
 
     /// `Benchmarks/python` next to the package's sources, or under the current folder.

@@ -7,7 +7,7 @@ import Parallel
 
 /// The process tasks of `par`'s demos and benchmarks, registered in `Par.tasks`.
 enum ParTasks {
-    static let all: [any ProcessTask.Type] = [PrintPID.self, SlowSquare.self, SumOfSquares.self, Identity.self, Scramble.self]
+    static let all: [any ProcessTask.Type] = [PrintPID.self, SlowSquare.self, SumOfSquares.self, Identity.self, Scramble.self, SumOfSquaresMod.self]
 }
 
 /// The seed's `worker()`: prints "Process: <pid>" in the child.
@@ -58,5 +58,32 @@ struct Scramble: ProcessTask {
             x ^= x << 17
         }
         return x
+    }
+}
+
+/// The comparison table's CPU-bound work: the sum of `(i * i) % 1_000_003` for i in `lower..<upper`.
+///
+/// The modulus keeps the optimizer from replacing the loop by a closed formula, and Python computes
+/// exactly the same numbers (`Benchmarks/python/table.py`).
+struct SumOfSquaresMod: ProcessTask {
+    struct Input: Codable, Sendable {
+        var lower: Int
+        var upper: Int
+    }
+
+    static let modulus = 1_000_003
+
+    static func run(_ input: Input) async throws -> Int { compute(input) }
+
+    static func compute(_ input: Input) -> Int {
+        var total = 0
+        for i in input.lower..<max(input.lower, input.upper) { total &+= (i &* i) % modulus }
+        return total
+    }
+
+    /// `size` split into `parts` contiguous pieces, as the Python peer splits it.
+    static func pieces(_ size: Int, _ parts: Int) -> [Input] {
+        let step = (size + parts - 1) / parts
+        return stride(from: 0, to: size, by: step).map { Input(lower: $0, upper: min(size, $0 + step)) }
     }
 }

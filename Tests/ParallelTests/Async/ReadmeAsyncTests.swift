@@ -1,7 +1,7 @@
 import Testing
 import Parallel
 
-/// The examples of `Docs/readme/async.md`, verbatim, so they cannot rot.
+/// The examples of the README's async section, verbatim, so they cannot rot.
 @Suite("README examples: async toolkit")
 struct ReadmeAsyncTests {
     @Test("gather")

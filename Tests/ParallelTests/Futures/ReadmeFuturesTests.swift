@@ -1,7 +1,7 @@
 import Testing
 import Parallel
 
-/// The futures section of the README (`Docs/readme/futures.md`), verbatim, so it cannot rot.
+/// The futures section of the README, verbatim, so it cannot rot.
 extension FuturesSuite {
     @Suite("README: futures")
     struct ReadmeFuturesTests {

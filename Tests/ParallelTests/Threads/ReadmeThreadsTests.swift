@@ -1,7 +1,7 @@
 import Parallel
 import Testing
 
-/// The examples of `Docs/readme/threads.md`, verbatim, so they cannot rot. Keep them in sync.
+/// The examples of the README's threads section, verbatim, so they cannot rot. Keep them in sync.
 extension ThreadsTests {
     @Suite("README: threads")
     struct ReadmeThreadsTests {
