@@ -55,7 +55,8 @@ extension HTTPSession {
             while next < min(max(1, maxConcurrent), urls.count) { launch() }
             while let (index, result) = await group.next() {
                 results[index] = result
-                if next < urls.count { launch() }
+                // Once cancelled, start nothing new: the remaining slots keep `.cancelled`.
+                if next < urls.count && !Task.isCancelled { launch() }
             }
         }
         return FetchAllResult(results: results, elapsed: clock.now - start)

@@ -27,7 +27,8 @@ public final class HTTPSession: Sendable {
     /// The configuration the session was made with.
     public let configuration: HTTPSessionConfiguration
     private let client: HTTPClient
-    private let permits: ConnectionPermits
+    /// The session-wide limit on requests in flight (AsyncHTTPClient limits connections per host only).
+    private let permits: AsyncSemaphore
     private let sleep: @Sendable (Duration) async throws -> Void
     private let shutDown = LockedValue(false)
 
@@ -39,7 +40,7 @@ public final class HTTPSession: Sendable {
     /// ```
     public init<C: Clock<Duration>>(configuration: HTTPSessionConfiguration = .init(), clock: C = ContinuousClock()) {
         self.configuration = configuration
-        self.permits = ConnectionPermits(configuration.maxConnections)
+        self.permits = AsyncSemaphore(value: max(1, configuration.maxConnections))
         self.sleep = { duration in try await clock.sleep(for: duration) }
         self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: Self.clientConfiguration(configuration))
     }
@@ -111,12 +112,19 @@ public final class HTTPSession: Sendable {
             throw mapping(error, url: url)
         }
         let response = try await withRetries(method: method, url: url) { () async throws(HTTPError) -> HTTPResponse in
-            try await self.permits.withPermit { () async throws(HTTPError) -> HTTPResponse in
-                try await self.executeBuffered(request, url: url)
-            }
+            try await self.acquirePermit()
+            defer { self.permits.release() }
+            return try await self.executeBuffered(request, url: url)
         } status: { ($0.status, $0.headers) }
         try checkStatus(response.status, url: url)
         return response
+    }
+
+    /// Takes one of the session's `maxConnections` permits, first come first served. A cancelled task
+    /// never starts a request: it gets ``HTTPError/cancelled``, also if it is cancelled while it waits.
+    private func acquirePermit() async throws(HTTPError) {
+        guard !Task.isCancelled else { throw .cancelled }
+        do { try await permits.acquire() } catch { throw .cancelled }
     }
 
     /// Sends a request and hands its body to `handle` as it arrives, at most `maxBytes` bytes
@@ -144,7 +152,7 @@ public final class HTTPSession: Sendable {
         _ handle: (HTTPStreamingResponse) async throws -> R
     ) async throws -> R {
         let request = try makeRequest(method, url, headers: headers, body: body)
-        try await permits.acquire()
+        try await acquirePermit()
         defer { permits.release() }
         let head = try await withRetries(method: method, url: url) { () async throws(HTTPError) -> HTTPClientResponse in
             try await self.execute(request, url: url)
