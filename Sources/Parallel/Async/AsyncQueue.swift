@@ -14,7 +14,7 @@ import DequeModule
 ///   throws `CancellationError`); a `get` cancelled while it waits has taken nothing. If the element
 ///   or the room arrived just before the cancellation, the call returns normally instead. So nothing
 ///   is ever lost or delivered twice.
-/// - ``taskDone()`` / ``join()`` count unfinished elements, and ``shutdown(immediately:)`` stops the
+/// - ``taskDone()`` / ``join()`` count unfinished elements, and ``shutdown(immediate:)`` stops the
 ///   queue, as in Python 3.13.
 ///
 /// ```swift
@@ -163,15 +163,15 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
 
     /// Shuts the queue down (Python 3.13's `queue.shutdown(immediate)`): every waiting and later
     /// `put` throws ``AsyncQueueError/shutDown``; `get` still returns the elements left, then throws.
-    /// With `immediately`, the elements left are dropped (and count as done for ``join()``), so every
+    /// With `immediate`, the elements left are dropped (and count as done for ``join()``), so every
     /// waiting `get` throws at once.
     ///
     /// ```swift
     /// queue.shutdown()                    // producers stop, consumers drain
-    /// queue.shutdown(immediately: true)   // everyone stops now
+    /// queue.shutdown(immediate: true)   // everyone stops now
     /// ```
-    public func shutdown(immediately: Bool = false) {
-        let woken = state.withLock { $0.shutdown(immediately: immediately) }
+    public func shutdown(immediate: Bool = false) {
+        let woken = state.withLock { $0.shutdown(immediately: immediate) }
         for getter in woken.getters { getter.resume(throwing: AsyncQueueError.shutDown) }
         for putter in woken.putters { putter.resume(throwing: AsyncQueueError.shutDown) }
         for joiner in woken.joiners { joiner.resume() }

@@ -203,11 +203,12 @@ public func withProcessPool<Result>(
     maxTasksPerWorker: Int? = nil,
     timeout: Duration? = nil,
     start: ProcessPool.Start = .eager,
+    maxFrameSize: Int = 64 << 20,
     _ body: (ProcessPool) async throws -> Result
 ) async throws -> Result {
     let pool = try ProcessPool(
         workers: workers, executable: executable, initializer: initializer,
-        maxTasksPerWorker: maxTasksPerWorker, timeout: timeout, start: start
+        maxTasksPerWorker: maxTasksPerWorker, timeout: timeout, start: start, maxFrameSize: maxFrameSize
     )
     do {
         let result = try await body(pool)

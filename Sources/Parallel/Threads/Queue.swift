@@ -47,10 +47,10 @@ public final class Queue<Element: Sendable>: Sendable {
     ///
     /// ```swift
     /// let fifo = Queue<String>()
-    /// let stack = Queue<String>(order: .lifo, maxSize: 10)
+    /// let stack = Queue<String>(maxSize: 10, order: .lifo)
     /// let heap = Queue<Int>(order: .priority)
     /// ```
-    public init(order: QueueOrder<Element> = .fifo, maxSize: Int = 0) {
+    public init(maxSize: Int = 0, order: QueueOrder<Element> = .fifo) {
         self.maxSize = max(0, maxSize)
         notEmpty = Condition(lock: lock)
         notFull = Condition(lock: lock)

@@ -135,13 +135,13 @@ struct AsyncQueueTests {
         await #expect(throws: AsyncQueueError.shutDown) { try await queue.get() }
     }
 
-    @Test("shutdown(immediately:) drops the elements, counts them done and wakes join")
+    @Test("shutdown(immediate:) drops the elements, counts them done and wakes join")
     func shutdownImmediately() async throws {
         let queue = AsyncQueue<Int>(maxSize: 1)
         try await queue.put(1)
         let blockedPutter = Task { try await queue.put(2) }
         let joiner = Task { try await queue.join() }
-        queue.shutdown(immediately: true)
+        queue.shutdown(immediate: true)
         try await joiner.value
         #expect(queue.count == 0)
         _ = await blockedPutter.result   // shut down, or admitted before the shutdown: never stuck
