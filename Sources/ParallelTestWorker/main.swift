@@ -1,6 +1,8 @@
 // The worker executable of the process tests. Worker mode first, then one test mode:
 // `ParallelTestWorker parent <workers>` starts a pool, prints its worker pids on one line and waits
-// to be killed (the "parent dies" test).
+// to be killed (the "parent dies" test); `ParallelTestWorker leaks` runs a pool through crashes,
+// timeouts and garbage, shuts it down and prints what the OS still holds of it (the "nothing left
+// behind" test: alone in its own process, so no other test's descriptors can blur the count).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -21,5 +23,34 @@ if arguments.count >= 2, arguments[1] == "parent" {
     fflush(nil)
     while true { pause() }
 }
-print("usage: ParallelTestWorker parent [workers]")
+if arguments.count >= 2, arguments[1] == "leaks" {
+    /// The descriptors open in this process, from `/proc/self/fd` (less the one reading it).
+    func descriptorCount() -> Int {
+        guard let directory = opendir("/proc/self/fd") else { return -1 }
+        defer { closedir(directory) }
+        var count = 0
+        while let entry = readdir(directory) {
+            if entry.pointee.d_name.0 != UInt8(ascii: ".") { count += 1 }
+        }
+        return count - 1
+    }
+    let before = descriptorCount()
+    var pids: Set<Int32> = []
+    try await withProcessPool(workers: 2) { pool in
+        pids.formUnion(try await pool.map(WorkerPID.self, Array(0..<8), chunkSize: 1))
+        _ = try? await pool.run(CrashOnNegative.self, -1)
+        _ = try? await pool.run(Hang.self, 30, timeout: .milliseconds(100))
+        _ = try? await pool.run(WriteGarbage.self, 0)
+        pids.formUnion(try await pool.map(WorkerPID.self, Array(0..<8), chunkSize: 1))
+        pids.formUnion(pool.workerProcessIDs)
+    }
+    // Every worker is gone and reaped: signal 0 finds no process, and waitpid finds no child
+    // (a zombie would still be our child).
+    var status: Int32 = 0
+    let alive = pids.filter { kill($0, 0) == 0 }.sorted()
+    let children = pids.filter { waitpid($0, &status, WNOHANG) != -1 }.sorted()
+    print("workers \(pids.count) alive \(alive) children \(children) descriptors \(before) \(descriptorCount())")
+    exit(0)
+}
+print("usage: ParallelTestWorker parent [workers] | leaks")
 exit(64)

@@ -24,11 +24,6 @@ enum TestWorker {
     static var executable: WorkerExecutable { .path(path) }
 }
 
-/// Descriptors open in this process now.
-func openDescriptorCount() -> Int {
-    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
-}
-
 /// Whether `pid` is a live (not zombie, not gone) process.
 func isRunning(_ pid: Int32) -> Bool {
     guard kill(pid, 0) == 0 else { return false }
