@@ -6,7 +6,8 @@ import Testing
 @Suite("Futures") enum FuturesSuite {}
 
 /// A one-shot gate for the futures tests: work blocks in `wait()` until the test calls `open()`.
-/// Every wait is capped (10 s by default) so a broken test fails instead of hanging.
+/// Every wait is capped (30 s by default) so a broken test fails instead of hanging; the cap is a
+/// safety net only, generous so that a heavily loaded machine cannot trip it.
 final class FuturesGate: @unchecked Sendable {
     // Safe: `isOpen` is only read or written while holding `condition.lock`.
     private let condition = Condition()
@@ -21,7 +22,7 @@ final class FuturesGate: @unchecked Sendable {
 
     /// `true` once open, `false` if `timeout` passed first.
     @discardableResult
-    func wait(timeout: Duration = .seconds(10)) -> Bool {
+    func wait(timeout: Duration = .seconds(30)) -> Bool {
         condition.withLock { condition.wait(for: { isOpen }, timeout: timeout) }
     }
 }
