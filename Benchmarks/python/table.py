@@ -6,7 +6,8 @@ Usage: table.py KIND APPROACH SIZE [PARTS]
   KIND=io:  PARTS sleeps of SIZE milliseconds
             APPROACH in sequential | threads | asyncio
 Prints one JSON object: seconds (wall), cpu_seconds (this process and its reaped children),
-peak_mib (largest resident set of this process or one child), result.
+peak_mib (memory the approach added: growth of this process's resident set, plus the largest
+worker process if any), result.
 """
 import asyncio
 import concurrent.futures
@@ -46,16 +47,23 @@ def cpu_seconds():
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def peak_mib():
-    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(me, kids) / 1024.0
+def resident_mib():
+    # The current resident set (ru_maxrss is no use here: Linux carries it over from the process
+    # that spawned this one).
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1048576.0
+
+
+def children_peak_mib():
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
 
 
 def main():
     kind, approach, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
     parts = int(sys.argv[4]) if len(sys.argv) > 4 else os.cpu_count()
     cpu0 = cpu_seconds()
+    rss0 = resident_mib()
     start = time.perf_counter()
     if kind == "cpu":
         work = pieces(size, parts)
@@ -87,7 +95,7 @@ def main():
     print(json.dumps({
         "seconds": seconds,
         "cpu_seconds": cpu_seconds() - cpu0,
-        "peak_mib": peak_mib(),
+        "peak_mib": max(0.0, resident_mib() - rss0) + (children_peak_mib() if approach == "processes" else 0.0),
         "result": float(result),
     }))
 

@@ -74,15 +74,16 @@ struct RunProfile: Codable, Sendable {
     var speedup: Double?
     /// CPU time divided by wall time: how many cores were busy on average.
     var cpuCores: Double
-    /// Resident memory in MiB: the process at the end of the run, plus the largest worker process.
+    /// Memory the approach cost, in MiB: the growth of the process's resident set during the run,
+    /// plus the largest worker process if it used any.
     var memoryMiB: Double
 
-    /// "1.23 s, 1.9× seq, 1.95 cores, 14 MiB".
+    /// "1.23 s, 1.9× seq, 1.95 cores, +14 MiB".
     var summary: String {
         var parts = ["\(BenchTable.format(seconds)) s"]
         if let speedup { parts.append("\(BenchTable.format(speedup))× seq") }
         parts.append("\(BenchTable.format(cpuCores)) cores")
-        parts.append("\(BenchTable.format(memoryMiB)) MiB")
+        parts.append("+\(BenchTable.format(memoryMiB)) MiB")
         return parts.joined(separator: ", ")
     }
 }

@@ -24,7 +24,7 @@ struct BenchTable {
         if !notes.isEmpty { lines += ["", "Notes:"] + notes }
         let profiled = rows.filter { $0.profile != nil }
         if !profiled.isEmpty {
-            lines += ["", "The seed's comparison table, measured (wall time, speedup over sequential, cores busy, memory):"]
+            lines += ["", "The seed's comparison table, measured (wall time, speedup over sequential, cores busy, memory added: resident growth plus the largest worker process):"]
             lines += Self.grid(
                 header: ["work", "Parallel", "Python"],
                 body: profiled.map { row in

@@ -52,14 +52,16 @@ enum Measure {
     }
 
     /// Runs `body` and measures the seed table's columns: wall time, cores busy (this process and the
-    /// children it reaped meanwhile), and memory (resident now, plus the largest child if any ran).
+    /// children it reaped meanwhile), and memory: how much this process's resident set grew during the
+    /// run, plus the largest worker process if any ran (a process holds its own copy of everything).
     static func profile<T>(_ body: () async throws -> T) async rethrows -> (result: T, profile: RunProfile) {
-        let cpuBefore = cpuSeconds() + childrenCPUSeconds()
         let childrenBefore = childrenCPUSeconds()
+        let cpuBefore = cpuSeconds() + childrenBefore
+        let residentBefore = residentMiB()
         let (result, seconds) = try await time(body)
         let childrenCPU = childrenCPUSeconds() - childrenBefore
         let cpu = cpuSeconds() + childrenCPUSeconds() - cpuBefore
-        let memory = residentMiB() + (childrenCPU > 0 ? childrenPeakMiB() : 0)
+        let memory = max(0, residentMiB() - residentBefore) + (childrenCPU > 0 ? childrenPeakMiB() : 0)
         return (result, RunProfile(seconds: seconds, speedup: nil, cpuCores: cpu / max(seconds, 1e-9), memoryMiB: memory))
     }
 
