@@ -4,8 +4,14 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
+#include <errno.h>
+#include <dirent.h>
+#include <string.h>
+#include <sys/socket.h>
 #ifdef __linux__
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
 #endif
 
 int parallel_die_with_parent(void) {
@@ -33,5 +39,115 @@ int parallel_spawn_close_from(posix_spawn_file_actions_t *actions, int low) {
 #else
     (void)actions; (void)low;
     return 0;
+#endif
+}
+
+int parallel_close_from(int low) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    closefrom(low);
+    return 0;
+#else
+    long max = sysconf(_SC_OPEN_MAX);
+    for (long fd = low; fd < max; fd++) close((int)fd);
+    return 0;
+#endif
+}
+
+long parallel_send_with_fds(int socket, const void *bytes, unsigned long length, const int *fds, int count) {
+    struct iovec vector = { .iov_base = (void *)bytes, .iov_len = length };
+    union { char buffer[CMSG_SPACE(sizeof(int) * 4)]; struct cmsghdr align; } control;
+    memset(&control, 0, sizeof(control));
+    struct msghdr message = { .msg_iov = &vector, .msg_iovlen = 1 };
+    if (count > 4) { errno = EINVAL; return -1; }
+    if (count > 0) {
+        message.msg_control = control.buffer;
+        message.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)count);
+        struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+        header->cmsg_level = SOL_SOCKET;
+        header->cmsg_type = SCM_RIGHTS;
+        header->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)count);
+        memcpy(CMSG_DATA(header), fds, sizeof(int) * (size_t)count);
+    }
+    long sent;
+    do {
+#ifdef MSG_NOSIGNAL
+        sent = sendmsg(socket, &message, MSG_NOSIGNAL);
+#else
+        sent = sendmsg(socket, &message, 0);
+#endif
+    } while (sent < 0 && errno == EINTR);
+    return sent;
+}
+
+long parallel_receive_with_fds(int socket, void *bytes, unsigned long length, int *fds, int capacity, int *count) {
+    struct iovec vector = { .iov_base = bytes, .iov_len = length };
+    union { char buffer[CMSG_SPACE(sizeof(int) * 4)]; struct cmsghdr align; } control;
+    struct msghdr message = { .msg_iov = &vector, .msg_iovlen = 1, .msg_control = control.buffer,
+                              .msg_controllen = sizeof(control.buffer) };
+    *count = 0;
+    long received;
+    int flags = 0;
+#ifdef MSG_CMSG_CLOEXEC
+    flags |= MSG_CMSG_CLOEXEC;
+#endif
+    do { received = recvmsg(socket, &message, flags); } while (received < 0 && errno == EINTR);
+    if (received < 0) return received;
+    for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) continue;
+        int n = (int)((header->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        int *passed = (int *)CMSG_DATA(header);
+        for (int i = 0; i < n; i++) {
+            // Keep what fits; close the rest so a confused peer cannot leak descriptors into us.
+            if (*count < capacity) { fds[(*count)++] = passed[i]; } else { close(passed[i]); }
+        }
+    }
+    return received;
+}
+
+int parallel_sigchld_descriptor(void) {
+#ifdef __linux__
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) != 0) return -1;
+    return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+#else
+    return -1;
+#endif
+}
+
+int parallel_pidfd_open(int pid) {
+#if defined(__linux__) && defined(SYS_pidfd_open)
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int parallel_pidfd_send_signal(int pidfd, int signal) {
+#if defined(__linux__) && defined(SYS_pidfd_send_signal)
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, signal, NULL, 0);
+#else
+    (void)pidfd; (void)signal;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int parallel_thread_count(void) {
+#ifdef __linux__
+    DIR *directory = opendir("/proc/self/task");
+    if (!directory) return -1;
+    int count = 0;
+    struct dirent *entry;
+    while ((entry = readdir(directory)) != NULL) {
+        if (entry->d_name[0] != '.') count++;
+    }
+    closedir(directory);
+    return count;
+#else
+    return -1;
 #endif
 }

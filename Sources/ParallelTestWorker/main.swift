@@ -3,6 +3,8 @@
 // to be killed (the "parent dies" test); `ParallelTestWorker leaks` runs a pool through crashes,
 // timeouts and garbage, shuts it down and prints what the OS still holds of it (the "nothing left
 // behind" test: alone in its own process, so no other test's descriptors can blur the count).
+// Started with `late` as its first argument, it starts a thread before serving worker mode: such a
+// program cannot be a fork server (the "fork server refuses" test).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -11,6 +13,10 @@ import Darwin
 import Parallel
 import ParallelTestTasks
 
+if CommandLine.arguments.dropFirst().first == "late" {
+    let never = try Parallel.Semaphore(value: 0)
+    _ = try spawnThread(name: "late") { _ = never.acquire() }
+}
 await ProcessWorker.serveIfRequested(testRegistry)
 
 let arguments = CommandLine.arguments

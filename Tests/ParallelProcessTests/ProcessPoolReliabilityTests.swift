@@ -124,10 +124,13 @@ struct ProcessPoolReliabilityTests {
         let pids = String(decoding: line, as: UTF8.self).split(whereSeparator: \.isWhitespace).compactMap { Int32($0) }
         #expect(pids.count == 2)
         for pid in pids { #expect(isRunning(pid)) }
+        // The parent's own children: its fork server (the workers are the server's children).
+        let children = childrenOf(parent.processIdentifier)
+        #expect(!children.isEmpty)
         kill(parent.processIdentifier, SIGKILL)
         parent.waitUntilExit()
-        for pid in pids {
-            #expect(await eventually(within: .seconds(1)) { !isRunning(pid) }, "worker \(pid) outlived its parent")
+        for pid in pids + children {
+            #expect(await eventually(within: .seconds(1)) { !isRunning(pid) }, "process \(pid) outlived its parent")
         }
     }
 

@@ -52,3 +52,22 @@ func eventually(within limit: Duration = .seconds(3), _ condition: () -> Bool) a
     }
     return condition()
 }
+
+/// The parent of `pid`, from `/proc/<pid>/stat`.
+func parentOf(_ pid: Int32) -> Int32? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return nil }
+    let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+    return fields.count > 1 ? Int32(fields[1]) : nil
+}
+
+/// The live processes whose parent is `pid`.
+func childrenOf(_ pid: Int32) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { Int32($0) }.filter { parentOf($0) == pid && isRunning($0) }.sorted()
+}
+
+/// The descriptors process `pid` has open, from `/proc/<pid>/fd`.
+func descriptorsOf(_ pid: Int32) -> [Int32] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []).compactMap { Int32($0) }.sorted()
+}

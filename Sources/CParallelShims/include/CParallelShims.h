@@ -12,4 +12,28 @@ int parallel_pipe_cloexec(int fds[2]);
 /// Adds "close every descriptor from `low` up" to `actions` where the C library supports it.
 int parallel_spawn_close_from(posix_spawn_file_actions_t *actions, int low);
 
+/// Closes every descriptor from `low` up in this process; 0 on success.
+int parallel_close_from(int low);
+
+/// Sends `length` bytes and the `count` descriptors in `fds` as one message (`SCM_RIGHTS`);
+/// the bytes sent, or -1 with `errno`.
+long parallel_send_with_fds(int socket, const void *bytes, unsigned long length, const int *fds, int count);
+
+/// Receives one message into `bytes` and up to `capacity` descriptors into `fds` (close-on-exec),
+/// setting `*count`; the bytes received (0 at the end of the stream), or -1 with `errno`.
+long parallel_receive_with_fds(int socket, void *bytes, unsigned long length, int *fds, int capacity, int *count);
+
+/// Blocks `SIGCHLD` in this thread and returns a close-on-exec descriptor that reads it (Linux's
+/// `signalfd`); -1 elsewhere.
+int parallel_sigchld_descriptor(void);
+
+/// A close-on-exec descriptor for process `pid` (Linux's `pidfd_open`); -1 where there is none.
+int parallel_pidfd_open(int pid);
+
+/// Sends `signal` to the process behind `pidfd`; 0 on success, -1 with `errno`.
+int parallel_pidfd_send_signal(int pidfd, int signal);
+
+/// The number of threads in this process (`/proc/self/task`); -1 where it cannot be known.
+int parallel_thread_count(void);
+
 #endif

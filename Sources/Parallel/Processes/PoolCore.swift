@@ -31,6 +31,7 @@ final class PoolCore: Sendable {
         var frameLimit: Int
         var initializer: (task: String, payload: [UInt8])?
         var eager: Bool
+        var startMethod: ProcessPool.StartMethod
     }
 
     private struct Pending {
@@ -40,7 +41,7 @@ final class PoolCore: Sendable {
     }
 
     private struct Connection {
-        var pid: pid_t = 0
+        var process: WorkerProcess?
         var fd: Int32 = -1
         var outbound: [UInt8] = []
         var outboundStart = 0
@@ -50,6 +51,7 @@ final class PoolCore: Sendable {
         /// Stopped reading frames after a protocol error: the rest is noise until the exit.
         var broken = false
         var wantsWrite: Bool { fd >= 0 && outboundStart < outbound.count }
+        var pid: pid_t { process?.pid ?? 0 }
     }
 
     /// What a locked section leaves to do once the lock is released.
@@ -227,8 +229,8 @@ final class PoolCore: Sendable {
                 enqueue(Frame.cancel(id: id).encoded(), to: worker, in: &state, &effects)
             case .kill(let worker):
                 guard var connection = state.connections[worker] else { continue }
-                if connection.pid > 0 && !connection.reaped {
-                    sendSignal(connection.pid, SIGKILL)
+                if let process = connection.process, !connection.reaped {
+                    process.signal(SIGKILL)
                 } else {
                     connection.killPending = true
                 }
@@ -369,12 +371,12 @@ final class PoolCore: Sendable {
         // Only after a failed `poll`: never leave a worker running or a caller waiting.
         let leftovers = state.withLock { state in
             defer { state.connections.removeAll() }
-            return state.connections.values.filter { $0.pid > 0 && !$0.reaped }.map { ($0.pid, $0.fd) }
+            return state.connections.values.filter { !$0.reaped }.compactMap(\.process)
         }
-        for (pid, fd) in leftovers {
-            sendSignal(pid, SIGKILL)
-            _ = reap(pid, blocking: true)
-            close(fd)
+        for process in leftovers {
+            process.signal(SIGKILL)
+            _ = process.reap(blocking: true)
+            process.close()
         }
         withState { state, effects in
             for (id, pending) in state.pending {
@@ -398,9 +400,10 @@ final class PoolCore: Sendable {
     }
 
     private func spawn(_ worker: Int, readers: inout [Int: FrameBuffer]) {
-        let result = Result { () throws(ProcessPoolError) -> SpawnedProcess in
-            try ProcessSpawner.spawn(
-                options.executable, frameLimit: options.frameLimit, hasInitializer: options.initializer != nil
+        let result = Result { () throws(ProcessPoolError) -> WorkerProcess in
+            try WorkerLauncher.launch(
+                options.executable, frameLimit: options.frameLimit, hasInitializer: options.initializer != nil,
+                method: options.startMethod
             )
         }
         withState { state, effects in
@@ -408,17 +411,17 @@ final class PoolCore: Sendable {
             case .success(let process):
                 guard var connection = state.connections[worker] else {
                     // Cannot happen: connections leave only on the loop thread, after their spawn.
-                    sendSignal(process.pid, SIGKILL)
-                    _ = reap(process.pid, blocking: true)
-                    close(process.channel)
+                    process.signal(SIGKILL)
+                    _ = process.reap(blocking: true)
+                    process.close()
                     return
                 }
                 state.connections[worker] = nil
-                connection.pid = process.pid
+                connection.process = process
                 connection.fd = process.channel
                 readers[worker] = FrameBuffer(limit: options.frameLimit)
                 Self.flush(&connection)
-                if connection.killPending { sendSignal(process.pid, SIGKILL) }
+                if connection.killPending { process.signal(SIGKILL) }
                 if connection.retirePending { systemShutdown(process.channel) }
                 state.connections[worker] = connection
             case .failure(let error):
@@ -470,20 +473,20 @@ final class PoolCore: Sendable {
 
         // From here on only this thread may signal the worker: once `reaped` is set under the lock,
         // no `.kill` action touches the pid, so it cannot hit a reused pid after the reap below.
-        let pid = state.withLock { state -> pid_t in
+        let process = state.withLock { state -> WorkerProcess? in
             state.connections[worker]?.reaped = true
-            return state.connections[worker]?.pid ?? 0
+            return state.connections[worker]?.process
         }
-        guard pid > 0 else { return }
+        guard let process else { return }
         // The channel ends when the worker exits; if it closed it and lives on, it is killed.
-        var exit = reap(pid, blocking: false)
+        var exit = process.reap(blocking: false)
         if exit == nil {
-            sendSignal(pid, SIGKILL)
-            exit = reap(pid, blocking: true)
+            process.signal(SIGKILL)
+            exit = process.reap(blocking: true)
         }
         readers[worker] = nil
         withState { state, effects in
-            if let connection = state.connections.removeValue(forKey: worker) { close(connection.fd) }
+            if let connection = state.connections.removeValue(forKey: worker) { connection.process?.close() }
             Self.perform(
                 state.supervisor.workerExited(worker, exit ?? .exited(status: -1), now: .now),
                 in: &state, options: options, effects: &effects
@@ -557,7 +560,6 @@ final class PoolCore: Sendable {
 }
 
 // File-level wrappers: inside `PoolCore` these names are taken by its own methods.
-private func sendSignal(_ pid: pid_t, _ signal: Int32) { _ = kill(pid, signal) }
 private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { read(fd, buffer, count) }
 private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int { write(fd, buffer, count) }
 private func systemShutdown(_ fd: Int32) { _ = shutdown(fd, Int32(SHUT_WR)) }

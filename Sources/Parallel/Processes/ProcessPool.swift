@@ -2,8 +2,9 @@
 //
 //  caller                 ProcessPool            PoolCore (lock)                 service thread
 //  ------                 -----------            ---------------                 --------------
-//  run/submit/map/imap -> encode inputs ------> PoolSupervisor.submit --------> spawn workers (posix_spawn)
-//    (async, cancellable)  into one request      queue -> least busy worker       poll() every channel
+//  run/submit/map/imap -> encode inputs ------> PoolSupervisor.submit --------> start workers (WorkerLauncher:
+//    (async, cancellable)  into one request      queue -> least busy worker         fork server or posix_spawn)
+//                                                                               poll() every channel
 //                          (a chunk of inputs)   | .send: frame written           | reply frame
 //                                                v   straight to the socket       v
 //                                         +-------------------------+    PoolSupervisor.replyReceived
@@ -18,7 +19,8 @@
 //  go to the front of the queue, and a fresh worker takes the dead one's place.
 //
 //  Files: ProcessPool (API), PoolSupervisor (the rules), PoolCore (the I/O), ProcessWorker (the other
-//  side), Frame (the wire format), ProcessSpawner (starting a worker).
+//  side), Frame (the wire format), WorkerLauncher, ForkServer and ProcessSpawner (starting a worker),
+//  WorkerProcess (signalling and reaping one).
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -49,6 +51,26 @@ public final class ProcessPool: Sendable {
         case lazy
     }
 
+    /// How the workers' processes are made (Python's start methods).
+    ///
+    /// ```swift
+    /// let pool = try ProcessPool(workers: 2, startMethod: .spawn)
+    /// ```
+    public enum StartMethod: Sendable {
+        /// Each worker is a new process of the executable (`posix_spawn`): the program starts from
+        /// scratch, a few milliseconds each.
+        case spawn
+        /// Workers are forked by a fork server (Python's `forkserver`): a copy of the executable,
+        /// started once per process and executable and kept idle at the top of its `main`, forks each
+        /// worker in well under a millisecond. The server and its workers die with this process.
+        ///
+        /// Workers then inherit the server's environment and working directory, fixed when the first
+        /// pool of that executable started. Linux only; elsewhere, and when the executable cannot serve
+        /// as a fork server (it starts a thread or task before ``ProcessWorker/serveIfRequested(_:)``),
+        /// workers are spawned.
+        case forkServer
+    }
+
     let core: PoolCore
     /// How many workers the pool keeps.
     public let workerCount: Int
@@ -71,6 +93,7 @@ public final class ProcessPool: Sendable {
     ///   - maxTasksPerWorker: a worker is replaced after this many requests (`maxtasksperchild`).
     ///   - timeout: the default time limit of each request; a worker past it is killed and replaced.
     ///   - start: start the workers now (`.eager`) or with the first task (`.lazy`).
+    ///   - startMethod: how worker processes are made; forked by a fork server by default.
     ///   - maxFrameSize: the largest message in bytes; bigger inputs or outputs fail with
     ///     ``ProcessPoolError/frameTooLarge(task:size:limit:)``.
     ///
@@ -84,6 +107,7 @@ public final class ProcessPool: Sendable {
         maxTasksPerWorker: Int? = nil,
         timeout: Duration? = nil,
         start: Start = .eager,
+        startMethod: StartMethod = .forkServer,
         maxFrameSize: Int = 64 << 20
     ) throws(ProcessPoolError) {
         workerCount = max(1, workers)
@@ -93,7 +117,8 @@ public final class ProcessPool: Sendable {
             executable: executable,
             frameLimit: max(1024, maxFrameSize),
             initializer: initializer.map { ($0.task, $0.payload) },
-            eager: start == .eager
+            eager: start == .eager,
+            startMethod: startMethod
         ))
     }
 
@@ -203,12 +228,14 @@ public func withProcessPool<Result>(
     maxTasksPerWorker: Int? = nil,
     timeout: Duration? = nil,
     start: ProcessPool.Start = .eager,
+    startMethod: ProcessPool.StartMethod = .forkServer,
     maxFrameSize: Int = 64 << 20,
     _ body: (ProcessPool) async throws -> Result
 ) async throws -> Result {
     let pool = try ProcessPool(
         workers: workers, executable: executable, initializer: initializer,
-        maxTasksPerWorker: maxTasksPerWorker, timeout: timeout, start: start, maxFrameSize: maxFrameSize
+        maxTasksPerWorker: maxTasksPerWorker, timeout: timeout, start: start, startMethod: startMethod,
+        maxFrameSize: maxFrameSize
     )
     do {
         let result = try await body(pool)

@@ -34,7 +34,8 @@ struct SpawnedProcess: Sendable {
 /// output and error stay the user's unless capture is asked for.
 enum ProcessSpawner {
     static func spawn(
-        _ executable: WorkerExecutable, frameLimit: Int, hasInitializer: Bool, capture: Bool = false
+        _ executable: WorkerExecutable, frameLimit: Int, hasInitializer: Bool, capture: Bool = false,
+        forkServer: Bool = false
     ) throws(ProcessPoolError) -> SpawnedProcess {
         guard WorkerEnvironment.rawValue == nil else { throw .workerModeNotServed }
         func failure(_ what: String) -> ProcessPoolError {
@@ -45,14 +46,19 @@ enum ProcessSpawner {
 
         var pair: [Int32] = [-1, -1]
         #if canImport(Darwin)
-        guard socketpair(AF_UNIX, SOCK_STREAM, 0, &pair) == 0 else { throw failure("socketpair") }
+        // A fork server's requests carry descriptors and are read whole: message boundaries matter.
+        guard socketpair(AF_UNIX, forkServer ? SOCK_SEQPACKET : SOCK_STREAM, 0, &pair) == 0 else {
+            throw failure("socketpair")
+        }
         for fd in pair {
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             var one: Int32 = 1
             setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
         }
         #else
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+        // A fork server's requests carry descriptors and are read whole: message boundaries matter.
+        let type = forkServer ? Int32(SOCK_SEQPACKET.rawValue) : Int32(SOCK_STREAM.rawValue)
+        guard socketpair(AF_UNIX, type | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
             throw failure("socketpair")
         }
         #endif
@@ -104,7 +110,7 @@ enum ProcessSpawner {
 
         let environment = WorkerEnvironment(
             channel: WorkerEnvironment.channelDescriptor, parent: getpid(), frameLimit: frameLimit,
-            hasInitializer: hasInitializer
+            hasInitializer: hasInitializer, forkServer: forkServer
         )
         let argv = [CommandLine.arguments.first ?? executable.path] + executable.arguments
         var envp = currentEnvironment().filter { !$0.hasPrefix(WorkerEnvironment.variable + "=") }

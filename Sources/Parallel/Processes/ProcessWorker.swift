@@ -15,6 +15,11 @@ import DequeModule
 /// in a worker it serves tasks from the registry and exits, never returning; in every other process it
 /// returns at once. This is Python's `if __name__ == "__main__":` guard, made explicit.
 ///
+/// Make it the very first thing, before any thread or task starts: a process stopped there is
+/// single-threaded, so it can also serve as the pool's fork server (``ProcessPool/StartMethod/forkServer``),
+/// which starts workers many times faster than launching the program anew. Called later, pools still
+/// work; their workers are spawned.
+///
 /// ```swift
 /// @main struct App {
 ///     static func main() async {
@@ -33,12 +38,23 @@ public enum ProcessWorker {
     /// ```swift
     /// await ProcessWorker.serveIfRequested(TaskRegistry([Square.self]))
     /// ```
-    public static func serveIfRequested(_ registry: TaskRegistry) async {
+    ///
+    /// It runs on its caller's executor (`nonisolated(nonsending)`): called from `main`, it keeps the
+    /// process on its main thread until it knows which role to play.
+    nonisolated(nonsending) public static func serveIfRequested(_ registry: TaskRegistry) async {
         guard let raw = WorkerEnvironment.rawValue else { return }
         unsetenv(WorkerEnvironment.variable)
-        guard let environment = WorkerEnvironment(parsing: raw) else {
+        guard var environment = WorkerEnvironment(parsing: raw) else {
             writeStandardError("Parallel worker: unreadable \(WorkerEnvironment.variable)=\(raw); exiting\n")
             exit(64)
+        }
+        if environment.forkServer {
+            #if os(Linux)
+            environment = ForkServer.serve(environment)
+            #else
+            writeStandardError("Parallel worker: fork servers run on Linux only; exiting\n")
+            exit(64)
+            #endif
         }
         var server = WorkerServer(registry: registry, environment: environment)
         exit(await server.serve())

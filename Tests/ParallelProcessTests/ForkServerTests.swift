@@ -1,0 +1,114 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Parallel
+import ParallelTestTasks
+import Testing
+
+#if os(Linux)
+@Suite("Fork server", .serialized, .timeLimit(.minutes(1)))
+struct ForkServerTests {
+    let executable = TestWorker.executable
+
+    @Test("workers are forked by one fork server per executable, our child, which every later pool shares")
+    func workersComeFromTheServer() async throws {
+        let first = try await withProcessPool(workers: 2, executable: executable) { pool in
+            Set(try await pool.map(WorkerPID.self, Array(0..<8), chunkSize: 1))
+        }
+        let second = try await withProcessPool(workers: 2, executable: executable) { pool in
+            Set(try await pool.map(WorkerPID.self, Array(0..<8), chunkSize: 1))
+        }
+        let servers = Set((first.union(second)).compactMap(parentOf))
+        // Every worker has gone (and was reaped) by the time its pool returns, so ask the running ones.
+        try await withProcessPool(workers: 2, executable: executable) { pool in
+            let pids = Set(try await pool.map(WorkerPID.self, Array(0..<8), chunkSize: 1))
+            let parents = Set(pids.compactMap(parentOf))
+            #expect(parents.count == 1)
+            let server = try #require(parents.first)
+            #expect(server != getpid())
+            #expect(parentOf(server) == getpid(), "the fork server is this process's child")
+            #expect(servers.isSubset(of: [server]), "one server for every pool of this executable")
+        }
+        #expect(first.isDisjoint(with: second), "each pool has workers of its own")
+    }
+
+    @Test("a forked worker holds the same kinds of descriptors as a spawned one: its channel on 3, nothing of the server's")
+    func forkedWorkerDescriptors() async throws {
+        /// What each descriptor of `pid` is ("socket", "pipe", "anon_inode:[eventpoll]", …), by number.
+        func kinds(_ pid: Int32) -> [Int32: String] {
+            var result: [Int32: String] = [:]
+            for fd in descriptorsOf(pid) {
+                let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")) ?? "?"
+                result[fd] = String(target.prefix { $0 != ":" }) == "anon_inode" ? target : String(target.prefix { $0 != ":" })
+            }
+            return result
+        }
+        let forked = try await withProcessPool(workers: 1, executable: executable) { pool in
+            kinds(try await pool.run(WorkerPID.self, 0))
+        }
+        let spawned = try await withProcessPool(workers: 1, executable: executable, startMethod: .spawn) { pool in
+            kinds(try await pool.run(WorkerPID.self, 0))
+        }
+        #expect(forked[3] == "socket")
+        // Above 3 only what the worker's own runtime opened (its executor's epoll, eventfd, timerfd).
+        #expect(forked.filter { $0.key > 3 }.values.allSatisfy { $0.hasPrefix("anon_inode") }, "\(forked)")
+        #expect(forked.count <= spawned.count, "forked \(forked), spawned \(spawned)")
+    }
+
+    @Test("spawn-method workers are this process's children")
+    func spawnMethod() async throws {
+        try await withProcessPool(workers: 2, executable: executable, startMethod: .spawn) { pool in
+            let pids = Set(try await pool.map(WorkerPID.self, Array(0..<8), chunkSize: 1))
+            for pid in pids { #expect(parentOf(pid) == getpid()) }
+        }
+    }
+
+    @Test("a program that starts a thread before serving worker mode refuses to be a fork server; its workers are spawned and work")
+    func refusedServerFallsBackToSpawn() async throws {
+        let late = WorkerExecutable.path(TestWorker.path, arguments: ["late"])
+        try await withProcessPool(workers: 2, executable: late) { pool in
+            let pids = Set(try await pool.map(WorkerPID.self, Array(0..<8), chunkSize: 1))
+            #expect(!pids.isEmpty)
+            for pid in pids { #expect(parentOf(pid) == getpid()) }
+            #expect(try await pool.map(Square.self, [1, 2, 3]) == [1, 4, 9])
+        }
+    }
+
+    @Test("a forked worker's crash and its timeout are reported with the signal, through the server")
+    func forkedExitStatus() async throws {
+        try await withProcessPool(workers: 1, executable: executable) { pool in
+            await #expect(throws: ProcessPoolError.workerCrashed(task: CrashOnNegative.name, exit: .signaled(signal: SIGKILL))) {
+                try await pool.run(CrashOnNegative.self, -1)
+            }
+            await #expect(throws: ProcessPoolError.workerCrashed(task: Exit.name, exit: .exited(status: 7))) {
+                try await pool.run(Exit.self, 7)
+            }
+            let square = try await pool.run(Square.self, 12)
+            #expect(square == 144)
+        }
+    }
+
+    @Test("when the fork server is killed its workers die, and the next worker comes from a new server")
+    func serverDeath() async throws {
+        // A server of its own: every other test's pools share the plain executable's.
+        let own = WorkerExecutable.path(TestWorker.path, arguments: ["own-server"])
+        try await withProcessPool(workers: 1, executable: own) { pool in
+            let worker = try await pool.run(WorkerPID.self, 0)
+            let server = try #require(parentOf(worker))
+            #expect(server != getpid())
+            #expect(kill(server, SIGKILL) == 0)
+            #expect(await eventually(within: .seconds(1)) { !isRunning(worker) }, "worker \(worker) outlived its server")
+            // The pool replaces its worker; the dead server is noticed and replaced on that request.
+            #expect(await eventually { !pool.workerProcessIDs.contains(worker) })
+            let replacement = try await pool.run(WorkerPID.self, 0)
+            #expect(replacement != worker)
+            let newServer = try #require(parentOf(replacement))
+            #expect(newServer != server)
+            #expect(!isOurZombie(server), "the dead server was reaped")
+        }
+    }
+}
+#endif
