@@ -58,6 +58,22 @@ struct ForkServerTests {
         #expect(forked.count <= spawned.count, "forked \(forked), spawned \(spawned)")
     }
 
+    @Test("an idle fork server keeps two spares forked in advance, and the next pool's workers are those spares")
+    func spares() async throws {
+        // A server of its own, so that no other test takes its spares.
+        let own = WorkerExecutable.path(TestWorker.path, arguments: ["spares"])
+        let server = try await withProcessPool(workers: 1, executable: own) { pool in
+            parentOf(try await pool.run(WorkerPID.self, 0))
+        }
+        let serverPID = try #require(server)
+        var waiting: [Int32] = []
+        #expect(await eventually { waiting = childrenOf(serverPID); return waiting.count == 2 })
+        let pids = try await withProcessPool(workers: 2, executable: own) { pool in
+            Set(try await pool.map(WorkerPID.self, Array(0..<8), chunkSize: 1))
+        }
+        #expect(pids == Set(waiting))
+    }
+
     @Test("spawn-method workers are this process's children")
     func spawnMethod() async throws {
         try await withProcessPool(workers: 2, executable: executable, startMethod: .spawn) { pool in

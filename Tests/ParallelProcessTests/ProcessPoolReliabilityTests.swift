@@ -124,9 +124,10 @@ struct ProcessPoolReliabilityTests {
         let pids = String(decoding: line, as: UTF8.self).split(whereSeparator: \.isWhitespace).compactMap { Int32($0) }
         #expect(pids.count == 2)
         for pid in pids { #expect(isRunning(pid)) }
-        // The parent's own children: its fork server (the workers are the server's children).
-        let children = childrenOf(parent.processIdentifier)
-        #expect(!children.isEmpty)
+        // The parent's own children: its fork server; the server's: the workers and its spares.
+        let servers = childrenOf(parent.processIdentifier)
+        #expect(!servers.isEmpty)
+        let children = servers + servers.flatMap(childrenOf)
         kill(parent.processIdentifier, SIGKILL)
         parent.waitUntilExit()
         for pid in pids + children {

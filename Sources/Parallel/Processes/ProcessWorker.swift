@@ -50,13 +50,19 @@ public enum ProcessWorker {
         }
         if environment.forkServer {
             #if os(Linux)
-            environment = ForkServer.serve(environment)
+            switch ForkServer.serve(environment) {
+            case .worker(let forked):
+                environment = forked
+            case .spare(let socket):
+                environment = await ForkServer.assignment(socket, server: getppid())
+            }
             #else
             writeStandardError("Parallel worker: fork servers run on Linux only; exiting\n")
             exit(64)
             #endif
         }
         var server = WorkerServer(registry: registry, environment: environment)
+        guard server.prepare() else { exit(0) }
         exit(await server.serve())
     }
 }
@@ -70,7 +76,8 @@ private struct WorkerServer {
     var cancelled: Set<UInt64> = []
     var initializer: (task: String, payload: [UInt8])?
     var endOfInput = false
-    var readBuffer = [UInt8](repeating: 0, count: 256 * 1024)
+    /// Left uninitialized: a fresh worker touches only the pages its frames fill.
+    var readBuffer = [UInt8](unsafeUninitializedCapacity: 256 * 1024) { _, count in count = 256 * 1024 }
 
     init(registry: TaskRegistry, environment: WorkerEnvironment) {
         self.registry = registry
@@ -80,8 +87,13 @@ private struct WorkerServer {
 
     var fd: Int32 { environment.channel }
 
-    /// Serves until the parent closes the channel; returns the exit status.
-    mutating func serve() async -> Int32 {
+    /// Sets the worker up, still on the thread that called ``ProcessWorker/serveIfRequested(_:)``;
+    /// `false` if the parent is gone already.
+    ///
+    /// Without an initializer it also says `ready` here: the parent's first request then travels
+    /// while this process starts its concurrency runtime (the first hop to the global executor, which
+    /// starts its threads: a good part of a forked worker's start).
+    func prepare() -> Bool {
         signal(SIGPIPE, SIG_IGN)
         // Processes the tasks start must not inherit the channel: the parent learns of this worker's
         // death from the channel's end, which a surviving grandchild would hold open.
@@ -90,8 +102,13 @@ private struct WorkerServer {
         // Die with the parent even while busy; the check after it closes the race with a parent that
         // died before the call.
         _ = parallel_die_with_parent()
-        if getppid() != environment.parent { return 0 }
+        if getppid() != environment.parent { return false }
         #endif
+        return environment.hasInitializer || write(.ready)
+    }
+
+    /// Serves until the parent closes the channel; returns the exit status.
+    mutating func serve() async -> Int32 {
         if environment.hasInitializer {
             while initializer == nil {
                 guard receive(blocking: true) else { return 0 }
@@ -100,8 +117,8 @@ private struct WorkerServer {
                 write(failure)
                 return 1
             }
+            guard write(.ready) else { return 0 }
         }
-        guard write(.ready) else { return 0 }
         while true {
             guard receive(blocking: inbox.isEmpty) else { return 0 }
             guard let request = inbox.popFirst() else { continue }

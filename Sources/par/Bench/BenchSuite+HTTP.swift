@@ -1,12 +1,15 @@
 import Foundation
 import ParallelHTTP
-import ParallelTestServer
 
 extension BenchSuite {
     /// HTTP: the seed's three slow GETs, and many small GETs over a bounded pool, against the same
-    /// in-process server for Swift and for Python's aiohttp.
+    /// server for Swift and for Python's aiohttp: `par serve` in a process of its own, so each client
+    /// has its process to itself.
     static let http = BenchSuite(name: "http") { context in
-        let server = try await TestServer.start()
+        let server = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try ServerProcess.start() }) }
+        }
+        defer { server.stop() }
         let requests = context.size(10_000, quick: 2_000)
         let connections = 100
 
@@ -34,7 +37,7 @@ extension BenchSuite {
             context.progress("http: aiohttp peer")
             let arguments = [server.baseURL, String(requests), String(connections)]
             do {
-                // Off the cooperative pool: the in-process server's handlers need its threads meanwhile.
+                // Off the cooperative pool: it blocks until the script ends.
                 let values = try await withCheckedThrowingContinuation { continuation in
                     DispatchQueue.global().async {
                         continuation.resume(with: Result { try python.run("http_bench.py", arguments) })
@@ -50,7 +53,6 @@ extension BenchSuite {
                 note = "\(error)"
             }
         }
-        await server.shutdown()
 
         let peerOK = peer.map { ($0["seed_ok"] ?? 0) == 1 && ($0["requests_ok"] ?? 0) == 1 } ?? true
         let seedGoalMet = seedSeconds <= 2.1

@@ -49,7 +49,7 @@ struct PythonPeer: Sendable {
     /// Swift's cooperative threads on Linux are libdispatch workers, which block most signals, and a
     /// spawned process inherits the spawning thread's mask. Python's `Pool.terminate()` stops its
     /// workers with SIGTERM, so with SIGTERM blocked the peer would hang forever at the end of a run.
-    private static func withSignalsUnblocked<T>(_ body: () throws -> T) rethrows -> T {
+    static func withSignalsUnblocked<T>(_ body: () throws -> T) rethrows -> T {
         var none = sigset_t()
         var previous = sigset_t()
         sigemptyset(&none)
