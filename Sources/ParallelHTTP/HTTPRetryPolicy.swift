@@ -1,3 +1,4 @@
+import Foundation
 import NIOHTTP1
 import Parallel
 
@@ -6,7 +7,7 @@ import Parallel
 /// Only idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE, TRACE) are retried, so a retry can never
 /// apply a POST twice. An attempt is retried when its connection was refused or broke, when connecting
 /// timed out, or when the server answered 429 or 5xx; the wait before retry *n* is the server's
-/// `Retry-After` (seconds; capped by ``maxRetryAfter``) if it sent one, else ``backoff``'s delay
+/// `Retry-After` (seconds or an HTTP-date; capped by ``maxRetryAfter``) if it sent one, else ``backoff``'s delay
 /// (exponential with jitter). After ``maxAttempts`` attempts the last answer (or error) is returned.
 /// aiohttp has no retries; this is what `aiohttp-retry`'s `ExponentialRetry` adds.
 ///
@@ -60,13 +61,15 @@ public struct HTTPRetryPolicy: Sendable, Hashable {
         code == 429 || (500...599).contains(code)
     }
 
-    /// The wait a `Retry-After` header asks for, in its delay-seconds form, capped; `nil` if absent
-    /// or not a number of seconds (the HTTP-date form falls back to the backoff).
-    func retryAfter(_ headers: HTTPHeaders) -> Duration? {
-        guard let value = headers.first(name: "retry-after"),
-            let seconds = Int(value.trimmingWhitespace())
-        else { return nil }
-        return min(.seconds(max(0, seconds)), maxRetryAfter)
+    /// The wait a `Retry-After` header asks for, capped: a number of seconds, or an HTTP-date less the
+    /// wall-clock time `now` (seconds since 1970); `nil` if absent or unreadable (the backoff applies).
+    func retryAfter(_ headers: HTTPHeaders, now: Double = Date().timeIntervalSince1970) -> Duration? {
+        guard let value = headers.first(name: "retry-after")?.trimmingWhitespace() else { return nil }
+        if let seconds = Int(value) {
+            return min(.seconds(max(0, seconds)), maxRetryAfter)
+        }
+        guard let date = HTTPDate(value) else { return nil }
+        return min(.seconds(max(0, Double(date.secondsSince1970) - now)), maxRetryAfter)
     }
 }
 
