@@ -160,6 +160,9 @@ public final class ThreadPoolExecutor: Sendable {
     /// let size = try await executor.run { try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int }
     /// ```
     public func run<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
+        // Cancelled already: never queue the body (an idle thread could start it before the
+        // cancellation handler below gets to cancel its future).
+        try Task.checkCancellation()
         let future = try submit(body)
         do {
             return try await withTaskCancellationHandler {
