@@ -42,7 +42,9 @@ extension BenchSuite {
 
         context.progress("CPU-bound: ProcessPool(\(cores))")
         let (processes, processesProfile) = try await Measure.profile { () async throws -> Int in
-            try await withProcessPool(workers: cores) { pool in
+            // Spawned workers: they are this process's children, so their CPU time and memory are
+            // counted (forked ones belong to the fork server, out of this process's rusage).
+            try await withProcessPool(workers: cores, startMethod: .spawn) { pool in
                 try await pool.map(SumOfSquaresMod.self, pieces).reduce(0, &+)
             }
         }
