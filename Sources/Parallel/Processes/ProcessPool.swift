@@ -90,8 +90,11 @@ public final class ProcessPool: Sendable {
     ///   - workers: how many processes run tasks at once (at least 1).
     ///   - executable: the worker program; this program by default.
     ///   - initializer: a task each worker runs once when it starts (`initializer=`).
-    ///   - maxTasksPerWorker: a worker is replaced after this many requests (`maxtasksperchild`).
-    ///   - timeout: the default time limit of each request; a worker past it is killed and replaced.
+    ///   - maxTasksPerWorker: a worker is replaced after this many requests (`maxtasksperchild`). A
+    ///     request is one `run`/`submit` input, or one chunk of a `map`/`imap`: with `chunkSize: 100`,
+    ///     a worker recycled every 10 requests has run 1,000 inputs.
+    ///   - timeout: the default time limit of each request (again, a whole chunk for `map`/`imap`); a
+    ///     worker past it is killed and replaced, failing every input of that request.
     ///   - start: start the workers now (`.eager`) or with the first task (`.lazy`).
     ///   - startMethod: how worker processes are made; forked by a fork server by default.
     ///   - maxFrameSize: the largest message in bytes; bigger inputs or outputs fail with
