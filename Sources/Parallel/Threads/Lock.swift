@@ -30,17 +30,13 @@ public final class Lock: @unchecked Sendable {
     /// let lock = Lock()
     /// ```
     public init() {
-        mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-        var attributes = pthread_mutexattr_t()
-        pthread_mutexattr_init(&attributes)
         #if DEBUG
         // Error-checking in debug builds turns misuse (unlocking a lock you do not hold) into a
         // reported error rather than undefined behaviour.
-        pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_ERRORCHECK))
+        mutex = makeMutex(type: Int32(PTHREAD_MUTEX_ERRORCHECK))
+        #else
+        mutex = makeMutex(type: nil)
         #endif
-        let status = pthread_mutex_init(mutex, &attributes)
-        pthread_mutexattr_destroy(&attributes)
-        precondition(status == 0, "pthread_mutex_init failed with \(status)")
     }
 
     deinit {
@@ -95,4 +91,18 @@ public final class Lock: @unchecked Sendable {
         defer { unlock() }
         return try body()
     }
+}
+
+/// A new, initialized mutex of `type` (the default type if nil), for ``Lock`` and ``RecursiveLock``.
+func makeMutex(type: Int32?) -> UnsafeMutablePointer<pthread_mutex_t> {
+    let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    var attributes = pthread_mutexattr_t()
+    pthread_mutexattr_init(&attributes)
+    if let type { pthread_mutexattr_settype(&attributes, type) }
+    let status = pthread_mutex_init(mutex, &attributes)
+    pthread_mutexattr_destroy(&attributes)
+    // Only fails for lack of memory (ENOMEM) or bad attributes, which are fixed by the callers: there
+    // is nothing a caller could do about it.
+    precondition(status == 0, "pthread_mutex_init failed with \(status)")
+    return mutex
 }

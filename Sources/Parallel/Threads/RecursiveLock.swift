@@ -29,15 +29,7 @@ public final class RecursiveLock: @unchecked Sendable {
     /// let lock = RecursiveLock()
     /// ```
     public init() {
-        mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-        var attributes = pthread_mutexattr_t()
-        pthread_mutexattr_init(&attributes)
-        pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_RECURSIVE))
-        let status = pthread_mutex_init(mutex, &attributes)
-        pthread_mutexattr_destroy(&attributes)
-        // Only fails for lack of memory (ENOMEM) or bad attributes, which are fixed here: as for
-        // `Lock`, there is nothing a caller could do about it.
-        precondition(status == 0, "pthread_mutex_init failed with \(status)")
+        mutex = makeMutex(type: Int32(PTHREAD_MUTEX_RECURSIVE))
     }
 
     deinit {
