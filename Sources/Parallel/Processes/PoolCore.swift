@@ -42,7 +42,6 @@ final class PoolCore: Sendable {
 
     private struct Connection {
         var process: WorkerProcess?
-        var fd: Int32 = -1
         var outbound: [UInt8] = []
         var outboundStart = 0
         var reaped = false
@@ -52,6 +51,8 @@ final class PoolCore: Sendable {
         var broken = false
         var wantsWrite: Bool { fd >= 0 && outboundStart < outbound.count }
         var pid: pid_t { process?.pid ?? 0 }
+        /// The channel, once the worker has started.
+        var fd: Int32 { process?.channel ?? -1 }
     }
 
     /// What a locked section leaves to do once the lock is released.
@@ -418,7 +419,6 @@ final class PoolCore: Sendable {
                 }
                 state.connections[worker] = nil
                 connection.process = process
-                connection.fd = process.channel
                 readers[worker] = FrameBuffer(limit: options.frameLimit)
                 Self.flush(&connection)
                 if connection.killPending { process.signal(SIGKILL) }
