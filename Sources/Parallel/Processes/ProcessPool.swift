@@ -65,7 +65,8 @@ public final class ProcessPool: Sendable {
         /// worker in well under a millisecond. The server and its workers die with this process.
         ///
         /// Workers then inherit the server's environment and working directory, fixed when the first
-        /// pool of that executable started. Linux only; elsewhere, and when the executable cannot serve
+        /// pool of that executable started, and its per-process random seeds (such as Swift's hashing
+        /// seed), as with Python's `forkserver`. Linux only; elsewhere, and when the executable cannot serve
         /// as a fork server (it starts a thread or task before ``ProcessWorker/serveIfRequested(_:)``),
         /// workers are spawned.
         case forkServer
