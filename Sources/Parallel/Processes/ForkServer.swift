@@ -111,16 +111,9 @@ enum ForkServer {
             }
             if pollSet[1].revents != 0 { reap(signals, &statusPipes, &spares) }
             guard pollSet[0].revents != 0 else { continue }
-            var request: [Int64] = [0, 0]
-            var passed: [Int32] = [-1, -1, -1, -1]
-            var count: Int32 = 0
-            let received = request.withUnsafeMutableBytes { bytes in
-                parallel_receive_with_fds(control, bytes.baseAddress, UInt(bytes.count), &passed, 4, &count)
-            }
-            if received <= 0 { break }  // the parent is gone
-            let fds = passed.prefix(Int(count))
-            guard received == 16, let channel = fds.first, fds.count == 1 else {
-                for fd in fds { close(fd) }
+            guard let message = receive(control, words: 2) else { break }  // the parent is gone
+            guard let request = message.words, let channel = message.fds.first, message.fds.count == 1 else {
+                for fd in message.fds { close(fd) }
                 send(control, [-Int64(EINVAL)], fds: [])
                 continue
             }
@@ -143,10 +136,7 @@ enum ForkServer {
                 case .some(.left(let forked)):
                     child = forked
                 case .some(.right):
-                    return .worker(WorkerEnvironment(
-                        channel: WorkerEnvironment.channelDescriptor, parent: server,
-                        frameLimit: Int(clamping: max(1024, request[0])), hasInitializer: request[1] != 0
-                    ))
+                    return .worker(workerEnvironment(for: request, server: server))
                 }
             }
             close(channel)
@@ -223,22 +213,38 @@ enum ForkServer {
     /// waits for the request the server passes on; returns the worker's environment, its channel on
     /// descriptor 3. Exits if the server goes first.
     static func assignment(_ socket: Int32, server: pid_t) async -> WorkerEnvironment {
-        var request: [Int64] = [0, 0]
-        var passed: [Int32] = [-1, -1, -1, -1]
-        var count: Int32 = 0
-        let received = request.withUnsafeMutableBytes { bytes in
-            parallel_receive_with_fds(socket, bytes.baseAddress, UInt(bytes.count), &passed, 4, &count)
-        }
-        let fds = passed.prefix(Int(max(0, count)))
-        guard received == 16, let channel = fds.first, fds.count == 1 else { exit(0) }
+        guard let message = receive(socket, words: 2), let request = message.words,
+              let channel = message.fds.first, message.fds.count == 1
+        else { exit(0) }
         dup2(channel, WorkerEnvironment.channelDescriptor)  // replaces the spare's socket
         close(channel)
-        return WorkerEnvironment(
+        return workerEnvironment(for: request, server: server)
+    }
+
+    /// A worker's environment from a parent's request `[frame size cap, has initializer]`: its
+    /// channel on descriptor 3, its parent the server.
+    private static func workerEnvironment(for request: [Int64], server: pid_t) -> WorkerEnvironment {
+        WorkerEnvironment(
             channel: WorkerEnvironment.channelDescriptor, parent: server,
             frameLimit: Int(clamping: max(1024, request[0])), hasInitializer: request[1] != 0
         )
     }
     #endif
+
+    /// Receives one message and the descriptors it carries (close-on-exec); nil once the peer has
+    /// gone. `words` is nil when the message was not `words` numbers long (its descriptors are still
+    /// returned, for the caller to close).
+    static func receive(_ socket: Int32, words: Int) -> (words: [Int64]?, fds: [Int32])? {
+        var message = [Int64](repeating: 0, count: words)
+        var passed: [Int32] = [-1, -1, -1, -1]
+        var count: Int32 = 0
+        let received = message.withUnsafeMutableBytes { bytes in
+            parallel_receive_with_fds(socket, bytes.baseAddress, UInt(bytes.count), &passed, 4, &count)
+        }
+        guard received > 0 else { return nil }
+        let fds = Array(passed.prefix(Int(max(0, count))))
+        return (received == words * MemoryLayout<Int64>.size ? message : nil, fds)
+    }
 
     /// Sends one message with `fds`; whether it went.
     @discardableResult

@@ -84,8 +84,9 @@ enum WorkerLauncher {
         // Only a broken program is silent this long; its workers are then spawned.
         var limit = timeval(tv_sec: 30, tv_usec: 0)
         _ = setsockopt(control, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        let (greeting, fds) = receive(control)
-        guard fds.isEmpty, greeting == ForkServer.ready else {
+        let greeting = ForkServer.receive(control, words: 1)
+        let fds = greeting?.fds ?? []
+        guard fds.isEmpty, greeting?.words == [ForkServer.ready] else {
             for fd in fds { close(fd) }
             stop(process.pid, control)
             return .unavailable
@@ -105,26 +106,15 @@ enum WorkerLauncher {
             close(pair[0])
             return .broken
         }
-        let (reply, fds) = receive(control)
-        guard let pid = reply, let statusPipe = fds.first, pid > 0, let pid32 = pid_t(exactly: pid) else {
+        let reply = ForkServer.receive(control, words: 1)
+        let fds = reply?.fds ?? []
+        guard let pid = reply?.words?.first, let statusPipe = fds.first, pid > 0, let pid32 = pid_t(exactly: pid) else {
             for fd in fds { close(fd) }
             close(pair[0])
-            return reply == nil ? .broken : .failed
+            return reply?.words == nil ? .broken : .failed
         }
         _ = fcntl(pair[0], F_SETFL, fcntl(pair[0], F_GETFL) | O_NONBLOCK)
         return .worker(WorkerProcess(forked: pid32, channel: pair[0], statusPipe: statusPipe, pidfd: fds.count > 1 ? fds[1] : -1))
-    }
-
-    /// One message from a server: its number (nil if none came whole) and the descriptors it carried.
-    private static func receive(_ control: Int32) -> (Int64?, [Int32]) {
-        var message: [Int64] = [0]
-        var passed: [Int32] = [-1, -1, -1, -1]
-        var count: Int32 = 0
-        let received = message.withUnsafeMutableBytes { bytes in
-            parallel_receive_with_fds(control, bytes.baseAddress, UInt(bytes.count), &passed, 4, &count)
-        }
-        let fds = Array(passed.prefix(Int(max(0, count))))
-        return (received == MemoryLayout<Int64>.size ? message[0] : nil, fds)
     }
 
     /// Stops a server and reaps it (its workers die with it).
