@@ -13,6 +13,9 @@
 ///   consumer's `for await` simply ends.
 /// - Each `makeAsyncIterator()` runs the body afresh, in a task of its own (a child of no one: it is
 ///   tied to the iterator's lifetime instead). Costs two continuation resumes per element.
+/// - The body's task takes its consumer's task executor preference, as a child task would: inside
+///   `withTaskExecutorPreference(executor)`, both run on `executor`. On a one-thread executor (an
+///   asyncio-style loop) each hand-off then stays on that thread.
 ///
 /// ```swift
 /// let countdown = AsyncGenerator<Int, any Error> { yield in

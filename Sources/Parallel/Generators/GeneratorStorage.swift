@@ -62,9 +62,16 @@ final class GeneratorStorage<Element: Sendable>: Sendable {
         producer?.resume(returning: false)
     }
 
+    /// Starts the body's task, with its consumer's task executor preference if the consumer has one.
+    ///
+    /// An unstructured task inherits no preference: without it, a consumer running on a one-thread
+    /// executor would hand every element across to the global executor's threads and back, waking a
+    /// thread each way (measured: 30× slower). Called in the consumer's task, which keeps its
+    /// preferred executor alive while it runs; the new task then holds its own reference.
     @usableFromInline
     func startProducer() -> Task<Void, Never> {
-        Task { [body] in
+        let executor = withUnsafeCurrentTask { $0?.unownedTaskExecutor?.asTaskExecutor() }
+        return Task(executorPreference: executor) { [body] in
             let outcome: (any Error)?
             do {
                 try await body(AsyncGenerator<Element, any Error>.Yield(storage: self))
@@ -72,7 +79,7 @@ final class GeneratorStorage<Element: Sendable>: Sendable {
             } catch {
                 outcome = error
             }
-            guard let consumer = state.withLock({ $0.producerFinished() }) else { return }
+            guard let consumer = self.state.withLock({ $0.producerFinished() }) else { return }
             if let outcome { consumer.resume(throwing: outcome) } else { consumer.resume(returning: nil) }
         }
     }

@@ -33,6 +33,21 @@ struct ReadmeAsyncTests {
         #expect(sum == 6)
     }
 
+    @Test("one thread, as asyncio runs")
+    func oneThreadExample() async throws {
+        let loop = try ThreadPoolExecutor(maxWorkers: 1, threadNamePrefix: "loop")
+        let total = try await withTaskExecutorPreference(loop) {
+            let queue = AsyncQueue<Int>(maxSize: 100)
+            async let produced: Void = { for i in 1...1_000 { try await queue.put(i) } }()
+            var total = 0
+            for _ in 1...1_000 { total += try await queue.get() }
+            try await produced
+            return total
+        }
+        await loop.shutdown()
+        #expect(total == 500_500)
+    }
+
     @Test("generator")
     func generatorExample() async throws {
         let countdown = AsyncGenerator<Int, any Error> { yield in

@@ -114,6 +114,24 @@ struct AsyncGeneratorTests {
         #expect(await consumer.value == 1)
     }
 
+    @Test("the body runs on its consumer's preferred task executor, like a child task")
+    func bodyFollowsExecutorPreference() async throws {
+        let executor = try ThreadPoolExecutor(maxWorkers: 1, threadNamePrefix: "loop")
+        let names = AsyncGenerator<String, any Error> { yield in
+            for _ in 0..<3 { try await yield(OSThreads.currentName()) }
+        }
+        let seen = try await withTaskExecutorPreference(executor) {
+            var seen: [String] = []
+            for try await name in names { seen.append(name) }
+            return seen
+        }
+        var elsewhere: [String] = []
+        for try await name in names { elsewhere.append(name) }
+        #expect(seen == ["loop_0", "loop_0", "loop_0"])
+        #expect(elsewhere.count == 3 && !elsewhere.contains("loop_0"), "\(elsewhere)")
+        await executor.shutdown()
+    }
+
     @Test("each iteration runs the body afresh; dropping an unstarted iterator starts nothing")
     func freshRuns() async throws {
         let runs = AsyncTestCounter()
