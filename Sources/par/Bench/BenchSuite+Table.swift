@@ -41,13 +41,18 @@ extension BenchSuite {
         }
 
         context.progress("CPU-bound: ProcessPool(\(cores))")
-        let (processes, processesProfile) = try await Measure.profile { () async throws -> Int in
-            // Spawned workers: they are this process's children, so their CPU time and memory are
-            // counted (forked ones belong to the fork server, out of this process's rusage).
+        let ((processes, workerPeak), processesProfileWithoutWorkers) = try await Measure.profile {
+            () async throws -> (Int, Double) in
+            // Spawned workers: they are this process's children, so their CPU time is counted (forked
+            // ones belong to the fork server, out of this process's rusage).
             try await withProcessPool(workers: cores, startMethod: .spawn) { pool in
-                try await pool.map(SumOfSquaresMod.self, pieces).reduce(0, &+)
+                let total = try await pool.map(SumOfSquaresMod.self, pieces).reduce(0, &+)
+                // Read while the workers live: the largest one's own memory.
+                return (total, pool.workerProcessIDs.map(Measure.peakResidentMiB(of:)).max() ?? 0)
             }
         }
+        var processesProfile = processesProfileWithoutWorkers
+        processesProfile.memoryMiB += workerPeak
 
         context.progress("CPU-bound: task group")
         let (group, groupProfile) = await Measure.profile { () async -> Int in

@@ -40,28 +40,28 @@ enum Measure {
         return value(usage.ru_utime) + value(usage.ru_stime)
     }
 
-    /// The largest resident set of any reaped child so far, in MiB.
-    static func childrenPeakMiB() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_CHILDREN_WHO, &usage)
-        #if os(Linux)
-        return Double(usage.ru_maxrss) / 1024
-        #else
-        return Double(usage.ru_maxrss) / 1_048_576
-        #endif
+    /// The peak resident set (`VmHWM`) of live process `pid`, in MiB; 0 where it cannot be read.
+    ///
+    /// Not `getrusage(RUSAGE_CHILDREN)`: its `ru_maxrss` is the largest child ever reaped, so any earlier
+    /// child (a Python peer, the HTTP server) would be counted instead.
+    static func peakResidentMiB(of pid: Int32) -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+        else { return 0 }
+        return kilobytes / 1024
     }
 
     /// Runs `body` and measures the seed table's columns: wall time, cores busy (this process and the
     /// children it reaped meanwhile), and memory: how much this process's resident set grew during the
-    /// run, plus the largest worker process if any ran (a process holds its own copy of everything).
+    /// run. A run with worker processes adds the largest one's ``peakResidentMiB(of:)`` (a process
+    /// holds its own copy of everything).
     static func profile<T>(_ body: () async throws -> T) async rethrows -> (result: T, profile: RunProfile) {
-        let childrenBefore = childrenCPUSeconds()
-        let cpuBefore = cpuSeconds() + childrenBefore
+        let cpuBefore = cpuSeconds() + childrenCPUSeconds()
         let residentBefore = residentMiB()
         let (result, seconds) = try await time(body)
-        let childrenCPU = childrenCPUSeconds() - childrenBefore
         let cpu = cpuSeconds() + childrenCPUSeconds() - cpuBefore
-        let memory = max(0, residentMiB() - residentBefore) + (childrenCPU > 0 ? childrenPeakMiB() : 0)
+        let memory = max(0, residentMiB() - residentBefore)
         return (result, RunProfile(seconds: seconds, speedup: nil, cpuCores: cpu / max(seconds, 1e-9), memoryMiB: memory))
     }
 
