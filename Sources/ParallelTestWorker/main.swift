@@ -4,7 +4,8 @@
 // timeouts and garbage, shuts it down and prints what the OS still holds of it (the "nothing left
 // behind" test: alone in its own process, so no other test's descriptors can blur the count).
 // Started with `late` as its first argument, it starts a thread before serving worker mode: such a
-// program cannot be a fork server (the "fork server refuses" test).
+// program cannot be a fork server (the "fork server refuses" test). With `exits-without-serving` or
+// `never-serves`, it is a program that does not call `serveIfRequested` (the "start failures" tests).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -13,6 +14,11 @@ import Darwin
 import Parallel
 import ParallelTestTasks
 
+// Programs that forgot to serve worker mode: one does its own work and exits, one runs forever.
+if CommandLine.arguments.dropFirst().first == "exits-without-serving" { exit(0) }
+if CommandLine.arguments.dropFirst().first == "never-serves" {
+    while true { pause() }
+}
 if CommandLine.arguments.dropFirst().first == "late" {
     let never = try Parallel.Semaphore(value: 0)
     _ = try spawnThread(name: "late") { _ = never.acquire() }

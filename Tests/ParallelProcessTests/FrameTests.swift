@@ -7,7 +7,7 @@ struct FrameTests {
     func roundTrip() throws {
         let frames: [Frame] = [
             .run(id: 7, task: "Square", count: 2, payload: Array("[1,2]".utf8)), .cancel(id: 9),
-            .initialize(task: "Setup", payload: [1, 2]), .ready, .outputs(id: 7, payload: Array("[1,4]".utf8)),
+            .initialize(task: "Setup", payload: [1, 2]), .ready, .serving, .outputs(id: 7, payload: Array("[1,4]".utf8)),
             .results(id: 8, items: [.success([1]), .failure(type: "E", message: "m")]),
             .failed(id: 3, reason: .unknownTask, message: "X"), .cancelled(id: 4),
             .initializerFailed(type: "E", message: "m"),

@@ -155,6 +155,67 @@ struct PoolSupervisorTests {
         #expect(s.spawnFailed(0, reason: "ENOENT", now: t0) == [.fail(1, .spawn("ENOENT")), .fail(2, .spawn("ENOENT"))])
     }
 
+    /// The failure of work held by a program that does not serve worker mode.
+    func notServing(_ reason: String) -> PoolSupervisor.Failure {
+        .spawn("\(reason); a program used as a worker must call ProcessWorker.serveIfRequested(_:) first thing in main")
+    }
+
+    @Test("a started worker silent past the start timeout is killed, and its work and the queue fail naming serveIfRequested")
+    func startTimeout() {
+        var s = PoolSupervisor(configuration: .init(workers: 1, pipelineDepth: 1, startTimeout: .seconds(10)))
+        _ = s.submit(1, timeout: .seconds(1), now: t0)
+        _ = s.submit(2, timeout: nil, now: t0)
+        #expect(s.nextDeadline == nil, "no start clock before the process exists")
+        s.workerStarted(0, now: t0 + .seconds(3))
+        #expect(s.nextDeadline == t0 + .seconds(13))
+        #expect(s.tick(now: t0 + .seconds(12)) == [])
+        let failure = notServing("it did not start serving within 10.0 seconds")
+        #expect(s.tick(now: t0 + .seconds(13)) == [.fail(1, failure), .fail(2, failure), .kill(0)])
+        #expect(s.workerExited(0, .signaled(signal: 9), now: t0) == [], "no new worker until new work comes")
+        #expect(s.unresolvedCount == 0)
+        #expect(s.submit(3, timeout: nil, now: t0) == [.spawn(1), .send(3, to: 1)])
+    }
+
+    @Test("the start clock stops when the worker serves: its initializer's time does not count")
+    func servingStopsStartClock() {
+        var s = PoolSupervisor(configuration: .init(workers: 1, startTimeout: .seconds(10)))
+        _ = s.submit(1, timeout: .seconds(1), now: t0)
+        s.workerStarted(0, now: t0)
+        s.workerServing(0)
+        #expect(s.nextDeadline == nil)
+        #expect(s.tick(now: t0 + .seconds(60)) == [])
+        s.workerReady(0, now: t0 + .seconds(60))
+        #expect(s.nextDeadline == t0 + .seconds(61))
+    }
+
+    @Test("a worker that exits on its own before serving fails its work and the queue; a signal is a crash")
+    func exitBeforeServing() {
+        var s = supervisor(workers: 1, depth: 1)
+        _ = s.submit(1, timeout: nil, now: t0)
+        _ = s.submit(2, timeout: nil, now: t0)
+        s.workerStarted(0, now: t0)
+        let failure = notServing("it exited with status 0 before serving worker mode")
+        #expect(s.workerExited(0, .exited(status: 0), now: t0) == [.fail(1, failure), .fail(2, failure)])
+        _ = s.submit(3, timeout: nil, now: t0)
+        _ = s.submit(4, timeout: nil, now: t0)
+        #expect(s.workerExited(1, .signaled(signal: 9), now: t0) == [
+            .fail(3, .crashed(.signaled(signal: 9))), .spawn(2), .send(4, to: 2),
+        ])
+    }
+
+    @Test("while another worker serves, a start failure fails only what the silent worker held")
+    func startFailureWithServingPeer() {
+        var s = supervisor(workers: 2, depth: 1)
+        _ = (1...3).map { s.submit(UInt64($0), timeout: nil, now: t0) }
+        s.workerStarted(0, now: t0)
+        s.workerStarted(1, now: t0)
+        s.workerReady(1, now: t0)
+        let failure = notServing("it did not start serving within 10.0 seconds")
+        #expect(s.tick(now: t0 + .seconds(10)) == [.fail(1, failure), .kill(0)])
+        #expect(s.queuedCount == 1)
+        #expect(s.workerExited(0, .signaled(signal: 9), now: t0) == [.spawn(2), .send(3, to: 2)])
+    }
+
     @Test("a failed initializer fails the head with initializerFailed when the worker exits")
     func initializerFailure() {
         var s = supervisor(workers: 1, depth: 2)

@@ -242,6 +242,56 @@ struct ProcessPoolFailureTests {
         }
     }
 
+    @Test("a program that never serves worker mode fails its work with spawnFailed naming serveIfRequested, and is killed")
+    func neverServes() async throws {
+        let silent = WorkerExecutable.path(TestWorker.path, arguments: ["never-serves"])
+        let pool = try ProcessPool(workers: 1, executable: silent, startTimeout: .seconds(1), startMethod: .spawn)
+        async let outcome: (any Error)? = {
+            do { _ = try await pool.run(Square.self, 3) } catch { return error }
+            return nil
+        }()
+        let seen = await eventually { !ourChildren(runningWith: "never-serves").isEmpty }
+        let pids = ourChildren(runningWith: "never-serves")
+        let error = await outcome
+        guard case .spawnFailed(_, let reason)? = error as? ProcessPoolError else {
+            Issue.record("expected spawnFailed, got \(String(describing: error))")
+            await pool.shutdownNow()
+            return
+        }
+        #expect(reason.contains("did not start serving within 1.0 seconds"), "\(reason)")
+        #expect(reason.contains("ProcessWorker.serveIfRequested"), "\(reason)")
+        await pool.shutdown()
+        #expect(seen && pids.count == 1)
+        #expect(pids.allSatisfy { !isRunning($0) && !isOurZombie($0) })
+    }
+
+    @Test("a program that exits without serving worker mode fails at once with spawnFailed", arguments: [
+        ProcessPool.StartMethod.spawn, .forkServer,
+    ])
+    func exitsWithoutServing(_ method: ProcessPool.StartMethod) async throws {
+        let forgetful = WorkerExecutable.path(TestWorker.path, arguments: ["exits-without-serving"])
+        try await withProcessPool(workers: 2, executable: forgetful, startMethod: method) { pool in
+            let handles = (1...4).map { pool.submit(Square.self, $0) }
+            for handle in handles {
+                let error = await #expect(throws: ProcessPoolError.self) { try await handle.value }
+                guard case .spawnFailed(_, let reason) = error else {
+                    Issue.record("expected spawnFailed, got \(String(describing: error))")
+                    continue
+                }
+                #expect(reason.contains("exited with status 0 before serving worker mode"), "\(reason)")
+            }
+        }
+    }
+
+    @Test("the start timeout ends when the worker serves: a slow initializer is not cut short")
+    func slowInitializer() async throws {
+        let setup = try WorkerInitializer(Nap.self, 2_000)
+        try await withProcessPool(workers: 1, executable: executable, initializer: setup, startTimeout: .seconds(1)) { pool in
+            let square = try await pool.run(Square.self, 3)
+            #expect(square == 9)
+        }
+    }
+
     @Test("a worker executable that does not exist fails with spawnFailed")
     func missingExecutable() async throws {
         try await withProcessPool(workers: 1, executable: .path("/nonexistent/worker"), start: .lazy) { pool in

@@ -67,6 +67,14 @@ func childrenOf(_ pid: Int32) -> [Int32] {
     return entries.compactMap { Int32($0) }.filter { parentOf($0) == pid && isRunning($0) }.sorted()
 }
 
+/// This process's live children started with `argument` on their command line.
+func ourChildren(runningWith argument: String) -> [Int32] {
+    childrenOf(getpid()).filter { pid in
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        return data.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == argument }
+    }
+}
+
 /// The descriptors process `pid` has open, from `/proc/<pid>/fd`.
 func descriptorsOf(_ pid: Int32) -> [Int32] {
     ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []).compactMap { Int32($0) }.sorted()

@@ -13,6 +13,9 @@ enum Frame: Equatable, Sendable {
     // Worker → parent.
     /// The worker is up (after its initializer).
     case ready
+    /// The worker serves worker mode and is about to run its initializer (sent only by a worker that
+    /// has one; `ready` says it for the others).
+    case serving
     /// Every input of request `id` succeeded; `payload` encodes the outputs together.
     case outputs(id: UInt64, payload: [UInt8])
     /// Request `id` had failures: one result per input.
@@ -44,7 +47,7 @@ enum Frame: Equatable, Sendable {
 
     private enum Kind: UInt8 {
         case run = 1, cancel, initialize
-        case ready = 10, outputs, results, failed, cancelled, initializerFailed
+        case ready = 10, outputs, results, failed, cancelled, initializerFailed, serving
     }
 
     /// The frame with its length prefix, ready to write.
@@ -63,6 +66,8 @@ enum Frame: Equatable, Sendable {
             writer.appendString(task); writer.append(contentsOf: payload)
         case .ready:
             writer.append(Kind.ready.rawValue); writer.append(UInt64(0))
+        case .serving:
+            writer.append(Kind.serving.rawValue); writer.append(UInt64(0))
         case .outputs(let id, let payload):
             writer.append(Kind.outputs.rawValue); writer.append(id); writer.append(contentsOf: payload)
         case .results(let id, let items):
@@ -106,6 +111,8 @@ enum Frame: Equatable, Sendable {
             return .initialize(task: task, payload: reader.rest())
         case .ready:
             return .ready
+        case .serving:
+            return .serving
         case .outputs:
             return .outputs(id: id, payload: reader.rest())
         case .results:

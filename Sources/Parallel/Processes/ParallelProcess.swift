@@ -249,7 +249,7 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
                     case .frameTooLarge:
                         return .failure(ProcessPoolError.frameTooLarge(task: T.name, size: Int(message) ?? 0, limit: frames.limit))
                     }
-                case .ready: continue
+                case .ready, .serving: continue
                 default: return .failure(ProcessPoolError.channelCorrupted(task: T.name, detail: "an unexpected message"))
                 }
             }

@@ -420,6 +420,7 @@ final class PoolCore: Sendable {
                 state.connections[worker] = nil
                 connection.process = process
                 readers[worker] = FrameBuffer(limit: options.frameLimit)
+                state.supervisor.workerStarted(worker, now: .now)
                 Self.flush(&connection)
                 if connection.killPending { process.signal(SIGKILL) }
                 if connection.retirePending { systemShutdown(process.channel) }
@@ -517,6 +518,9 @@ final class PoolCore: Sendable {
             switch frame {
             case .ready:
                 state.supervisor.workerReady(worker, now: now)
+                continue
+            case .serving:
+                state.supervisor.workerServing(worker)
                 continue
             case .initializerFailed(let type, let message):
                 state.supervisor.initializerFailed(worker, type: type, message: message)

@@ -21,6 +21,9 @@ struct PoolSupervisor {
         var pipelineDepth: Int = 2
         /// After this many requests a worker is retired and replaced (`maxtasksperchild`).
         var maxTasksPerWorker: Int? = nil
+        /// How long a started worker may take to say it serves worker mode (its initializer's time
+        /// does not count).
+        var startTimeout: Duration = .seconds(10)
     }
 
     /// Why a request failed, before the pool names the task.
@@ -80,6 +83,10 @@ struct PoolSupervisor {
 
     private struct Worker {
         let id: WorkerID
+        /// When its process was started; nil while it is being started.
+        var startedAt: Instant?
+        /// The worker said it serves worker mode (`serving`, or `ready`, which implies it).
+        var serving = false
         /// The worker said it is up (after its initializer): its head's clock runs from here.
         var ready = false
         /// Requests sent, in order; the first is running.
@@ -121,10 +128,12 @@ struct PoolSupervisor {
     var isAccepting: Bool { phase == .running }
     var isStopped: Bool { phase == .stopped }
 
-    /// The earliest moment a running request times out, if any does.
+    /// The earliest moment a running request times out or a starting worker runs out of time, if any.
     var nextDeadline: Instant? {
         workers.compactMap { worker -> Instant? in
-            guard !worker.isKilled, let head = worker.inFlight.first, let since = worker.headSince,
+            guard !worker.isKilled else { return nil }
+            if !worker.serving { return worker.startedAt.map { $0 + configuration.startTimeout } }
+            guard let head = worker.inFlight.first, let since = worker.headSince,
                   let timeout = requests[head]?.timeout else { return nil }
             return since + timeout
         }.min()
@@ -163,9 +172,22 @@ struct PoolSupervisor {
         return [.fail(id, .cancelled), .sendCancel(id, to: worker)]
     }
 
+    /// The worker's process exists: its start clock runs from here.
+    mutating func workerStarted(_ worker: WorkerID, now: Instant) {
+        guard let index = index(of: worker) else { return }
+        workers[index].startedAt = now
+    }
+
+    /// The worker serves worker mode; its initializer runs next.
+    mutating func workerServing(_ worker: WorkerID) {
+        guard let index = index(of: worker) else { return }
+        workers[index].serving = true
+    }
+
     /// The worker finished starting (its initializer ran).
     mutating func workerReady(_ worker: WorkerID, now: Instant) {
         guard let index = index(of: worker) else { return }
+        workers[index].serving = true
         workers[index].ready = true
         if !workers[index].inFlight.isEmpty { workers[index].headSince = now }
     }
@@ -205,11 +227,18 @@ struct PoolSupervisor {
         workers[index].killed = .some(.initializer(type: type, message: message))
     }
 
-    /// Time passed: kill workers whose running request is past its timeout.
+    /// Time passed: kill workers whose running request is past its timeout, and workers that did not
+    /// start serving in time (see ``startFailed(_:reason:)``).
     mutating func tick(now: Instant) -> [Action] {
         var actions: [Action] = []
         for index in workers.indices {
             let worker = workers[index]
+            if !worker.isKilled, !worker.serving, let startedAt = worker.startedAt,
+               now >= startedAt + configuration.startTimeout {
+                let reason = "it did not start serving within \(configuration.startTimeout)"
+                actions += startFailed(index, reason: reason) + kill(index, headFailure: nil)
+                continue
+            }
             guard !worker.isKilled, let head = worker.inFlight.first, let since = worker.headSince,
                   let request = requests[head], !request.cancelled, let timeout = request.timeout,
                   now >= since + timeout else { continue }
@@ -225,8 +254,13 @@ struct PoolSupervisor {
     /// there is work.
     mutating func workerExited(_ worker: WorkerID, _ exit: WorkerExit, now: Instant) -> [Action] {
         guard let index = index(of: worker) else { return [] }
-        let gone = workers.remove(at: index)
         var actions: [Action] = []
+        // A program that ends on its own before serving does not serve worker mode, and will not the
+        // next time either. One killed by a signal may have met bad luck: it is a crash.
+        if case .exited = exit, !workers[index].serving, !workers[index].isKilled {
+            actions = startFailed(index, reason: "it \(exit) before serving worker mode")
+        }
+        let gone = workers.remove(at: index)
         var requeue: [RequestID] = []
         for (position, id) in gone.inFlight.enumerated() {
             guard let request = requests[id], !request.cancelled else {
@@ -243,6 +277,23 @@ struct PoolSupervisor {
         }
         queue.insert(contentsOf: requeue, at: 0)
         return actions + dispatch(now: now)
+    }
+
+    /// A started worker never served worker mode: it cannot run what it holds, which fails, and nor,
+    /// most likely, can the program's other workers, so the queue fails too unless another worker
+    /// serves. The reason says what to check.
+    private mutating func startFailed(_ index: Int, reason: String) -> [Action] {
+        var failed = Array(workers[index].inFlight)
+        workers[index].inFlight.removeAll()
+        if !workers.contains(where: { $0.serving && !$0.isKilled }) {
+            failed += queue
+            queue.removeAll()
+        }
+        let hint = "\(reason); a program used as a worker must call ProcessWorker.serveIfRequested(_:) first thing in main"
+        return failed.compactMap { id in
+            guard let request = requests.removeValue(forKey: id), !request.cancelled else { return nil }
+            return .fail(id, .spawn(hint))
+        }
     }
 
     /// The worker could not be started: what it held fails, and so does the queue if no worker is left.

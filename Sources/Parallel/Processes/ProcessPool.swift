@@ -96,6 +96,11 @@ public final class ProcessPool: Sendable {
     ///     a worker recycled every 10 requests has run 1,000 inputs.
     ///   - timeout: the default time limit of each request (again, a whole chunk for `map`/`imap`); a
     ///     worker past it is killed and replaced, failing every input of that request.
+    ///   - startTimeout: how long a new worker process may take to start serving worker mode (its
+    ///     initializer's time does not count). A worker that does not, or that exits first, fails
+    ///     its requests with ``ProcessPoolError/spawnFailed(executable:reason:)``, and so does the
+    ///     queue if no other worker serves: the program most likely does not call
+    ///     ``ProcessWorker/serveIfRequested(_:)`` first thing in `main`.
     ///   - start: start the workers now (`.eager`) or with the first task (`.lazy`).
     ///   - startMethod: how worker processes are made; forked by a fork server by default.
     ///   - maxFrameSize: the largest message in bytes; bigger inputs or outputs fail with
@@ -110,6 +115,7 @@ public final class ProcessPool: Sendable {
         initializer: WorkerInitializer? = nil,
         maxTasksPerWorker: Int? = nil,
         timeout: Duration? = nil,
+        startTimeout: Duration = .seconds(10),
         start: Start = .eager,
         startMethod: StartMethod = .forkServer,
         maxFrameSize: Int = 64 << 20
@@ -117,7 +123,10 @@ public final class ProcessPool: Sendable {
         workerCount = max(1, workers)
         defaultTimeout = timeout
         core = try PoolCore(options: .init(
-            configuration: .init(workers: workerCount, maxTasksPerWorker: maxTasksPerWorker.map { max(1, $0) }),
+            configuration: .init(
+                workers: workerCount, maxTasksPerWorker: maxTasksPerWorker.map { max(1, $0) },
+                startTimeout: max(.zero, startTimeout)
+            ),
             executable: executable,
             frameLimit: max(1024, maxFrameSize),
             initializer: initializer.map { ($0.task, $0.payload) },
@@ -231,6 +240,7 @@ public func withProcessPool<Result>(
     initializer: WorkerInitializer? = nil,
     maxTasksPerWorker: Int? = nil,
     timeout: Duration? = nil,
+    startTimeout: Duration = .seconds(10),
     start: ProcessPool.Start = .eager,
     startMethod: ProcessPool.StartMethod = .forkServer,
     maxFrameSize: Int = 64 << 20,
@@ -238,8 +248,8 @@ public func withProcessPool<Result>(
 ) async throws -> Result {
     let pool = try ProcessPool(
         workers: workers, executable: executable, initializer: initializer,
-        maxTasksPerWorker: maxTasksPerWorker, timeout: timeout, start: start, startMethod: startMethod,
-        maxFrameSize: maxFrameSize
+        maxTasksPerWorker: maxTasksPerWorker, timeout: timeout, startTimeout: startTimeout, start: start,
+        startMethod: startMethod, maxFrameSize: maxFrameSize
     )
     do {
         let result = try await body(pool)

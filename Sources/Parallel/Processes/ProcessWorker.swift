@@ -87,12 +87,13 @@ private struct WorkerServer {
 
     var fd: Int32 { environment.channel }
 
-    /// Sets the worker up, still on the thread that called ``ProcessWorker/serveIfRequested(_:)``;
-    /// `false` if the parent is gone already.
+    /// Sets the worker up, still on the thread that called ``ProcessWorker/serveIfRequested(_:)``,
+    /// and tells the parent it serves; `false` if the parent is gone already.
     ///
-    /// Without an initializer it also says `ready` here: the parent's first request then travels
-    /// while this process starts its concurrency runtime (the first hop to the global executor, which
-    /// starts its threads: a good part of a forked worker's start).
+    /// Without an initializer it says `ready` here: the parent's first request then travels while
+    /// this process starts its concurrency runtime (the first hop to the global executor, which
+    /// starts its threads: a good part of a forked worker's start). With one it says `serving`, and
+    /// `ready` once the initializer has run.
     func prepare() -> Bool {
         signal(SIGPIPE, SIG_IGN)
         // Processes the tasks start must not inherit the channel: the parent learns of this worker's
@@ -104,7 +105,8 @@ private struct WorkerServer {
         _ = parallel_die_with_parent()
         if getppid() != environment.parent { return false }
         #endif
-        return environment.hasInitializer || write(.ready)
+        // The parent's start timeout waits for this first word only: an initializer may take long.
+        return write(environment.hasInitializer ? .serving : .ready)
     }
 
     /// Serves until the parent closes the channel; returns the exit status.

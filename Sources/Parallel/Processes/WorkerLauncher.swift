@@ -81,8 +81,9 @@ enum WorkerLauncher {
         }
         let control = process.channel
         _ = fcntl(control, F_SETFL, fcntl(control, F_GETFL) & ~O_NONBLOCK)
-        // Only a broken program is silent this long; its workers are then spawned.
-        var limit = timeval(tv_sec: 30, tv_usec: 0)
+        // Only a program that does not serve worker mode is silent this long (a pool's default start
+        // timeout); its workers are then spawned, and fail their start the same way.
+        var limit = timeval(tv_sec: 10, tv_usec: 0)
         _ = setsockopt(control, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         let greeting = ForkServer.receive(control, words: 1)
         let fds = greeting?.fds ?? []
