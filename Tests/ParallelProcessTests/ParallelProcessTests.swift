@@ -55,6 +55,19 @@ struct ParallelProcessTests {
         #expect(process.capturedError == "warning: hello\n")
     }
 
+    @Test("a program that exits without serving worker mode fails with spawnFailed naming serveIfRequested")
+    func exitsWithoutServing() async throws {
+        let forgetful = WorkerExecutable.path(TestWorker.path, arguments: ["exits-without-serving"])
+        let process = try await ParallelProcess.start(Square.self, 3, executable: forgetful)
+        #expect(await process.join() == .exited(status: 0))
+        await #expect(throws: ProcessPoolError.spawnFailed(
+            executable: forgetful.description,
+            reason: "it exited with status 0 before serving worker mode; a program used as a worker must call ProcessWorker.serveIfRequested(_:) first thing in main"
+        )) {
+            try await process.value
+        }
+    }
+
     @Test("a missing executable fails to start with spawnFailed")
     func missing() async throws {
         await #expect(throws: ProcessPoolError.self) {

@@ -32,8 +32,11 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
     private let state: LockedValue<State>
 
     private struct State {
+        let executable: String
         var reaped = false
         var exit: WorkerExit?
+        /// The child said it serves worker mode.
+        var served = false
         var outcome: Result<RequestReply, any Error>?
         var output: [UInt8] = []
         var error: [UInt8] = []
@@ -65,7 +68,7 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
         }
         let frame = Frame.run(id: 1, task: T.name, count: 1, payload: payload).encoded()
         let limit = max(1024, maxFrameSize)
-        let state = LockedValue(State())
+        let state = LockedValue(State(executable: executable.description))
         let started: Result<Int32, ProcessPoolError> = await withUnsafeContinuation { continuation in
             do throws(ProcessPoolError) {
                 // Spawn on the thread that then waits for the child: `PR_SET_PDEATHSIG` ties the
@@ -116,7 +119,9 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
 
     /// The task's output, after the child exits. Throws the task's error as
     /// ``ProcessPoolError/taskFailed(task:type:message:)``, a crash as
-    /// ``ProcessPoolError/workerCrashed(task:exit:)``, or `CancellationError` (the child is killed).
+    /// ``ProcessPoolError/workerCrashed(task:exit:)``, a program that exits without serving worker mode
+    /// (it does not call ``ProcessWorker/serveIfRequested(_:)``) as
+    /// ``ProcessPoolError/spawnFailed(executable:reason:)``, or `CancellationError` (the child is killed).
     ///
     /// ```swift
     /// let sum = try await process.value
@@ -125,7 +130,9 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
         get async throws {
             let exit = await join()
             try Task.checkCancellation()
-            let outcome = state.withLock { $0.outcome } ?? .failure(ProcessPoolError.workerCrashed(task: T.name, exit: exit))
+            let outcome = state.withLock { state in
+                state.outcome ?? .failure(Self.failure(exit, served: state.served, executable: state.executable))
+            }
             let box = RequestBox(id: 1, count: 1)
             guard let result = try box.results(outcome, as: T.Output.self, task: T.name).first else {
                 throw ProcessPoolError.decodingFailed(task: T.name, message: "the reply held no output")
@@ -192,6 +199,7 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
         }
         var frames = FrameBuffer(limit: limit)
         var outcome: Result<RequestReply, any Error>?
+        var served = false
         var pipes: [Int32] = [child.output, child.error].compactMap { $0 }
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while channel >= 0 || !pipes.isEmpty {
@@ -206,7 +214,7 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
                 if polled.fd == channel {
                     if count > 0 {
                         buffer.withUnsafeBytes { frames.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-                        outcome = outcome ?? reply(from: &frames)
+                        outcome = outcome ?? reply(from: &frames, served: &served)
                     }
                     if count <= 0 || outcome != nil {
                         // The answer is in (or the child is gone): closing the channel lets it exit.
@@ -227,6 +235,7 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
         let waiters = state.withLock { state in
             state.reaped = true
             state.exit = exit
+            state.served = served
             state.outcome = outcome
             defer { state.waiters.removeAll() }
             return state.waiters
@@ -234,8 +243,18 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// The reply to the request, once a whole frame is in; malformed bytes become an error.
-    private static func reply(from frames: inout FrameBuffer) -> Result<RequestReply, any Error>? {
+    /// Why a child that exited without a reply failed: a crash, or, when it ended on its own before it
+    /// served worker mode, a program that does not serve it.
+    private static func failure(_ exit: WorkerExit, served: Bool, executable: String) -> ProcessPoolError {
+        if !served, case .exited = exit {
+            return .spawnFailed(executable: executable, reason: ProcessPoolError.notServing("it \(exit) before serving worker mode"))
+        }
+        return .workerCrashed(task: T.name, exit: exit)
+    }
+
+    /// The reply to the request, once a whole frame is in; malformed bytes become an error. Notes in
+    /// `served` that the child serves worker mode.
+    private static func reply(from frames: inout FrameBuffer, served: inout Bool) -> Result<RequestReply, any Error>? {
         do {
             while let frame = try frames.next() {
                 switch frame {
@@ -249,7 +268,9 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
                     case .frameTooLarge:
                         return .failure(ProcessPoolError.frameTooLarge(task: T.name, size: Int(message) ?? 0, limit: frames.limit))
                     }
-                case .ready, .serving: continue
+                case .ready, .serving:
+                    served = true
+                    continue
                 default: return .failure(ProcessPoolError.channelCorrupted(task: T.name, detail: "an unexpected message"))
                 }
             }

@@ -289,7 +289,7 @@ struct PoolSupervisor {
             failed += queue
             queue.removeAll()
         }
-        let hint = "\(reason); a program used as a worker must call ProcessWorker.serveIfRequested(_:) first thing in main"
+        let hint = ProcessPoolError.notServing(reason)
         return failed.compactMap { id in
             guard let request = requests.removeValue(forKey: id), !request.cancelled else { return nil }
             return .fail(id, .spawn(hint))

@@ -102,4 +102,10 @@ public enum ProcessPoolError: Error, Sendable, Hashable, CustomStringConvertible
             "this process was started as a Parallel worker, but its entry point does not call ProcessWorker.serveIfRequested(_:) first"
         }
     }
+
+    /// The reason of a ``spawnFailed(executable:reason:)`` for a worker that did not serve worker
+    /// mode: what it did instead, and what to check.
+    static func notServing(_ what: String) -> String {
+        "\(what); a program used as a worker must call ProcessWorker.serveIfRequested(_:) first thing in main"
+    }
 }
