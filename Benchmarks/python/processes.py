@@ -38,10 +38,12 @@ def main():
 
     with ProcessPoolExecutor(2) as executor:
         executor.submit(identity, 0).result()  # warm up
-        start = time.perf_counter()
-        for i in range(submit_tasks):
-            assert executor.submit(identity, i).result() == i
-        submit_seconds = time.perf_counter() - start
+        submit_seconds = float("inf")
+        for _ in range(3):  # best of three, as for map
+            start = time.perf_counter()
+            for i in range(submit_tasks):
+                assert executor.submit(identity, i).result() == i
+            submit_seconds = min(submit_seconds, time.perf_counter() - start)
 
     print(json.dumps({
         "startup_ms": statistics.median(startups) * 1000,

@@ -81,22 +81,27 @@ extension BenchSuite {
             // 3. One task at a time: submit, await.
             context.progress("submit+await \(submitTasks) tasks one at a time")
             var submitOK = true
-            let (_, submitSeconds) = try await Measure.time {
-                for i in 0..<submitTasks {
-                    let output = try await pool.submit(Identity.self, i).value
-                    submitOK = submitOK && output == i
+            var submitSeconds = Double.infinity
+            for _ in 0..<3 {  // best of three, like the Python peer: each round trip waits on wake-ups
+                let (_, seconds) = try await Measure.time {
+                    for i in 0..<submitTasks {
+                        let output = try await pool.submit(Identity.self, i).value
+                        submitOK = submitOK && output == i
+                    }
                 }
+                submitSeconds = min(submitSeconds, seconds)
             }
             rows.append(BenchRow(
-                section: section, name: "submit+await one at a time, \(submitTasks) tasks", unit: "tasks/s",
+                section: section, name: "submit+await one at a time, \(submitTasks) tasks (best of 3)", unit: "tasks/s",
                 higherIsBetter: true, value: Double(submitTasks) / submitSeconds,
                 peer: "Python ProcessPoolExecutor(2)", peerValue: python["submit_tasks_per_s"],
                 goal: "≥ 5×", goalRatio: 5, verified: submitOK, note: note()
             ))
             // The floor under it: the same round trips in bare system calls, between two threads.
-            let floor = try await socketPingPong(submitTasks)
+            var floor = 0.0
+            for _ in 0..<3 { floor = max(floor, try await socketPingPong(submitTasks)) }
             rows.append(BenchRow(
-                section: section, name: "floor: socket ping-pong between two threads, \(submitTasks) round trips",
+                section: section, name: "floor: socket ping-pong between two threads, \(submitTasks) round trips (best of 3)",
                 unit: "trips/s", higherIsBetter: true, value: floor,
                 peer: "Parallel submit+await above", peerValue: Double(submitTasks) / submitSeconds, verified: floor > 0,
                 note: "each round trip wakes a sleeping thread twice; that wake-up latency sets the pace of any one-at-a-time cross-process call here"
