@@ -245,7 +245,7 @@ struct ProcessPoolFailureTests {
     @Test("a program that never serves worker mode fails its work with spawnFailed naming serveIfRequested, and is killed")
     func neverServes() async throws {
         let silent = WorkerExecutable.path(TestWorker.path, arguments: ["never-serves"])
-        let pool = try ProcessPool(workers: 1, executable: silent, startTimeout: .seconds(1), startMethod: .spawn)
+        let pool = try ProcessPool(workers: 1, executable: silent, startTimeout: .seconds(2), startMethod: .spawn)
         async let outcome: (any Error)? = {
             do { _ = try await pool.run(Square.self, 3) } catch { return error }
             return nil
@@ -258,7 +258,7 @@ struct ProcessPoolFailureTests {
             await pool.shutdownNow()
             return
         }
-        #expect(reason.contains("did not start serving within 1.0 seconds"), "\(reason)")
+        #expect(reason.contains("did not start serving within 2.0 seconds"), "\(reason)")
         #expect(reason.contains("ProcessWorker.serveIfRequested"), "\(reason)")
         await pool.shutdown()
         #expect(seen && pids.count == 1)
@@ -285,8 +285,8 @@ struct ProcessPoolFailureTests {
 
     @Test("the start timeout ends when the worker serves: a slow initializer is not cut short")
     func slowInitializer() async throws {
-        let setup = try WorkerInitializer(Nap.self, 2_000)
-        try await withProcessPool(workers: 1, executable: executable, initializer: setup, startTimeout: .seconds(1)) { pool in
+        let setup = try WorkerInitializer(Nap.self, 3_000)
+        try await withProcessPool(workers: 1, executable: executable, initializer: setup, startTimeout: .seconds(2)) { pool in
             let square = try await pool.run(Square.self, 3)
             #expect(square == 9)
         }
