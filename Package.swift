@@ -104,7 +104,7 @@ let package = Package(
         // End-to-end: runs the built `par` (every demo, `par bench --quick --json`).
         .testTarget(
             name: "ParTests",
-            dependencies: ["par"],
+            dependencies: ["par", "Parallel"],
             swiftSettings: strictSettings
         ),
         .testTarget(

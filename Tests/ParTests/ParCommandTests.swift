@@ -1,12 +1,13 @@
 import Foundation
+import Parallel
 import Testing
 
 /// End-to-end checks of the `par` tool, run as a separate process exactly as a user runs it.
 @Suite("par, end to end", .timeLimit(.minutes(5)))
 struct ParCommandTests {
     @Test("par demo runs every seed example in order and prints what the seed's programs print")
-    func demoRunsEverything() throws {
-        let run = try Par.run(["demo"], timeout: .seconds(120))
+    func demoRunsEverything() async throws {
+        let run = try await Par.run(["demo"], timeout: .seconds(120))
         #expect(run.status == 0, "par demo failed: \(run.errors)")
         let out = run.output
         let order = ["== process", "== pool", "== futures", "== threads", "== asyncio", "== http", "== generator", "== hybrid"]
@@ -32,8 +33,8 @@ struct ParCommandTests {
     }
 
     @Test("par demo with an unknown name fails with a message that lists the demos")
-    func unknownDemo() throws {
-        let run = try Par.run(["demo", "nosuch"], timeout: .seconds(30))
+    func unknownDemo() async throws {
+        let run = try await Par.run(["demo", "nosuch"], timeout: .seconds(30))
         #expect(run.status != 0)
         #expect(run.errors.contains("unknown demo 'nosuch'") && run.errors.contains("hybrid"))
     }
@@ -45,8 +46,8 @@ struct ParCommandTests {
             "a sanitized par is too slow to benchmark; the plain test run covers it"
         )
     )
-    func benchQuickJSON() throws {
-        let run = try Par.run(["bench", "--quick", "--json"], timeout: .seconds(240))
+    func benchQuickJSON() async throws {
+        let run = try await Par.run(["bench", "--quick", "--json"], timeout: .seconds(240))
         #expect(run.status == 0, "par bench failed: \(run.errors)")
         let data = Data(run.output.utf8)
         let rows = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
@@ -78,7 +79,15 @@ enum Par {
     }
 
     /// Runs `par arguments` from the package root, killing it if it outlives `timeout`.
-    static func run(_ arguments: [String], timeout: Duration) throws -> Run {
+    ///
+    /// The waiting happens on a thread of the package's own pool (`toThread`), not on one of the two
+    /// cooperative threads: blocking those for a whole `par bench` starved every other test of the
+    /// suite for its first 14 s.
+    static func run(_ arguments: [String], timeout: Duration) async throws -> Run {
+        try await toThread { try runBlocking(arguments, timeout: timeout) }
+    }
+
+    private static func runBlocking(_ arguments: [String], timeout: Duration) throws -> Run {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -92,32 +101,19 @@ enum Par {
         let finished = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in finished.signal() }
         try process.run()
-        // Drain both pipes concurrently so neither can fill up and stall the child.
-        let outputData = LockedData()
-        let errorData = LockedData()
-        let drained = DispatchGroup()
-        for (pipe, sink) in [(output, outputData), (errors, errorData)] {
-            DispatchQueue.global().async(group: drained) { sink.set(pipe.fileHandleForReading.readDataToEndOfFile()) }
-        }
+        // Drain both pipes concurrently, on threads of their own, so neither can fill up and stall
+        // the child.
+        let outputReader = try spawnThread(name: "par-stdout") { output.fileHandleForReading.readDataToEndOfFile() }
+        let errorReader = try spawnThread(name: "par-stderr") { errors.fileHandleForReading.readDataToEndOfFile() }
         if finished.wait(timeout: .now() + Double(timeout.components.seconds)) == .timedOut {
             process.terminate()
             finished.wait()
         }
-        drained.wait()
         return Run(
             pid: process.processIdentifier,
             status: process.terminationStatus,
-            output: String(decoding: outputData.get(), as: UTF8.self),
-            errors: String(decoding: errorData.get(), as: UTF8.self)
+            output: String(decoding: try outputReader.join(), as: UTF8.self),
+            errors: String(decoding: try errorReader.join(), as: UTF8.self)
         )
     }
-}
-
-/// Bytes handed from a reader thread to the test, under a lock.
-final class LockedData: @unchecked Sendable {
-    // Safe: `data` is only read or written while holding `lock`.
-    private let lock = NSLock()
-    private var data = Data()
-    func set(_ value: Data) { lock.withLock { data = value } }
-    func get() -> Data { lock.withLock { data } }
 }
