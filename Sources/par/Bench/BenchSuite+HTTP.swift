@@ -1,4 +1,5 @@
 import Foundation
+import Parallel
 import ParallelHTTP
 
 extension BenchSuite {
@@ -6,9 +7,8 @@ extension BenchSuite {
     /// server for Swift and for Python's aiohttp: `par serve` in a process of its own, so each client
     /// has its process to itself.
     static let http = BenchSuite(name: "http") { context in
-        let server = try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try ServerProcess.start() }) }
-        }
+        // Blocking waits go to the package's own threads (`toThread`), never the cooperative pool.
+        let server = try await toThread { try ServerProcess.start() }
         defer { server.stop() }
         let requests = context.size(10_000, quick: 2_000)
         let connections = 100
@@ -37,12 +37,7 @@ extension BenchSuite {
             context.progress("http: aiohttp peer")
             let arguments = [server.baseURL, String(requests), String(connections)]
             do {
-                // Off the cooperative pool: it blocks until the script ends.
-                let values = try await withCheckedThrowingContinuation { continuation in
-                    DispatchQueue.global().async {
-                        continuation.resume(with: Result { try python.run("http_bench.py", arguments) })
-                    }
-                }
+                let values = try await toThread { try python.run("http_bench.py", arguments) }
                 if values["aiohttp_missing"] != nil {
                     note = "aiohttp is not installed for \(python.executable) (pip install aiohttp)"
                 } else {
