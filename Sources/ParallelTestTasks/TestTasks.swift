@@ -77,6 +77,16 @@ public struct WriteGarbage: ProcessTask {
     }
 }
 
+/// Writes text to the channel, as a stray `print` to descriptor 3 would: its first four bytes read
+/// as a length of about 1.8 GB.
+public struct WriteText: ProcessTask {
+    public static func run(_ input: Int) async throws -> Int {
+        var text = Array("hello from a stray print\n".utf8)
+        _ = text.withUnsafeMutableBytes { write(3, $0.baseAddress, $0.count) }
+        return input
+    }
+}
+
 /// Writes the start of a frame that announces 100 bytes, then exits: a truncated frame.
 public struct WriteTruncatedFrame: ProcessTask {
     public static func run(_ input: Int) async throws -> Int {
@@ -165,6 +175,19 @@ public struct BlockWhenNegative: ProcessTask {
     }
 }
 
+/// An initializer that appends the worker's pid, one line, to the file at `path`: each process that
+/// started as a worker says so itself.
+public struct LogStart: ProcessTask {
+    public static func run(_ path: String) async throws -> Int {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        guard fd >= 0 else { throw TestFailure(reason: "cannot open \(path)") }
+        var line = Array("\(getpid())\n".utf8)
+        _ = line.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        return 0
+    }
+}
+
 /// Not registered in the worker.
 public struct Unregistered: ProcessTask {
     public static func run(_ n: Int) async throws -> Int { n }
@@ -173,7 +196,7 @@ public struct Unregistered: ProcessTask {
 /// Everything `ParallelTestWorker` serves.
 public let testRegistry = TaskRegistry([
     Square.self, SumOfSquares.self, WorkerPID.self, FailOnNegative.self, Hang.self, Nap.self,
-    CrashOnNegative.self, Exit.self, WriteGarbage.self, WriteTruncatedFrame.self, NotANumber.self,
+    CrashOnNegative.self, Exit.self, WriteGarbage.self, WriteText.self, WriteTruncatedFrame.self, NotANumber.self,
     Mismatch.self, Blob.self, Counter.self, SetCounter.self, Say.self,
-    BlockWhenNegative.self,
+    BlockWhenNegative.self, LogStart.self,
 ])

@@ -2,7 +2,9 @@
 // `ParallelTestWorker parent <workers>` starts a pool, prints its worker pids on one line and waits
 // to be killed (the "parent dies" test); `ParallelTestWorker leaks` runs a pool through crashes,
 // timeouts and garbage, shuts it down and prints what the OS still holds of it (the "nothing left
-// behind" test: alone in its own process, so no other test's descriptors can blur the count).
+// behind" test: alone in its own process, so no other test's descriptors can blur the count);
+// `ParallelTestWorker fork-servers` prints what pools leave of their fork server, before and after
+// `ProcessPool.stopForkServers()` (alone too, for the same reason).
 // Started with `late` as its first argument, it starts a thread before serving worker mode: such a
 // program cannot be a fork server (the "fork server refuses" test). With `exits-without-serving` or
 // `never-serves`, it is a program that does not call `serveIfRequested` (the "start failures" tests).
@@ -26,6 +28,54 @@ if CommandLine.arguments.dropFirst().first == "late" {
 await ProcessWorker.serveIfRequested(testRegistry)
 
 let arguments = CommandLine.arguments
+
+/// The entries of a `/proc` directory, less `.` and `..`.
+func entries(of path: String) -> [String] {
+    guard let directory = opendir(path) else { return [] }
+    defer { closedir(directory) }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}
+
+/// The descriptors open in this process, from `/proc/self/fd` (less the one reading it).
+func descriptorCount() -> Int { entries(of: "/proc/self/fd").count - 1 }
+
+/// Whether `pid` is a live process (not gone, not a zombie).
+func isAlive(_ pid: Int32) -> Bool {
+    guard kill(pid, 0) == 0, let file = fopen("/proc/\(pid)/stat", "r") else { return false }
+    defer { fclose(file) }
+    var line = [CChar](repeating: 0, count: 512)
+    guard fgets(&line, Int32(line.count), file) != nil else { return false }
+    let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    guard let close = text.lastIndex(of: ")") else { return false }
+    let state = text[text.index(close, offsetBy: 2)...].prefix(1)
+    return state != "Z" && state != "X"
+}
+
+/// The live children of `pid`.
+func children(of pid: Int32) -> [Int32] {
+    entries(of: "/proc/\(pid)/task").flatMap { task -> [Int32] in
+        guard let file = fopen("/proc/\(pid)/task/\(task)/children", "r") else { return [] }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 4096)
+        guard fgets(&line, Int32(line.count), file) != nil else { return [] }
+        let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return text.split(separator: " ").compactMap { Int32($0.filter(\.isNumber)) }
+    }.filter(isAlive)
+}
+
+/// Waits, at most two seconds, for `condition`: only for watching other processes die.
+func eventually(_ condition: () -> Bool) -> Bool {
+    for _ in 0..<200 {
+        if condition() { return true }
+        usleep(10_000)
+    }
+    return condition()
+}
 if arguments.count >= 2, arguments[1] == "parent" {
     let workers = arguments.count >= 3 ? Int(arguments[2]) ?? 2 : 2
     let pool = try ProcessPool(workers: workers)
@@ -36,16 +86,6 @@ if arguments.count >= 2, arguments[1] == "parent" {
     while true { pause() }
 }
 if arguments.count >= 2, arguments[1] == "leaks" {
-    /// The descriptors open in this process, from `/proc/self/fd` (less the one reading it).
-    func descriptorCount() -> Int {
-        guard let directory = opendir("/proc/self/fd") else { return -1 }
-        defer { closedir(directory) }
-        var count = 0
-        while let entry = readdir(directory) {
-            if entry.pointee.d_name.0 != UInt8(ascii: ".") { count += 1 }
-        }
-        return count - 1
-    }
     // Warm up first: the runtime opens some descriptors once, lazily (the executor's and the timers'
     // epoll, eventfd and timerfd), and those are not the pool's to close. A pool that leaks would
     // leak again below.
@@ -71,5 +111,30 @@ if arguments.count >= 2, arguments[1] == "leaks" {
     print("workers \(pids.count) alive \(alive) children \(children) descriptors \(before) \(descriptorCount())")
     exit(0)
 }
-print("usage: ParallelTestWorker parent [workers] | leaks")
+if arguments.count >= 2, arguments[1] == "fork-servers" {
+    // What a pool leaves of its fork server, and that stopForkServers takes it away; twice, so a
+    // stopped server is started again by the next pool. One line per round.
+    try await withProcessPool(workers: 1, startMethod: .spawn) { pool in
+        _ = try? await pool.run(Hang.self, 30, timeout: .milliseconds(10))
+    }
+    try await Task.sleep(for: .milliseconds(1))
+    let before = descriptorCount()
+    let me = getpid()
+    for round in 1...2 {
+        let workers = try await withProcessPool(workers: 2) { pool in
+            Set(try await pool.map(WorkerPID.self, Array(0..<8), chunkSize: 1))
+        }
+        let servers = children(of: me)
+        // The server forks its spares once idle for a few milliseconds.
+        _ = eventually { servers.allSatisfy { children(of: $0).count == 2 } }
+        let spares = servers.flatMap { children(of: $0) }
+        let kept = "workers \(workers.filter(isAlive).count) servers \(servers.count) spares \(spares.count) descriptors +\(descriptorCount() - before)"
+        ProcessPool.stopForkServers()
+        let serversGone = servers.allSatisfy { !isAlive($0) }
+        let sparesGone = eventually { spares.allSatisfy { !isAlive($0) } }
+        print("round \(round): \(kept); stopped: servers gone \(serversGone) spares gone \(sparesGone) children \(children(of: me).count) descriptors +\(descriptorCount() - before)")
+    }
+    exit(0)
+}
+print("usage: ParallelTestWorker parent [workers] | leaks | fork-servers")
 exit(64)

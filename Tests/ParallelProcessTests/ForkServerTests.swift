@@ -35,6 +35,28 @@ struct ForkServerTests {
         #expect(first.isDisjoint(with: second), "each pool has workers of its own")
     }
 
+    @Test("a pool leaves exactly its fork server, two spares and one descriptor; stopForkServers ends them, and the next pool starts anew")
+    func forkServerLifecycle() async throws {
+        // In a process of its own: stopping the servers here would stop this suite's, and other
+        // tests' descriptors would blur the count.
+        let report = try await toThread { () throws -> String in
+            let checker = Process()
+            checker.executableURL = URL(fileURLWithPath: TestWorker.path)
+            checker.arguments = ["fork-servers"]
+            let output = Pipe()
+            checker.standardOutput = output
+            try checker.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            checker.waitUntilExit()
+            return text
+        }
+        let kept = "workers 0 servers 1 spares 2 descriptors +1"
+        let stopped = "stopped: servers gone true spares gone true children 0 descriptors +0"
+        #expect(report.split(separator: "\n").map(String.init) == [
+            "round 1: \(kept); \(stopped)", "round 2: \(kept); \(stopped)",
+        ])
+    }
+
     @Test("a forked worker holds the same kinds of descriptors as a spawned one: its channel on 3, nothing of the server's")
     func forkedWorkerDescriptors() async throws {
         /// What each descriptor of `pid` is ("socket", "pipe", "anon_inode:[eventpoll]", …), by number.

@@ -33,4 +33,23 @@ struct FrameTests {
         [UInt8]([3, 0, 0, 0, 0xA5, 12, 1]).withUnsafeBytes { truncated.append($0) }
         #expect(throws: FrameError.malformed("truncated body")) { try truncated.next() }
     }
+
+    @Test("junk whose first bytes read as a huge length is corruption, not a frame too large")
+    func hugeLengthJunk() {
+        var buffer = FrameBuffer(limit: 100)
+        Array("hello, this is not a frame".utf8).withUnsafeBytes { buffer.append($0) }
+        let error = #expect(throws: FrameError.self) { try buffer.next() }
+        guard case .malformed(let detail) = error else {
+            Issue.record("expected a malformed frame, got \(String(describing: error))")
+            return
+        }
+        #expect(detail.contains("bad magic byte 0x6F"))
+    }
+
+    @Test("a frame too large for the limit, with the right magic byte, is refused as too large")
+    func tooLargeWithMagic() {
+        var buffer = FrameBuffer(limit: 100)
+        [UInt8]([0, 0, 0, 0x7F, 0xA5]).withUnsafeBytes { buffer.append($0) }
+        #expect(throws: FrameError.tooLarge(size: 0x7F00_0000, limit: 100)) { try buffer.next() }
+    }
 }

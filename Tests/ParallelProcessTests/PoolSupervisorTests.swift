@@ -75,6 +75,38 @@ struct PoolSupervisorTests {
         #expect(s.unresolvedCount == 0)
     }
 
+    @Test("cancelling a whole call settles it at once: each busy worker is killed once, nothing is sent or started")
+    func cancellingAWholeCall() {
+        var s = supervisor(workers: 2, depth: 2)
+        _ = s.start(now: t0)
+        let ids = (1...1000).map(UInt64.init)
+        for id in ids { _ = s.submit(id, timeout: nil, now: t0) }
+        let actions = s.cancel(ids, now: t0)
+        // Requests 1 and 2 run on workers 0 and 1; 3 and 4 wait behind them; the rest are queued.
+        let expected: [Action] = [.fail(1, .cancelled), .kill(0), .fail(2, .cancelled), .kill(1)]
+            + ids.dropFirst(2).map { .fail($0, .cancelled) }
+        #expect(actions == expected)
+        #expect(s.queuedCount == 0)
+        #expect(s.workerExited(0, .signaled(signal: 9), now: t0) == [])
+        #expect(s.workerExited(1, .signaled(signal: 9), now: t0) == [])
+        #expect(s.unresolvedCount == 0)
+    }
+
+    @Test("after a call is cancelled, other queued work gets at most one replacement per killed worker")
+    func cancellingACallBesideOtherWork() {
+        var s = supervisor(workers: 2, depth: 2)
+        _ = s.start(now: t0)
+        let call = (1...100).map(UInt64.init)
+        for id in call { _ = s.submit(id, timeout: nil, now: t0) }
+        _ = s.submit(101, timeout: nil, now: t0)
+        _ = s.submit(102, timeout: nil, now: t0)
+        let cancelled = s.cancel(call, now: t0).filter { if case .fail = $0 { false } else { true } }
+        // The killed workers' places are taken at once, by the work that was waiting.
+        #expect(cancelled == [.kill(0), .kill(1), .spawn(2), .spawn(3), .send(101, to: 2), .send(102, to: 3)])
+        #expect(s.workerExited(0, .signaled(signal: 9), now: t0) == [])
+        #expect(s.workerExited(1, .signaled(signal: 9), now: t0) == [])
+    }
+
     @Test("a cancelled request that becomes the head without an acknowledgement gets its worker killed")
     func cancelledHeadKills() {
         var s = supervisor(workers: 1, depth: 2)

@@ -148,6 +148,20 @@ struct ProcessPoolFailureTests {
         }
     }
 
+    @Test("text on the channel whose first bytes read as a huge length is corruption, not a frame too large")
+    func textOnChannel() async throws {
+        try await withProcessPool(workers: 1, executable: executable) { pool in
+            let error = await #expect(throws: ProcessPoolError.self) { try await pool.run(WriteText.self, 1) }
+            guard case .channelCorrupted(task: "WriteText", let detail) = error else {
+                Issue.record("expected channelCorrupted, got \(String(describing: error))")
+                return
+            }
+            #expect(detail.contains("bad magic byte"))
+            let output = try await pool.run(Square.self, 2)
+            #expect(output == 4)
+        }
+    }
+
     @Test("a truncated frame fails that worker's task clearly and the worker is replaced")
     func truncatedFrame() async throws {
         try await withProcessPool(workers: 1, executable: executable) { pool in
@@ -242,11 +256,20 @@ struct ProcessPoolFailureTests {
         }
     }
 
-    @Test("a program that never serves worker mode fails its work with spawnFailed naming serveIfRequested, and is killed")
-    func neverServes() async throws {
-        let silent = WorkerExecutable.path(TestWorker.path, arguments: ["never-serves"])
-        let pool = try ProcessPool(workers: 1, executable: silent, startTimeout: .seconds(2), startMethod: .spawn)
+    @Test("a program that never serves worker mode fails its work with spawnFailed naming serveIfRequested, within the start timeout, and is killed", arguments: [
+        ProcessPool.StartMethod.spawn, .forkServer,
+    ])
+    func neverServes(_ method: ProcessPool.StartMethod) async throws {
+        // A tag of its own per case: the cases run at once, and each counts only its own processes.
+        let tag = "never-serves-\(method)"
+        let silent = WorkerExecutable.path(TestWorker.path, arguments: ["never-serves", tag])
+        let clock = ContinuousClock()
+        let started = clock.now
+        let pool = try ProcessPool(workers: 2, executable: silent, startTimeout: .seconds(2), startMethod: method)
         let error = await #expect(throws: ProcessPoolError.self) { try await pool.run(Square.self, 3) }
+        let elapsed = clock.now - started
+        // The start timeout bounds the whole start, a fork server's included (not 2 s more per worker).
+        #expect(elapsed < .seconds(4), "failed after \(elapsed) with \(method)")
         guard case .spawnFailed(_, let reason)? = error else {
             Issue.record("expected spawnFailed, got \(String(describing: error))")
             await pool.shutdownNow()
@@ -258,7 +281,7 @@ struct ProcessPoolFailureTests {
         // It ignores the end of its channel, so shutdown returns (every worker reaped) only if the
         // pool killed it.
         await pool.shutdown()
-        #expect(ourChildren(runningWith: "never-serves").isEmpty)
+        #expect(ourChildren(runningWith: tag).isEmpty)
     }
 
     @Test("a program that exits without serving worker mode fails at once with spawnFailed", arguments: [

@@ -42,6 +42,12 @@ enum Frame: Equatable, Sendable {
     }
 
     static let magic: UInt8 = 0xA5
+
+    /// What a message that does not start with ``magic`` means.
+    static func badMagic(_ byte: UInt8) -> String {
+        let hex = String(byte, radix: 16, uppercase: true)
+        return "bad magic byte 0x\(hex.count < 2 ? "0" + hex : hex) where a message starts: the channel carries bytes that are not the pool's messages (did something write to descriptor 3?)"
+    }
     /// Bytes in the length prefix.
     static let headerSize = 4
 
@@ -95,7 +101,8 @@ enum Frame: Equatable, Sendable {
     /// Decodes one frame body (without its length prefix).
     static func decode(body: ArraySlice<UInt8>) throws(FrameError) -> Frame {
         var reader = ByteReader(bytes: body)
-        guard try reader.readByte() == magic else { throw .malformed("bad magic byte") }
+        let first = try reader.readByte()
+        guard first == magic else { throw .malformed(badMagic(first)) }
         let rawKind = try reader.readByte()
         guard let kind = Kind(rawValue: rawKind) else { throw .malformed("unknown message kind \(rawKind)") }
         let id = try reader.readUInt64()
@@ -191,7 +198,11 @@ struct FrameBuffer {
 
     /// The next complete frame, or `nil` until more bytes arrive.
     mutating func next() throws(FrameError) -> Frame? {
-        guard pendingCount >= Frame.headerSize else { return nil }
+        guard pendingCount > Frame.headerSize else { return nil }
+        // The magic byte is checked before the length is trusted: junk whose first four bytes read
+        // as a huge length is corruption, not a frame to be refused as too large.
+        let magic = bytes[start + Frame.headerSize]
+        guard magic == Frame.magic else { throw .malformed(Frame.badMagic(magic)) }
         let length = Int(bytes[start]) | Int(bytes[start + 1]) << 8 | Int(bytes[start + 2]) << 16 | Int(bytes[start + 3]) << 24
         guard length <= limit else { throw .tooLarge(size: length, limit: limit) }
         guard pendingCount >= Frame.headerSize + length else { return nil }

@@ -45,7 +45,8 @@ final class PoolCore: Sendable {
         var outbound: [UInt8] = []
         var outboundStart = 0
         var reaped = false
-        var killPending = false
+        /// A kill was asked for: sent to the process, or to be sent as soon as it exists.
+        var killed = false
         var retirePending = false
         /// Stopped reading frames after a protocol error: the rest is noise until the exit.
         var broken = false
@@ -100,9 +101,11 @@ final class PoolCore: Sendable {
             Self.perform(initial.supervisor.start(now: .now), in: &initial, options: options, effects: &effects)
         }
         state = LockedValue(initial)
+        if options.startMethod == .forkServer { WorkerLauncher.poolStarted(options.executable) }
         do {
             try startServiceThread { [self] in runLoop() }
         } catch {
+            if options.startMethod == .forkServer { WorkerLauncher.poolEnded(options.executable) }
             close(fds[0])
             close(fds[1])
             throw error
@@ -111,9 +114,12 @@ final class PoolCore: Sendable {
 
     // MARK: Callers
 
-    /// Process ids of the workers running now.
+    /// Process ids of the workers running now: not those being killed, nor any reaped (whose pid
+    /// the system may have given to another process).
     var workerPIDs: [pid_t] {
-        state.withLock { state in state.connections.values.filter { $0.pid > 0 && !$0.reaped }.map(\.pid).sorted() }
+        state.withLock { state in
+            state.connections.values.filter { $0.pid > 0 && !$0.reaped && !$0.killed }.map(\.pid).sorted()
+        }
     }
 
     /// A fresh request id (ids are never reused).
@@ -154,13 +160,23 @@ final class PoolCore: Sendable {
 
     /// Gives up on request `id`: its completion gets `CancellationError` and the remote work stops.
     func cancel(_ id: UInt64) {
+        cancel([id])
+    }
+
+    /// Gives up on every request in `ids` at once (see ``PoolSupervisor/cancel(_:now:)``).
+    func cancel(_ ids: some Sequence<UInt64>) {
         withState { state, effects in
-            guard state.pending[id] != nil else {
-                // Not submitted yet: remember for the submit. Already finished: nothing to do.
-                if state.unsubmitted.contains(id) { state.earlyCancelled.insert(id) }
-                return
+            var submitted: [UInt64] = []
+            for id in ids {
+                if state.pending[id] != nil {
+                    submitted.append(id)
+                } else if state.unsubmitted.contains(id) {
+                    // Not submitted yet: remember for the submit. Already finished: nothing to do.
+                    state.earlyCancelled.insert(id)
+                }
             }
-            Self.perform(state.supervisor.cancel(id, now: .now), in: &state, options: options, effects: &effects)
+            guard !submitted.isEmpty else { return }
+            Self.perform(state.supervisor.cancel(submitted, now: .now), in: &state, options: options, effects: &effects)
         }
     }
 
@@ -230,11 +246,8 @@ final class PoolCore: Sendable {
                 enqueue(Frame.cancel(id: id).encoded(), to: worker, in: &state, &effects)
             case .kill(let worker):
                 guard var connection = state.connections[worker] else { continue }
-                if let process = connection.process, !connection.reaped {
-                    process.signal(SIGKILL)
-                } else {
-                    connection.killPending = true
-                }
+                connection.killed = true
+                if let process = connection.process, !connection.reaped { process.signal(SIGKILL) }
                 state.connections[worker] = connection
             case .retire(let worker):
                 guard var connection = state.connections[worker] else { continue }
@@ -385,6 +398,7 @@ final class PoolCore: Sendable {
                 state.pending[id] = nil
             }
         }
+        if options.startMethod == .forkServer { WorkerLauncher.poolEnded(options.executable) }
         let waiters = state.withLock { state in
             state.loopExited = true
             close(wakeRead)
@@ -404,7 +418,7 @@ final class PoolCore: Sendable {
         let result = Result { () throws(ProcessPoolError) -> WorkerProcess in
             try WorkerLauncher.launch(
                 options.executable, frameLimit: options.frameLimit, hasInitializer: options.initializer != nil,
-                method: options.startMethod
+                method: options.startMethod, startTimeout: options.configuration.startTimeout
             )
         }
         withState { state, effects in
@@ -422,7 +436,7 @@ final class PoolCore: Sendable {
                 readers[worker] = FrameBuffer(limit: options.frameLimit)
                 state.supervisor.workerStarted(worker, now: .now)
                 Self.flush(&connection)
-                if connection.killPending { process.signal(SIGKILL) }
+                if connection.killed { process.signal(SIGKILL) }
                 if connection.retirePending { systemShutdown(process.channel) }
                 state.connections[worker] = connection
             case .failure(let error):

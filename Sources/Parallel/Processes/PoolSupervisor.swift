@@ -159,17 +159,39 @@ struct PoolSupervisor {
     /// The caller gave up on a request. Queued: it is dropped. Running: its worker is killed, so the
     /// work really stops. Waiting in a worker: the worker is told to skip it.
     mutating func cancel(_ id: RequestID, now: Instant) -> [Action] {
-        guard let request = requests[id], !request.cancelled else { return [] }
-        guard let worker = request.worker, let index = index(of: worker) else {
-            requests[id] = nil
-            if let position = queue.firstIndex(of: id) { queue.remove(at: position) }
-            return [.fail(id, .cancelled)] + dispatch(now: now)
+        cancel([id], now: now)
+    }
+
+    /// The caller gave up on several requests at once (a `map`'s chunks): they are settled together,
+    /// before anything is dispatched again. Queued ones are dropped without ever being sent; each
+    /// worker running one is killed once, and nothing it held is handed to another worker, so
+    /// cancelling a call costs at most one kill (and, if other work is queued, one replacement) per
+    /// worker, however many inputs it had.
+    mutating func cancel(_ ids: some Sequence<RequestID>, now: Instant) -> [Action] {
+        var actions: [Action] = []
+        var dropped: Set<RequestID> = []
+        var skips: [(RequestID, WorkerID)] = []
+        for id in ids {
+            guard let request = requests[id], !request.cancelled else { continue }
+            actions.append(.fail(id, .cancelled))
+            guard let worker = request.worker, let index = index(of: worker) else {
+                requests[id] = nil
+                dropped.insert(id)
+                continue
+            }
+            requests[id]?.cancelled = true
+            if workers[index].inFlight.first == id {
+                actions += kill(index, headFailure: nil)
+            } else {
+                skips.append((id, worker))
+            }
         }
-        requests[id]?.cancelled = true
-        if workers[index].inFlight.first == id {
-            return [.fail(id, .cancelled)] + kill(index, headFailure: nil)
+        if !dropped.isEmpty { queue.removeAll { dropped.contains($0) } }
+        // A worker being killed needs no skips: what it holds dies with it.
+        for (id, worker) in skips where index(of: worker).map({ !workers[$0].isKilled }) ?? false {
+            actions.append(.sendCancel(id, to: worker))
         }
-        return [.fail(id, .cancelled), .sendCancel(id, to: worker)]
+        return actions + dispatch(now: now)
     }
 
     /// The worker's process exists: its start clock runs from here.

@@ -215,7 +215,7 @@ final class InFlight: Sendable {
             }
             return (Array(state.outstanding), state.waiter)
         }
-        for box in boxes { core.cancel(box.id) }
+        core.cancel(boxes.map(\.id))
         waiter?.resume(returning: nil)
     }
 }

@@ -20,13 +20,13 @@ extension ProcessPool {
                 do {
                     outputs += try box.outputs(await box.wait(), as: T.Output.self, task: T.name)
                 } catch {
-                    for later in boxes[(index + 1)...] { core.cancel(later.id) }
+                    core.cancel(boxes[(index + 1)...].map(\.id))
                     throw error
                 }
             }
             return outputs
         } onCancel: { [core] in
-            for box in boxes { core.cancel(box.id) }
+            core.cancel(boxes.map(\.id))
         }
     }
 
@@ -52,7 +52,7 @@ extension ProcessPool {
             }
             return results
         } onCancel: { [core] in
-            for box in boxes { core.cancel(box.id) }
+            core.cancel(boxes.map(\.id))
         }
     }
 

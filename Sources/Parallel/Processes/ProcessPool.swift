@@ -35,7 +35,8 @@ import Foundation
 /// garbage fails only the task it was running, with a typed ``ProcessPoolError``; a fresh worker takes
 /// its place and the rest of the work goes on. Cancelling the Swift task that awaits a result stops
 /// the remote work too. Workers never outlive the pool: they exit when it shuts down or when this
-/// process dies.
+/// process dies (the fork server that forks them stays for the next pool; see
+/// ``StartMethod/forkServer``).
 ///
 /// ```swift
 /// try await withProcessPool(workers: 2) { pool in
@@ -69,6 +70,10 @@ public final class ProcessPool: Sendable {
         /// seed), as with Python's `forkserver`. Linux only; elsewhere, and when the executable cannot serve
         /// as a fork server (it starts a thread or task before ``ProcessWorker/serveIfRequested(_:)``),
         /// workers are spawned.
+        ///
+        /// The server outlives the pool, for the next one: one process with up to two idle spare
+        /// workers and one socket in this process, until this process exits or
+        /// ``ProcessPool/stopForkServers()``.
         case forkServer
     }
 
@@ -140,6 +145,9 @@ public final class ProcessPool: Sendable {
     }
 
     /// The process ids of the workers alive now (for monitoring; they change as workers are replaced).
+    ///
+    /// A worker being killed (timed out, cancelled, shut down) leaves the list at once, and a reaped
+    /// one, whose pid the system may reuse, is never in it.
     ///
     /// ```swift
     /// print(pool.workerProcessIDs)   // [4242, 4243]
@@ -226,7 +234,9 @@ public final class ProcessPool: Sendable {
 
 /// Runs `body` with a new pool and always cleans up (`with Pool() as pool:`): on return the pool
 /// finishes its work and shuts down; on a thrown error or cancellation it shuts down at once. Either
-/// way every worker has exited and been reaped, and every descriptor is closed, when this returns.
+/// way every worker of the pool has exited and been reaped, and every descriptor of the pool's is
+/// closed, when this returns. The fork server (``ProcessPool/StartMethod/forkServer``) stays for the
+/// next pool, until ``ProcessPool/stopForkServers()`` or the end of this process.
 ///
 /// ```swift
 /// let squares = try await withProcessPool(workers: 2) { pool in

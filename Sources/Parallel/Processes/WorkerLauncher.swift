@@ -11,25 +11,80 @@ import CParallelShims
 /// for one and the program can serve as one, spawned otherwise.
 ///
 /// Each worker executable gets at most one fork server per process, started with the first worker
-/// that needs it and kept until this process exits (it then exits too, taking its workers). A program
-/// that cannot serve as one (it starts threads before ``ProcessWorker/serveIfRequested(_:)``, or does
-/// not call it) is remembered, and its workers are spawned from then on.
+/// that needs it and kept for the next pool until this process exits (it then exits too, taking its
+/// workers) or ``stopForkServers()`` stops it. A program that cannot serve as one (it starts threads
+/// before ``ProcessWorker/serveIfRequested(_:)``, or does not call it) is remembered, and its workers
+/// are spawned from then on.
 enum WorkerLauncher {
     private enum Server {
         case running(pid: pid_t, control: Int32)
+        /// The program cannot fork for us (it started threads first): its workers are spawned.
         case unavailable
+        /// The program stayed silent past a start timeout: it does not serve worker mode, and its
+        /// workers fail to start with this reason, at once.
+        case notServing(reason: String)
+    }
+
+    private struct Servers {
+        var byExecutable: [WorkerExecutable: Server] = [:]
+        /// How many live pools may fork from each executable's server.
+        var pools: [WorkerExecutable: Int] = [:]
+        /// Servers to stop when their last pool ends (``stopForkServers()`` came while one ran).
+        var stopWhenUnused: Set<WorkerExecutable> = []
     }
 
     /// The fork servers; requests to one are serialized under this lock (each takes well under a millisecond).
-    private static let servers = LockedValue<[WorkerExecutable: Server]>([:])
+    private static let state = LockedValue(Servers())
+
+    /// A pool that forks from `executable`'s server has started: the server stays while it runs.
+    static func poolStarted(_ executable: WorkerExecutable) {
+        state.withLock { $0.pools[executable, default: 0] += 1 }
+    }
+
+    /// A pool that forked from `executable`'s server has ended (every worker reaped).
+    static func poolEnded(_ executable: WorkerExecutable) {
+        state.withLock { state in
+            state.pools[executable, default: 1] -= 1
+            guard state.pools[executable] == 0 else { return }
+            state.pools[executable] = nil
+            if state.stopWhenUnused.remove(executable) != nil { forget(executable, in: &state) }
+        }
+    }
+
+    /// Stops every fork server no pool is using now, and each of the others when its last pool ends;
+    /// the next pool starts a new one. What was learnt of programs that cannot serve is forgotten too.
+    static func stopForkServers() {
+        state.withLock { state in
+            for executable in Array(state.byExecutable.keys) {
+                if state.pools[executable] == nil {
+                    forget(executable, in: &state)
+                } else {
+                    state.stopWhenUnused.insert(executable)
+                }
+            }
+        }
+    }
+
+    private static func forget(_ executable: WorkerExecutable, in state: inout Servers) {
+        #if os(Linux)
+        if case .running(let pid, let control) = state.byExecutable[executable] { stop(pid, control) }
+        #endif
+        state.byExecutable[executable] = nil
+    }
 
     /// Starts one worker of `executable`.
+    ///
+    /// A fork server that is not ready within `startTimeout` is a program that does not serve worker
+    /// mode: the launch fails then, so the start timeout bounds a worker's whole start whatever the
+    /// start method, and later launches of that executable fail at once.
     static func launch(
-        _ executable: WorkerExecutable, frameLimit: Int, hasInitializer: Bool, method: ProcessPool.StartMethod
+        _ executable: WorkerExecutable, frameLimit: Int, hasInitializer: Bool, method: ProcessPool.StartMethod,
+        startTimeout: Duration
     ) throws(ProcessPoolError) -> WorkerProcess {
         guard WorkerEnvironment.rawValue == nil else { throw .workerModeNotServed }
         #if os(Linux)
-        if method == .forkServer, let worker = fork(executable, frameLimit: frameLimit, hasInitializer: hasInitializer) {
+        if method == .forkServer,
+           let worker = try fork(executable, frameLimit: frameLimit, hasInitializer: hasInitializer, startTimeout: startTimeout) {
             return worker
         }
         #endif
@@ -38,8 +93,8 @@ enum WorkerLauncher {
 
     /// The pid of `executable`'s fork server, if one is running.
     static func forkServerPID(of executable: WorkerExecutable) -> pid_t? {
-        servers.withLock { servers in
-            if case .running(let pid, _) = servers[executable] { return pid }
+        state.withLock { state in
+            if case .running(let pid, _) = state.byExecutable[executable] { return pid }
             return nil
         }
     }
@@ -54,11 +109,16 @@ enum WorkerLauncher {
     }
 
     /// A worker forked by `executable`'s server (started first if needed); nil to spawn instead.
-    private static func fork(_ executable: WorkerExecutable, frameLimit: Int, hasInitializer: Bool) -> WorkerProcess? {
-        servers.withLock { servers in
+    private static func fork(
+        _ executable: WorkerExecutable, frameLimit: Int, hasInitializer: Bool, startTimeout: Duration
+    ) throws(ProcessPoolError) -> WorkerProcess? {
+        try state.withLock { state throws(ProcessPoolError) in
             for _ in 0..<2 {
-                let server = servers[executable] ?? start(executable)
-                servers[executable] = server
+                let server = state.byExecutable[executable] ?? start(executable, startTimeout: startTimeout)
+                state.byExecutable[executable] = server
+                if case .notServing(let reason) = server {
+                    throw .spawnFailed(executable: executable.description, reason: reason)
+                }
                 guard case .running(let pid, let control) = server else { return nil }
                 switch request(control, frameLimit: frameLimit, hasInitializer: hasInitializer) {
                 case .worker(let worker):
@@ -67,24 +127,25 @@ enum WorkerLauncher {
                     return nil
                 case .broken:
                     stop(pid, control)
-                    servers[executable] = nil
+                    state.byExecutable[executable] = nil
                 }
             }
             return nil
         }
     }
 
-    /// Spawns `executable` as a fork server and waits for its greeting.
-    private static func start(_ executable: WorkerExecutable) -> Server {
+    /// Spawns `executable` as a fork server and waits, at most `startTimeout`, for its greeting.
+    private static func start(_ executable: WorkerExecutable, startTimeout: Duration) -> Server {
         guard let process = try? ProcessSpawner.spawn(executable, frameLimit: 1024, hasInitializer: false, forkServer: true) else {
             return .unavailable
         }
         let control = process.channel
         _ = fcntl(control, F_SETFL, fcntl(control, F_GETFL) & ~O_NONBLOCK)
-        // Only a program that does not serve worker mode is silent this long (a pool's default start
-        // timeout); its workers are then spawned, and fail their start the same way.
-        var limit = timeval(tv_sec: 10, tv_usec: 0)
-        _ = setsockopt(control, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        // Only a program that does not serve worker mode stays silent past a start timeout.
+        guard waitReadable(control, for: startTimeout) else {
+            stop(process.pid, control)
+            return .notServing(reason: ProcessPoolError.notServing("it did not start serving within \(startTimeout)"))
+        }
         let greeting = ForkServer.receive(control, words: 1)
         let fds = greeting?.fds ?? []
         guard fds.isEmpty, greeting?.words == [ForkServer.ready] else {
@@ -116,6 +177,19 @@ enum WorkerLauncher {
         }
         _ = fcntl(pair[0], F_SETFL, fcntl(pair[0], F_GETFL) | O_NONBLOCK)
         return .worker(WorkerProcess(forked: pid32, channel: pair[0], statusPipe: statusPipe, pidfd: fds.count > 1 ? fds[1] : -1))
+    }
+
+    /// Whether `fd` has something to read (or its end) within `limit`.
+    private static func waitReadable(_ fd: Int32, for limit: Duration) -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            let (seconds, attoseconds) = ContinuousClock.now.duration(to: deadline).components
+            let milliseconds = max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+            var pollSet = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&pollSet, 1, Int32(clamping: milliseconds))
+            if ready > 0 { return true }
+            if ready == 0 || errno != EINTR { return false }
+        }
     }
 
     /// Stops a server and reaps it (its workers die with it).
