@@ -112,5 +112,33 @@ let package = Package(
             dependencies: ["Parallel", "ParallelHTTP", "ParallelTestServer"],
             swiftSettings: strictSettings
         ),
+        // Every example of README.md and of the DocC articles, verbatim, in programs as users write them
+        // (main-actor `main`, an actor method), so that an example that does not compile fails the build.
+        // Executables of this package only: no product exposes them. scripts/check-examples checks that
+        // every documented example is here.
+        .executableTarget(
+            name: "ReadmeExamples",
+            dependencies: ["Parallel", "ParallelHTTP", "ParallelTestServer"],
+            path: "Examples/ReadmeExamples",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "DocCExamples",
+            dependencies: ["Parallel", "ParallelHTTP"],
+            path: "Examples/DocCExamples",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "GettingStartedApp",
+            dependencies: ["Parallel"],
+            path: "Examples/GettingStartedApp",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "FromPythonApp",
+            dependencies: ["Parallel"],
+            path: "Examples/FromPythonApp",
+            swiftSettings: strictSettings
+        ),
     ]
 )

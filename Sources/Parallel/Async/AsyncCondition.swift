@@ -36,7 +36,7 @@ public final class AsyncCondition: Sendable {
     /// `await condition.wait()`). The caller must hold ``lock``.
     ///
     /// Wake-ups can come from a notify meant for someone else's state: re-check your condition, or use
-    /// ``wait(for:)``.
+    /// ``wait(isolation:for:)``.
     ///
     /// - Throws: ``AsyncLockError/notLocked`` if the lock is not held; `CancellationError` if cancelled
     ///   before being notified (the lock is held again before it is thrown).
@@ -68,11 +68,12 @@ public final class AsyncCondition: Sendable {
 
     /// Waits until `predicate` holds, re-checking it after every wake-up (Python's
     /// `await condition.wait_for(predicate)`). The caller must hold ``lock``.
+    /// `predicate` is checked in the caller's isolation (`isolation`), so it may read the caller's state.
     ///
     /// ```swift
     /// try await condition.lock.withLock { try await condition.wait(for: { queue.count > 0 }) }
     /// ```
-    public func wait(for predicate: () -> Bool) async throws {
+    public func wait(isolation: isolated (any Actor)? = #isolation, for predicate: () -> Bool) async throws {
         while !predicate() { try await wait() }
     }
 

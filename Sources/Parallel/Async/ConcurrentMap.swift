@@ -5,6 +5,8 @@ extension Sequence where Element: Sendable {
     /// Elements are started in order as slots free up. The first transform to throw cancels the
     /// others and its error is thrown once they have stopped; cancelling the caller cancels them all.
     /// `maxConcurrency` below 1 is treated as 1.
+    /// The call runs in the caller's isolation (`isolation`); the transforms run concurrently, so
+    /// `transform` is `@Sendable`.
     ///
     /// ```swift
     /// let pages = try await urls.concurrentMap(maxConcurrency: 8) { url in
@@ -13,6 +15,7 @@ extension Sequence where Element: Sendable {
     /// ```
     public func concurrentMap<T: Sendable>(
         maxConcurrency: Int = 64,
+        isolation: isolated (any Actor)? = #isolation,
         _ transform: @escaping @Sendable (Element) async throws -> T
     ) async throws -> [T] {
         let results = OrderedResults<T>(count: underestimatedCount)
@@ -28,12 +31,15 @@ extension Sequence where Element: Sendable {
     /// `errgroup` with `SetLimit`).
     ///
     /// The first call to throw cancels the others and its error is thrown once they have stopped.
+    /// The call runs in the caller's isolation (`isolation`); `body` runs concurrently, so it is
+    /// `@Sendable`.
     ///
     /// ```swift
     /// try await files.concurrentForEach(maxConcurrency: 4) { file in try await upload(file) }
     /// ```
     public func concurrentForEach(
         maxConcurrency: Int = 64,
+        isolation: isolated (any Actor)? = #isolation,
         _ body: @escaping @Sendable (Element) async throws -> Void
     ) async throws {
         try await withLimitedTaskGroup(maxConcurrency: maxConcurrency) { group in

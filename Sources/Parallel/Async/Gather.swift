@@ -5,6 +5,8 @@
 /// cannot outlive the call. The first operation to throw cancels all the others, and that error is
 /// thrown once they have all stopped. Cancelling the caller cancels every operation. Use
 /// `gatherResults` to get every outcome instead (`return_exceptions=True`).
+/// The call runs in the caller's isolation (`isolation`); each operation is `sending`, since it
+/// runs concurrently with the others.
 ///
 /// ```swift
 /// let (user, posts) = try await gather(
@@ -13,7 +15,8 @@
 /// )
 /// ```
 public func gather<each T: Sendable>(
-    _ operations: repeat sending @escaping () async throws -> each T
+    _ operations: repeat sending @escaping () async throws -> each T,
+    isolation: isolated (any Actor)? = #isolation
 ) async throws -> (repeat each T) {
     let slots = (repeat ResultSlot<each T>())
     // A discarding group throws the first child error once every child has stopped, cancelling the
@@ -38,7 +41,8 @@ public func gather<each T: Sendable>(
 /// // a == .success(1), b == .failure(MyError())
 /// ```
 public func gatherResults<each T: Sendable>(
-    _ operations: repeat sending @escaping () async throws -> each T
+    _ operations: repeat sending @escaping () async throws -> each T,
+    isolation: isolated (any Actor)? = #isolation
 ) async -> (repeat Result<each T, any Error>) {
     let slots = (repeat ResultSlot<each T>())
     await withDiscardingTaskGroup { group in
@@ -57,14 +61,17 @@ public func gatherResults<each T: Sendable>(
 ///
 /// The first operation to throw cancels all the others, and that error is thrown once they have all
 /// stopped. Cancelling the caller cancels every operation. To bound how many run at once, use
-/// `concurrentMap(maxConcurrency:_:)`.
+/// `concurrentMap(maxConcurrency:isolation:_:)`.
+/// The call runs in the caller's isolation (`isolation`); the operations run concurrently, so they
+/// are `@Sendable`.
 ///
 /// ```swift
 /// let pages = try await gather(urls.map { url in { try await fetch(url) } })
 /// ```
 @inlinable
 public func gather<T: Sendable>(
-    _ operations: some Collection<@Sendable () async throws -> T>
+    _ operations: some Collection<@Sendable () async throws -> T>,
+    isolation: isolated (any Actor)? = #isolation
 ) async throws -> [T] {
     let results = OrderedResults<T>(count: operations.count)
     try await withThrowingDiscardingTaskGroup { group in
@@ -86,7 +93,8 @@ public func gather<T: Sendable>(
 /// ```
 @inlinable
 public func gatherResults<T: Sendable>(
-    _ operations: some Collection<@Sendable () async throws -> T>
+    _ operations: some Collection<@Sendable () async throws -> T>,
+    isolation: isolated (any Actor)? = #isolation
 ) async -> [Result<T, any Error>] {
     let results = OrderedResults<Result<T, any Error>>(count: operations.count)
     await withDiscardingTaskGroup { group in

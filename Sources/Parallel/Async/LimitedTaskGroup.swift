@@ -1,10 +1,13 @@
 /// Runs `body` with a task group that never has more than `maxConcurrency` children running: when
-/// full, ``LimitedTaskGroup/addTask(_:)`` suspends until a child finishes (Go's `errgroup.Group` with
-/// `SetLimit`, Trio's `CapacityLimiter` around a nursery).
+/// full, ``LimitedTaskGroup/addTask(isolation:_:)`` suspends until a child finishes (Go's
+/// `errgroup.Group` with `SetLimit`, Trio's `CapacityLimiter` around a nursery).
 ///
 /// Children return nothing; the first child to throw cancels the others, and its error is thrown
 /// from the next `addTask` or, at the latest, from this function once every child has stopped. All
 /// children have finished when this function returns. `maxConcurrency` below 1 is treated as 1.
+///
+/// `body` runs in the caller's isolation (`isolation`, the caller's actor by default), as the body
+/// of `withTaskGroup` does; the children it adds run concurrently and are `@Sendable`.
 ///
 /// ```swift
 /// try await withLimitedTaskGroup(maxConcurrency: 4) { group in
@@ -45,7 +48,9 @@ public struct LimitedTaskGroup {
     }
 
     /// Starts `operation` as a child task once fewer than ``limit`` children are running (Go's
-    /// `g.Go(f)` on a limited group).
+    /// `g.Go(f)` on a limited group). The wait for a free slot happens in the caller's isolation
+    /// (`isolation`), as `TaskGroup.next(isolation:)` does; `operation` runs concurrently, so it is
+    /// `@Sendable`.
     ///
     /// - Throws: the first error a child threw (the others are being cancelled); `CancellationError`
     ///   if the caller is cancelled while waiting for a free slot.
@@ -53,10 +58,13 @@ public struct LimitedTaskGroup {
     /// ```swift
     /// try await group.addTask { try await process(item) }
     /// ```
-    public mutating func addTask(_ operation: @escaping @Sendable () async throws -> Void) async throws {
+    public mutating func addTask(
+        isolation: isolated (any Actor)? = #isolation,
+        _ operation: @escaping @Sendable () async throws -> Void
+    ) async throws {
         while running >= limit {
             try Task.checkCancellation()
-            guard try await group.next() != nil else { break }
+            guard try await group.next(isolation: isolation) != nil else { break }
             running -= 1
         }
         running += 1

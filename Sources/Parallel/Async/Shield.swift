@@ -5,13 +5,21 @@
 /// gets its value or error — unlike Python, where the caller stops waiting and the work goes on
 /// unobserved. So `shield` delays the caller's reaction to cancellation by as long as the operation
 /// takes; the caller can check `Task.isCancelled` afterwards. Priority and task-locals are inherited.
+/// Since the operation never outlives the call, it runs in the caller's isolation (`isolation`, the
+/// caller's actor by default) and may use the caller's state, as the body of `withTaskGroup` does.
 ///
 /// ```swift
 /// // The payment is recorded even if the request handler is cancelled half-way.
 /// try await shield { try await ledger.record(payment) }
 /// try Task.checkCancellation()
 /// ```
-public func shield<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    // `Task.value` waits for the task however the waiter is cancelled, and does not cancel it.
-    try await Task { try await operation() }.value
+public func shield<T: Sendable>(
+    isolation: isolated (any Actor)? = #isolation,
+    _ operation: () async throws -> T
+) async throws -> T {
+    try await withoutActuallyEscaping(operation) { operation in
+        let operation = CallerIsolatedOperation(operation)
+        // `Task.value` waits for the task however the waiter is cancelled, and does not cancel it.
+        return try await Task { try await operation.run(isolation: isolation) }.value
+    }
 }

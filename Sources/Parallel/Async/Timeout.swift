@@ -6,6 +6,10 @@
 /// thrown by the body is rethrown as is; cancelling the caller cancels the body and throws
 /// `CancellationError`. Any `Clock` works, so tests can drive time with a manual clock.
 ///
+/// `body` runs in the caller's isolation (`isolation`, the caller's actor by default), so a
+/// main-actor or actor-isolated caller passes an ordinary closure that may use its state; only the
+/// timer runs elsewhere.
+///
 /// ```swift
 /// let page = try await withTimeout(.seconds(2), clock: ContinuousClock()) {
 ///     try await fetch(url)
@@ -15,10 +19,13 @@ public func withTimeout<C: Clock, T: Sendable>(
     _ duration: C.Instant.Duration,
     tolerance: C.Instant.Duration? = nil,
     clock: C,
-    _ body: @escaping @Sendable () async throws -> T
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: () async throws -> T
 ) async throws -> T {
-    try await race(body, limit: "\(duration)") {
-        try await clock.sleep(until: clock.now.advanced(by: duration), tolerance: tolerance)
+    try await withoutActuallyEscaping(body) { body in
+        try await race(CallerIsolatedOperation(body), isolation: isolation, limit: "\(duration)") {
+            try await clock.sleep(until: clock.now.advanced(by: duration), tolerance: tolerance)
+        }
     }
 }
 
@@ -30,7 +37,8 @@ public func withTimeout<C: Clock, T: Sendable>(
 /// ```
 public func withTimeout<T: Sendable>(
     _ duration: Duration,
-    _ body: @escaping @Sendable () async throws -> T
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: () async throws -> T
 ) async throws -> T {
     try await withTimeout(duration, clock: ContinuousClock(), body)
 }
@@ -38,8 +46,8 @@ public func withTimeout<T: Sendable>(
 /// Runs `body`, cancelling it and throwing ``TimeoutError`` if it has not finished by `deadline` on
 /// `clock` (Python's `asyncio.timeout_at(when)`).
 ///
-/// Behaves as ``withTimeout(_:tolerance:clock:_:)``; a deadline already passed still starts the body
-/// and cancels it at once.
+/// Behaves as ``withTimeout(_:tolerance:clock:isolation:_:)`` (the body runs in the caller's
+/// isolation); a deadline already passed still starts the body and cancels it at once.
 ///
 /// ```swift
 /// let clock = ContinuousClock()
@@ -51,21 +59,25 @@ public func withDeadline<C: Clock, T: Sendable>(
     _ deadline: C.Instant,
     tolerance: C.Instant.Duration? = nil,
     clock: C,
-    _ body: @escaping @Sendable () async throws -> T
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: () async throws -> T
 ) async throws -> T {
-    try await race(body, limit: "the deadline \(deadline)") {
-        try await clock.sleep(until: deadline, tolerance: tolerance)
+    try await withoutActuallyEscaping(body) { body in
+        try await race(CallerIsolatedOperation(body), isolation: isolation, limit: "the deadline \(deadline)") {
+            try await clock.sleep(until: deadline, tolerance: tolerance)
+        }
     }
 }
 
-/// Races `body` against `sleep`; the loser is cancelled and awaited.
+/// Races `body`, run in the caller's isolation, against `sleep`; the loser is cancelled and awaited.
 private func race<T: Sendable>(
-    _ body: @escaping @Sendable () async throws -> T,
+    _ body: CallerIsolatedOperation<T>,
+    isolation: isolated (any Actor)?,
     limit: String,
     sleep: @escaping @Sendable () async throws -> Void
 ) async throws -> T {
     try await withThrowingTaskGroup(of: RaceOutcome<T>.self) { group in
-        group.addTask { .finished(try await body()) }
+        group.addTask { .finished(try await body.run(isolation: isolation)) }
         group.addTask {
             try await sleep()
             return .timedOut

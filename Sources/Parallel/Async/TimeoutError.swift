@@ -1,5 +1,6 @@
-/// Thrown by ``withTimeout(_:tolerance:clock:_:)`` and ``withDeadline(_:tolerance:clock:_:)`` when the
-/// body did not finish in time (Python's `TimeoutError` from `asyncio.timeout` / `asyncio.wait_for`).
+/// Thrown by ``withTimeout(_:tolerance:clock:isolation:_:)`` and
+/// ``withDeadline(_:tolerance:clock:isolation:_:)`` when the body did not finish in time
+/// (Python's `TimeoutError` from `asyncio.timeout` / `asyncio.wait_for`).
 ///
 /// ```swift
 /// do {

@@ -238,6 +238,10 @@ public final class ProcessPool: Sendable {
 /// closed, when this returns. The fork server (``ProcessPool/StartMethod/forkServer``) stays for the
 /// next pool, until ``ProcessPool/stopForkServers()`` or the end of this process.
 ///
+/// `body` runs in the caller's isolation (`isolation`, the caller's actor by default), as the body
+/// of `withTaskGroup` does: a main-actor `main()` or an actor method passes an ordinary closure,
+/// which may use the caller's state.
+///
 /// ```swift
 /// let squares = try await withProcessPool(workers: 2) { pool in
 ///     try await pool.map(Square.self, [1, 2, 3, 4, 5])
@@ -254,6 +258,7 @@ public func withProcessPool<Result>(
     start: ProcessPool.Start = .eager,
     startMethod: ProcessPool.StartMethod = .forkServer,
     maxFrameSize: Int = 64 << 20,
+    isolation: isolated (any Actor)? = #isolation,
     _ body: (ProcessPool) async throws -> Result
 ) async throws -> Result {
     let pool = try ProcessPool(

@@ -1,0 +1,70 @@
+// Every example of README.md's "Threads" section, verbatim.
+import Parallel
+
+@MainActor
+extension ReadmeExamples {
+    static func threads() throws {
+        let workers = try (0..<3).map { index in
+            try spawnThread(name: "Thread-\(index)") { index * index }
+        }
+        let squares = try workers.map { try $0.join() }   // [0, 1, 4]; from async code: try await $0.value
+        print(squares)
+    }
+
+    static func threadSynchronisation() throws {
+        let ready = Event()
+        let slots = try Semaphore(value: 2)
+        let barrier = try Barrier(parties: 3, timeout: .seconds(5))
+        let threads = try (0..<3).map { _ in
+            try spawnThread { () throws -> Bool in
+                guard ready.wait(timeout: .seconds(5)) else { return false }
+                guard slots.acquire(timeout: .seconds(5)) else { return false }
+                slots.release()
+                try barrier.wait()   // throws BarrierError.broken if a peer times out
+                return true
+            }
+        }
+        ready.set()
+        let allPassed = try threads.allSatisfy { try $0.join() }   // true
+        print(allPassed)
+    }
+
+    static func blockingQueue() throws {
+        let jobs = Queue<Int>(maxSize: 100)                    // or order: .lifo, .priority
+        let consumer = try spawnThread { () throws -> Int in
+            var total = 0
+            while true {
+                do { total += try jobs.get() } catch QueueError.shutDown { return total }   // drained and shut down
+                try jobs.taskDone()
+            }
+        }
+        for job in 1...10 { try jobs.put(job) }
+        jobs.join()          // every job processed
+        jobs.shutdown()      // the consumer drains the rest, then get throws .shutDown
+        let total = try consumer.join()   // 55
+        print(total)
+    }
+
+    static func queueBetweenThreadsAndTasks() async throws {
+        let lines = Queue<String>(maxSize: 16)
+        let reader = try spawnThread {                          // blocking I/O on its own thread
+            for number in 1...3 { try lines.put("line \(number)") }
+            lines.shutdown()
+        }
+        var received: [String] = []
+        while let line = try? await lines.get() { received.append(line) }   // ends after shutdown
+        try await reader.value
+        print(received)
+    }
+
+    static func threadLocalAndTimer() throws {
+        let buffer = try ThreadLocal { [Int]() }               // each thread gets its own array
+        buffer.value.append(1)
+        let otherCount = try spawnThread { buffer.value.count }.join()   // 0: not this thread's array
+
+        let reminder = try ThreadTimer(after: .seconds(30)) { print("still working…") }
+        let stoppedInTime = reminder.cancel()                   // true: the closure will never run
+        print(otherCount, stoppedInTime)
+    }
+
+}
