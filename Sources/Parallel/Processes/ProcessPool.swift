@@ -147,7 +147,8 @@ public final class ProcessPool: Sendable {
     /// The process ids of the workers alive now (for monitoring; they change as workers are replaced).
     ///
     /// A worker being killed (timed out, cancelled, shut down) leaves the list at once, and a reaped
-    /// one, whose pid the system may reuse, is never in it.
+    /// one, whose pid the system may reuse, is never in it. Workers are started by the pool's service
+    /// thread, so the list of a pool created a moment ago may still be filling, even with `.eager`.
     ///
     /// ```swift
     /// print(pool.workerProcessIDs)   // [4242, 4243]
