@@ -136,9 +136,13 @@ public final class ThreadPoolExecutor: Sendable {
         let promise = Promise<Value>()
         try storage.submit(.task { disposition in
             switch disposition {
-            case .run:
+            case .run(let pool):
                 // A cancelled future never runs its body.
-                if promise.markRunning() { promise.complete(with: Result { try body() }) }
+                let outcome: Result<Value, any Error>? = promise.markRunning() ? Result { try body() } : nil
+                // The thread counts itself idle before the future wakes anyone: what they submit next
+                // reuses it rather than starting another thread.
+                pool.taskReturned()
+                if let outcome { promise.complete(with: outcome) }
             case .cancel:
                 promise.future.cancel()
             case .fail(let error):
