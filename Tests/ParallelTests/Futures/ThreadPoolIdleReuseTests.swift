@@ -26,14 +26,16 @@ extension FuturesSuite {
             let gate = FuturesGate()
             let first = try executor.submit { gate.wait() }
             let second = LockedValue<Future<String>?>(nil)
+            let submitted = FuturesGate()
             // Registered while the task is held at the gate, so the callback runs on the pool thread
             // as it completes the future; another thread submits meanwhile, as a woken waiter would.
             first.onComplete { _ in
-                let submitted = try? spawnThread { try? executor.submit { OSThreads.currentName() } }.join()
-                second.withLock { $0 = submitted }
+                let future = try? spawnThread { try? executor.submit { OSThreads.currentName() } }.join()
+                second.withLock { $0 = future }
+                submitted.open()
             }
             gate.open()
-            _ = try first.result(timeout: .seconds(10))
+            #expect(submitted.wait())
             let future = try #require(second.withLock { $0 })
             #expect(try future.result(timeout: .seconds(10)) == "reusecb_0")
             #expect(OSThreads.count(prefix: "reusecb_") == 1)
