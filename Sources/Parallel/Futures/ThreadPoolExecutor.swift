@@ -11,7 +11,8 @@ import Darwin
 ///
 /// - Threads are real pthreads (not Dispatch, not Swift's cooperative pool), started lazily — one per
 ///   submission while no thread is idle, up to `maxWorkers` — and reused. They are named
-///   `"<threadNamePrefix>_<n>"` (Linux keeps the first 15 bytes).
+///   `"<threadNamePrefix>_<n>"` (Linux keeps the first 15 bytes). A thread counts as idle as soon as
+///   its task returns, before its future wakes anyone, so `submit` right after `result()` reuses it.
 /// - Work runs in submission order (first in, first out), at most `maxWorkers` at a time.
 /// - ``shutdown(wait:cancelPending:)`` stops new work; later submissions throw
 ///   ``ThreadPoolExecutorError/shutDown`` instead of hanging. Dropping the last reference to an executor
