@@ -4,7 +4,9 @@
 ///
 /// A waiter cancelled before the round is complete leaves it (the round then needs another task)
 /// and throws `CancellationError`. ``abort()`` breaks the barrier: every current and future `wait()`
-/// throws ``AsyncBarrierError/broken`` (Python's `BrokenBarrierError`).
+/// throws ``AsyncBarrierError/broken`` (Python's `BrokenBarrierError`). ``reset()`` fails the tasks
+/// waiting in the current round with that error and makes the barrier empty and usable again, also
+/// after an abort.
 ///
 /// ```swift
 /// let barrier = AsyncBarrier(parties: 3)
@@ -73,6 +75,17 @@ public final class AsyncBarrier: Sendable {
     /// if barrier.isBroken { return }
     /// ```
     public var isBroken: Bool { state.withLock { $0.isBroken } }
+
+    /// Returns the barrier to its initial state (Python's `await barrier.reset()`): the tasks waiting
+    /// in the current round throw ``AsyncBarrierError/broken``; a broken barrier is usable again; the
+    /// next `wait()` starts a new round.
+    ///
+    /// ```swift
+    /// if barrier.isBroken { barrier.reset() }
+    /// ```
+    public func reset() {
+        for waiter in state.withLock({ $0.reset() }) { waiter.resume(throwing: AsyncBarrierError.broken) }
+    }
 }
 
 /// Why ``AsyncBarrier/wait()`` failed.
@@ -81,12 +94,13 @@ public final class AsyncBarrier: Sendable {
 /// do { _ = try await barrier.wait() } catch AsyncBarrierError.broken { print("aborted") }
 /// ```
 public enum AsyncBarrierError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The barrier was aborted, before or while this task waited.
+    /// The barrier was aborted (before or while this task waited), or reset while this task waited
+    /// (Python's `BrokenBarrierError`).
     case broken
 
     public var description: String {
         switch self {
-        case .broken: "the barrier was aborted; create a new AsyncBarrier for further rounds"
+        case .broken: "the barrier was aborted, or reset while this task waited; after abort(), call reset() before using it again"
         }
     }
 }
@@ -126,6 +140,14 @@ extension AsyncBarrier {
         mutating func cancel(_ id: UInt64) -> Continuation? {
             guard let index = waiting.firstIndex(where: { $0.id == id }) else { return nil }
             return waiting.remove(at: index).continuation
+        }
+
+        /// Back to the initial state, unbroken; the current round's waiters are returned, to be
+        /// resumed with ``AsyncBarrierError/broken``.
+        mutating func reset() -> [Continuation] {
+            isBroken = false
+            defer { waiting = [] }
+            return waiting.map(\.continuation)
         }
 
         mutating func abort() -> [Continuation] {

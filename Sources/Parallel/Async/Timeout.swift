@@ -2,9 +2,19 @@
 /// on `clock` (Python's `asyncio.timeout(delay)` and `asyncio.wait_for(aw, timeout)`).
 ///
 /// The body runs as a child task: when time is up it is cancelled and awaited, so it never outlives
-/// this call (a body that ignores cancellation delays the `TimeoutError` until it returns). An error
-/// thrown by the body is rethrown as is; cancelling the caller cancels the body and throws
-/// `CancellationError`. Any `Clock` works, so tests can drive time with a manual clock.
+/// this call (a body that ignores cancellation delays the outcome until it returns). What this call
+/// then returns or throws follows asyncio's rule:
+///
+/// - the body ends with `CancellationError`: ``TimeoutError`` is thrown;
+/// - the body throws another error while it is being cancelled (a failed cleanup, say): that error
+///   is rethrown, not `TimeoutError`;
+/// - the body catches the cancellation and returns a value: that value is returned;
+/// - the caller is cancelled too, before the body ends: the body's outcome is passed through as is
+///   (`CancellationError` rather than `TimeoutError`).
+///
+/// Before the deadline, the body's value or error is passed through as is; cancelling the caller
+/// cancels the body, and its outcome (usually `CancellationError`) is passed through too. Any
+/// `Clock` works, so tests can drive time with a manual clock.
 ///
 /// `body` runs in the caller's isolation (`isolation`, the caller's actor by default), so a
 /// main-actor or actor-isolated caller passes an ordinary closure that may use its state; only the
@@ -47,7 +57,8 @@ public func withTimeout<T: Sendable>(
 /// `clock` (Python's `asyncio.timeout_at(when)`).
 ///
 /// Behaves as ``withTimeout(_:tolerance:clock:isolation:_:)`` (the body runs in the caller's
-/// isolation); a deadline already passed still starts the body and cancels it at once.
+/// isolation), with the same rule for what happens at the deadline; a deadline already passed still
+/// starts the body and cancels it at once.
 ///
 /// ```swift
 /// let clock = ContinuousClock()
@@ -69,7 +80,10 @@ public func withDeadline<C: Clock, T: Sendable>(
     }
 }
 
-/// Races `body`, run in the caller's isolation, against `sleep`; the loser is cancelled and awaited.
+/// Races `body`, run in the caller's isolation, against `sleep`; the body always has the last word. When `sleep` ends first the body
+/// is cancelled and awaited; only a `CancellationError` that this cancellation produced becomes
+/// ``TimeoutError``: CPython's `Timeout.__aexit__` converts the `CancelledError` it injected, and
+/// nothing else, and not when the task has another cancel request pending (`uncancel() > cancelling`).
 private func race<T: Sendable>(
     _ body: CallerIsolatedOperation<T>,
     isolation: isolated (any Actor)?,
@@ -77,21 +91,49 @@ private func race<T: Sendable>(
     sleep: @escaping @Sendable () async throws -> Void
 ) async throws -> T {
     try await withThrowingTaskGroup(of: RaceOutcome<T>.self) { group in
-        group.addTask { .finished(try await body.run(isolation: isolation)) }
         group.addTask {
-            try await sleep()
-            return .timedOut
+            do {
+                return .finished(.success(try await body.run(isolation: isolation)))
+            } catch {
+                return .finished(.failure(error))
+            }
         }
-        defer { group.cancelAll() }
-        switch try await group.next() {
-        case .finished(let value): return value
-        case .timedOut, nil: throw TimeoutError(limit: limit)
+        group.addTask {
+            do {
+                try await sleep()
+                return .timedOut
+            } catch {
+                // The caller was cancelled: the body, cancelled with it, reports.
+                return .sleepInterrupted
+            }
         }
+        var deadlinePassed = false
+        while let outcome = try await group.next() {
+            switch outcome {
+            case .timedOut:
+                deadlinePassed = true
+                group.cancelAll()
+            case .sleepInterrupted:
+                group.cancelAll()
+            case .finished(let result):
+                group.cancelAll()
+                if deadlinePassed, case .failure(let error) = result, error is CancellationError, !Task.isCancelled {
+                    throw TimeoutError(limit: limit)
+                }
+                return try result.get()
+            }
+        }
+        // Not reached: the body's child always reports before the group is empty.
+        throw CancellationError()
     }
 }
 
-/// Who won the race in `race(_:limit:sleep:)`.
+/// What a child of `race(_:limit:sleep:)` reports.
 private enum RaceOutcome<T: Sendable>: Sendable {
-    case finished(T)
+    /// The body ended, with this outcome.
+    case finished(Result<T, any Error>)
+    /// The time limit passed.
     case timedOut
+    /// The sleep threw (the caller was cancelled) before the time limit.
+    case sleepInterrupted
 }

@@ -7,12 +7,18 @@ enum PoolWork: Sendable {
     case task(@Sendable (TaskDisposition) -> Void)
     case job(UnownedJob, UnownedTaskExecutor)
 
-    /// Runs the work on the calling pool thread.
-    func run() {
+    /// Runs the work on the calling thread of `pool`.
+    func run(in pool: ThreadPoolStorage) {
         switch self {
-        case .task(let task): task(.run)
+        case .task(let task): task(.run(pool))
         case .job(let job, let executor): job.runSynchronously(on: executor)
         }
+    }
+
+    /// Whether this is a submitted task, which reports ``ThreadPoolStorage/taskReturned()`` when run.
+    var isTask: Bool {
+        if case .task = self { return true }
+        return false
     }
 
     /// Called when the pool breaks before the work ran: a task fails with `error`; a job cannot be
@@ -28,7 +34,8 @@ enum PoolWork: Sendable {
 /// What the pool asks of a queued task.
 @usableFromInline
 enum TaskDisposition: Sendable {
-    case run
+    /// Run the body, then call `taskReturned()` on this pool exactly once before completing the future.
+    case run(ThreadPoolStorage)
     case cancel
     case fail(ThreadPoolExecutorError)
 }

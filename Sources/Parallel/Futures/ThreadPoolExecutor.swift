@@ -11,7 +11,8 @@ import Darwin
 ///
 /// - Threads are real pthreads (not Dispatch, not Swift's cooperative pool), started lazily — one per
 ///   submission while no thread is idle, up to `maxWorkers` — and reused. They are named
-///   `"<threadNamePrefix>_<n>"` (Linux keeps the first 15 bytes).
+///   `"<threadNamePrefix>_<n>"` (Linux keeps the first 15 bytes). A thread counts as idle as soon as
+///   its task returns, before its future wakes anyone, so `submit` right after `result()` reuses it.
 /// - Work runs in submission order (first in, first out), at most `maxWorkers` at a time.
 /// - ``shutdown(wait:cancelPending:)`` stops new work; later submissions throw
 ///   ``ThreadPoolExecutorError/shutDown`` instead of hanging. Dropping the last reference to an executor
@@ -136,9 +137,13 @@ public final class ThreadPoolExecutor: Sendable {
         let promise = Promise<Value>()
         try storage.submit(.task { disposition in
             switch disposition {
-            case .run:
+            case .run(let pool):
                 // A cancelled future never runs its body.
-                if promise.markRunning() { promise.complete(with: Result { try body() }) }
+                let outcome: Result<Value, any Error>? = promise.markRunning() ? Result { try body() } : nil
+                // The thread counts itself idle before the future wakes anyone: what they submit next
+                // reuses it rather than starting another thread.
+                pool.taskReturned()
+                if let outcome { promise.complete(with: outcome) }
             case .cancel:
                 promise.future.cancel()
             case .fail(let error):

@@ -70,6 +70,13 @@ struct ThreadPoolStateMachine: Sendable {
     private(set) var liveThreads = 0
     /// Threads blocked in `wait`, available for new work.
     private var idleThreads = 0
+    /// Threads whose task has returned and which are completing its future (waking its waiters,
+    /// running its callbacks). They look at the queue next, so a submission from any other thread
+    /// counts them as idle: a waiter that submits as soon as it wakes reuses the thread, never
+    /// starts another. (CPython releases its idle semaphore only after `work_item.run()`, which
+    /// leaves that window open.) A submission from the finishing thread itself, in a callback,
+    /// does not count it: the callback may wait for that work.
+    private var finishingThreads: [ExecutorThread.Handle] = []
     /// Idle threads signalled but not yet awake. Wake-ups are batched: a submission signals only
     /// when no wake-up is in flight, and each woken thread that still sees queued work signals the
     /// next idle thread (a chain), so a burst of submissions costs a few system calls, not one each.
@@ -85,15 +92,16 @@ struct ThreadPoolStateMachine: Sendable {
         self.maxWorkers = maxWorkers
     }
 
-    /// Queues `work`, if the pool accepts work, and says whom to wake.
-    mutating func submit(_ work: PoolWork) -> SubmitAction {
+    /// Queues `work`, submitted by the thread `submitter`, if the pool accepts work, and says whom to wake.
+    mutating func submit(_ work: PoolWork, from submitter: ExecutorThread.Handle) -> SubmitAction {
         switch lifecycle {
         case .shuttingDown: return .reject(.shutDown)
         case .broken(let error): return .reject(error)
         case .running: break
         }
         queue.append(work)
-        if queue.count > idleThreads && liveThreads < maxWorkers {
+        let finishing = finishingThreads.count { pthread_equal($0, submitter) == 0 }
+        if queue.count > idleThreads + finishing && liveThreads < maxWorkers {
             liveThreads += 1
             threadsEverStarted += 1
             return .startThread(number: threadsEverStarted - 1)
@@ -130,6 +138,18 @@ struct ThreadPoolStateMachine: Sendable {
             return .wait
         }
         return .exit(threadExits(handle))
+    }
+
+    /// The task on thread `handle` has returned; its future is about to complete.
+    mutating func taskReturned(_ handle: ExecutorThread.Handle) {
+        finishingThreads.append(handle)
+    }
+
+    /// Thread `handle` has completed its task's future and looks at the queue again.
+    mutating func taskCompleted(_ handle: ExecutorThread.Handle) {
+        if let index = finishingThreads.firstIndex(where: { pthread_equal($0, handle) != 0 }) {
+            finishingThreads.remove(at: index)
+        }
     }
 
     /// A worker came back from `wait`.

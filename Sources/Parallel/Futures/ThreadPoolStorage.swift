@@ -28,7 +28,8 @@ final class ThreadPoolStorage: @unchecked Sendable {
     /// no more work.
     @usableFromInline
     func submit(_ work: PoolWork) throws(ThreadPoolExecutorError) {
-        let action = condition.withLock { machine.submit(work) }
+        let submitter = ExecutorThread.current
+        let action = condition.withLock { machine.submit(work, from: submitter) }
         switch action {
         case .none:
             break
@@ -42,6 +43,14 @@ final class ThreadPoolStorage: @unchecked Sendable {
         case .reject(let error):
             throw error
         }
+    }
+
+    /// The task running on the calling pool thread has returned and its future is about to complete:
+    /// from now on the thread counts as idle, so work submitted by whoever the future wakes reuses it.
+    @usableFromInline
+    func taskReturned() {
+        let me = ExecutorThread.current
+        condition.withLock { machine.taskReturned(me) }
     }
 
     /// Stops taking work and, with `cancelPending`, cancels the queued tasks' futures.
@@ -94,8 +103,9 @@ final class ThreadPoolStorage: @unchecked Sendable {
             case .run(let work, let wakeAnother):
                 condition.lock.unlock()
                 if wakeAnother { condition.notify() }
-                work.run()
+                work.run(in: self)
                 condition.lock.lock()
+                if work.isTask { machine.taskCompleted(me) }
             case .wait:
                 _ = condition.wait(until: .distantFuture)
                 machine.wokeUp()

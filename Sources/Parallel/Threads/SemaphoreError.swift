@@ -1,4 +1,4 @@
-/// What went wrong with a ``Semaphore`` or ``BoundedSemaphore``.
+/// What went wrong with a ``Semaphore``, ``BoundedSemaphore`` or ``AsyncBoundedSemaphore``.
 ///
 /// ```swift
 /// let semaphore = try BoundedSemaphore(value: 1)
@@ -7,7 +7,8 @@
 public enum SemaphoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A semaphore was created with a negative initial value.
     case negativeValue(Int)
-    /// A ``BoundedSemaphore`` was released more times than it was acquired (Python's `ValueError`).
+    /// A ``BoundedSemaphore`` or ``AsyncBoundedSemaphore`` was released more times than it was acquired
+    /// (Python's `ValueError`).
     case releasedTooManyTimes(bound: Int)
 
     /// What went wrong and what to do about it, in one sentence.
