@@ -44,7 +44,7 @@ struct ProcessPoolCancellationTests {
         let outcome = await map.result
         let elapsed = clock.now - started
         #expect(throws: CancellationError.self) { try outcome.get() }
-        #expect(elapsed < .seconds(3), "cancelling took \(elapsed)")
+        #expect(elapsed < .seconds(10), "cancelling took \(elapsed)")  // 61 s before; margin for a loaded run
         // Workers being killed drop out of the list at once; those listed are alive.
         let listed = pool.workerProcessIDs
         #expect(listed.count <= 2)
@@ -76,7 +76,7 @@ struct ProcessPoolCancellationTests {
                 Issue.record("expected the crash, got \(String(describing: error))")
                 return
             }
-            #expect(elapsed < .seconds(10), "the fail-fast map took \(elapsed)")
+            #expect(elapsed < .seconds(20), "the fail-fast map took \(elapsed)")  // 52 s before
             #expect(pool.workerProcessIDs.allSatisfy(isRunning))
         }
         // Two workers, one replacement for the crash, at most one per worker for the cancellation.
