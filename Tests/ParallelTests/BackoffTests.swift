@@ -1,7 +1,7 @@
 import Testing
 import Parallel
 
-@Suite("Backoff")
+@Suite("Backoff", .timeLimit(.minutes(1)))
 struct BackoffTests {
     @Test("delays grow exponentially up to the maximum")
     func growsToMaximum() {

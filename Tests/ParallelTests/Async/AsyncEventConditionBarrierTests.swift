@@ -1,7 +1,7 @@
 import Testing
 @testable import Parallel
 
-@Suite("AsyncEvent, AsyncCondition and AsyncBarrier")
+@Suite("AsyncEvent, AsyncCondition and AsyncBarrier", .timeLimit(.minutes(1)))
 struct AsyncEventConditionBarrierTests {
     @Test("set() wakes every waiter, later waits return at once, and clear() re-arms the event")
     func eventWakesAll() async throws {

@@ -1,7 +1,7 @@
 import Testing
 @testable import Parallel
 
-@Suite("AsyncQueue")
+@Suite("AsyncQueue", .timeLimit(.minutes(1)))
 struct AsyncQueueTests {
     @Test("FIFO, LIFO and priority orders")
     func orders() async throws {

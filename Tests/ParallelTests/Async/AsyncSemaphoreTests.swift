@@ -1,7 +1,7 @@
 import Testing
 @testable import Parallel
 
-@Suite("AsyncSemaphore and AsyncLock")
+@Suite("AsyncSemaphore and AsyncLock", .timeLimit(.minutes(1)))
 struct AsyncSemaphoreTests {
     @Test("the state machine hands released permits to waiters in arrival order")
     func fifoStateMachine() {

@@ -1,7 +1,7 @@
 import Testing
 import Parallel
 
-@Suite("asCompleted, wait(returnWhen:) and shield")
+@Suite("asCompleted, wait(returnWhen:) and shield", .timeLimit(.minutes(1)))
 struct CompletionTests {
     @Test("asCompleted yields values in completion order")
     func completionOrder() async throws {

@@ -1,7 +1,7 @@
 import Testing
 import Parallel
 
-@Suite("gather")
+@Suite("gather", .timeLimit(.minutes(1)))
 struct GatherTests {
     @Test("the parameter-pack form returns values of different types in argument order")
     func tupleInArgumentOrder() async throws {

@@ -2,7 +2,7 @@ import Testing
 import Parallel
 
 /// The examples of the README's async section, verbatim, so they cannot rot.
-@Suite("README examples: async toolkit")
+@Suite("README examples: async toolkit", .timeLimit(.minutes(1)))
 struct ReadmeAsyncTests {
     @Test("gather")
     func gatherExample() async throws {

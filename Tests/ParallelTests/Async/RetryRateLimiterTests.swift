@@ -1,7 +1,7 @@
 import Testing
 import Parallel
 
-@Suite("retry and RateLimiter")
+@Suite("retry and RateLimiter", .timeLimit(.minutes(1)))
 struct RetryRateLimiterTests {
     @Test("retry waits the backoff's delays on the clock between attempts and returns the first success")
     func retriesWithBackoff() async throws {

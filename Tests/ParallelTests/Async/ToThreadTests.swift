@@ -1,7 +1,7 @@
 import Testing
 import Parallel
 
-@Suite("toThread")
+@Suite("toThread", .timeLimit(.minutes(1)))
 struct ToThreadTests {
     @Test("toThread runs the body on a shared pool thread, not the caller's, and returns its value")
     func runsOnPoolThread() async throws {

@@ -3,7 +3,7 @@ import Testing
 import Parallel
 
 extension FuturesSuite {
-    @Suite("asCompleted")
+    @Suite("asCompleted", .timeLimit(.minutes(1)))
     struct AsCompletedTests {
         @Test("asCompleted yields done futures first, then each in completion order, each once")
         func completionOrder() throws {

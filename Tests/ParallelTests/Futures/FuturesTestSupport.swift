@@ -3,7 +3,7 @@ import Parallel
 import Testing
 
 /// The parent suite of every futures test, so `swift test --filter Futures` selects them all.
-@Suite("Futures") enum FuturesSuite {}
+@Suite("Futures", .timeLimit(.minutes(1))) enum FuturesSuite {}
 
 /// A one-shot gate for the futures tests: work blocks in `wait()` until the test calls `open()`.
 /// Every wait is capped (30 s by default) so a broken test fails instead of hanging; the cap is a

@@ -3,7 +3,7 @@ import Parallel
 
 /// The futures section of the README, verbatim, so it cannot rot.
 extension FuturesSuite {
-    @Suite("README: futures")
+    @Suite("README: futures", .timeLimit(.minutes(1)))
     struct ReadmeFuturesTests {
         @Test("submit, result, onComplete and shutdown")
         func submitAndResult() throws {

@@ -3,7 +3,7 @@ import Testing
 import Parallel
 
 extension FuturesSuite {
-    @Suite("ThreadPoolExecutor")
+    @Suite("ThreadPoolExecutor", .timeLimit(.minutes(1)))
     struct ThreadPoolExecutorTests {
         @Test("100,000 tasks over 8 threads give the exact sum")
         func stress() throws {

@@ -3,7 +3,7 @@ import Testing
 import Parallel
 
 extension FuturesSuite {
-    @Suite("wait(for:timeout:returnWhen:)")
+    @Suite("wait(for:timeout:returnWhen:)", .timeLimit(.minutes(1)))
     struct WaitTests {
         @Test("firstCompleted returns as soon as one future is done")
         func firstCompleted() throws {

@@ -13,7 +13,7 @@ private func isBroken(_ result: Result<Int, BarrierError>) -> Bool {
 }
 
 extension ThreadsTests {
-    @Suite("Barrier")
+    @Suite("Barrier", .timeLimit(.minutes(1)))
     struct BarrierTests {
         @Test("fewer than one party is refused with a typed error")
         func invalidParties() {

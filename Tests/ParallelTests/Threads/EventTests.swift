@@ -2,7 +2,7 @@ import Parallel
 import Testing
 
 extension ThreadsTests {
-    @Suite("Event")
+    @Suite("Event", .timeLimit(.minutes(1)))
     struct EventTests {
         @Test("set, isSet and clear change the flag; wait returns at once while it is set")
         func flag() {

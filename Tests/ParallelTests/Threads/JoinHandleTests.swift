@@ -3,7 +3,7 @@ import Parallel
 import Testing
 
 extension ThreadsTests {
-    @Suite("spawnThread and JoinHandle")
+    @Suite("spawnThread and JoinHandle", .timeLimit(.minutes(1)))
     struct JoinHandleTests {
         @Test("join returns the value the thread's closure returned")
         func joinReturnsValue() throws {

@@ -3,7 +3,7 @@ import Parallel
 import Dispatch
 
 extension ThreadsTests {
-    @Suite("Lock, LockedValue and Condition")
+    @Suite("Lock, LockedValue and Condition", .timeLimit(.minutes(1)))
     struct LockTests {
         @Test("a Lock makes concurrent increments exact")
         func lockGuardsCounter() {

@@ -2,7 +2,7 @@ import Parallel
 import Testing
 
 extension ThreadsTests {
-    @Suite("Queue: async put and get")
+    @Suite("Queue: async put and get", .timeLimit(.minutes(1)))
     struct QueueAsyncTests {
         @Test("async put and get keep the queue's order")
         func roundTrip() async throws {

@@ -2,7 +2,7 @@ import Parallel
 import Testing
 
 extension ThreadsTests {
-    @Suite("Queue")
+    @Suite("Queue", .timeLimit(.minutes(1)))
     struct QueueTests {
         /// Drains `queue` without blocking.
         private func drain<T>(_ queue: Queue<T>) -> [T] {

@@ -3,7 +3,7 @@ import Testing
 
 /// The examples of the README's threads section, verbatim, so they cannot rot. Keep them in sync.
 extension ThreadsTests {
-    @Suite("README: threads")
+    @Suite("README: threads", .timeLimit(.minutes(1)))
     struct ReadmeThreadsTests {
         @Test("Start threads and join them for their values")
         func spawnAndJoin() throws {

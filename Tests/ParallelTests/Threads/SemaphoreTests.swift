@@ -2,7 +2,7 @@ import Parallel
 import Testing
 
 extension ThreadsTests {
-    @Suite("Semaphore and BoundedSemaphore")
+    @Suite("Semaphore and BoundedSemaphore", .timeLimit(.minutes(1)))
     struct SemaphoreTests {
         @Test("a negative initial value is refused with a typed error")
         func negativeValue() {

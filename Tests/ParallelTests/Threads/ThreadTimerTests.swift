@@ -2,7 +2,7 @@ import Parallel
 import Testing
 
 extension ThreadsTests {
-    @Suite("ThreadTimer")
+    @Suite("ThreadTimer", .timeLimit(.minutes(1)))
     struct ThreadTimerTests {
         @Test("the closure runs exactly once, and cancel after firing returns false")
         func fires() throws {
