@@ -4,7 +4,8 @@ extension Sequence where Element: Sendable {
     ///
     /// Elements are started in order as slots free up. The first transform to throw cancels the
     /// others and its error is thrown once they have stopped; cancelling the caller cancels them all.
-    /// `maxConcurrency` below 1 is treated as 1.
+    ///
+    /// - Throws: ``InvalidArgumentError`` before anything starts if `maxConcurrency` is less than 1.
     ///
     /// ```swift
     /// let pages = try await urls.concurrentMap(maxConcurrency: 8) { url in
@@ -28,6 +29,8 @@ extension Sequence where Element: Sendable {
     /// `errgroup` with `SetLimit`).
     ///
     /// The first call to throw cancels the others and its error is thrown once they have stopped.
+    ///
+    /// - Throws: ``InvalidArgumentError`` before anything starts if `maxConcurrency` is less than 1.
     ///
     /// ```swift
     /// try await files.concurrentForEach(maxConcurrency: 4) { file in try await upload(file) }

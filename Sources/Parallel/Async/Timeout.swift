@@ -6,6 +6,9 @@
 /// thrown by the body is rethrown as is; cancelling the caller cancels the body and throws
 /// `CancellationError`. Any `Clock` works, so tests can drive time with a manual clock.
 ///
+/// - Throws: ``InvalidArgumentError`` before `body` starts if `duration` is negative (zero: the body
+///   is cancelled at once).
+///
 /// ```swift
 /// let page = try await withTimeout(.seconds(2), clock: ContinuousClock()) {
 ///     try await fetch(url)
@@ -17,13 +20,16 @@ public func withTimeout<C: Clock, T: Sendable>(
     clock: C,
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await race(body, limit: "\(duration)") {
+    try InvalidArgumentError.checkNonNegative("duration", duration)
+    return try await race(body, limit: "\(duration)") {
         try await clock.sleep(until: clock.now.advanced(by: duration), tolerance: tolerance)
     }
 }
 
 /// Runs `body`, cancelling it and throwing ``TimeoutError`` if it has not finished after `duration`
 /// on the continuous clock (Python's `asyncio.timeout(delay)`).
+///
+/// - Throws: ``InvalidArgumentError`` before `body` starts if `duration` is negative.
 ///
 /// ```swift
 /// let page = try await withTimeout(.seconds(2)) { try await fetch(url) }

@@ -103,8 +103,11 @@ public final class ProcessPool: Sendable {
     ///     ``ProcessWorker/serveIfRequested(_:)`` first thing in `main`.
     ///   - start: start the workers now (`.eager`) or with the first task (`.lazy`).
     ///   - startMethod: how worker processes are made; forked by a fork server by default.
-    ///   - maxFrameSize: the largest message in bytes; bigger inputs or outputs fail with
+    ///   - maxFrameSize: the largest message in bytes (at least 1024); bigger inputs or outputs fail with
     ///     ``ProcessPoolError/frameTooLarge(task:size:limit:)``.
+    /// - Throws: ``InvalidArgumentError`` if `workers` or `maxTasksPerWorker` is less than 1,
+    ///   `timeout` or `startTimeout` is not more than zero, or `maxFrameSize` is less than 1024;
+    ///   ``ProcessPoolError/spawnFailed(executable:reason:)`` if an eager start fails.
     ///
     /// ```swift
     /// let pool = try ProcessPool(workers: 4, maxTasksPerWorker: 1000, timeout: .seconds(30))
@@ -119,16 +122,20 @@ public final class ProcessPool: Sendable {
         start: Start = .eager,
         startMethod: StartMethod = .forkServer,
         maxFrameSize: Int = 64 << 20
-    ) throws(ProcessPoolError) {
-        workerCount = max(1, workers)
+    ) throws {
+        try InvalidArgumentError.check("workers", workers, atLeast: 1)
+        try InvalidArgumentError.check("maxTasksPerWorker", maxTasksPerWorker, atLeast: 1)
+        try InvalidArgumentError.checkPositive("timeout", timeout)
+        try InvalidArgumentError.checkPositive("startTimeout", startTimeout)
+        try InvalidArgumentError.check("maxFrameSize", maxFrameSize, atLeast: 1024)
+        workerCount = workers
         defaultTimeout = timeout
         core = try PoolCore(options: .init(
             configuration: .init(
-                workers: workerCount, maxTasksPerWorker: maxTasksPerWorker.map { max(1, $0) },
-                startTimeout: max(.zero, startTimeout)
+                workers: workerCount, maxTasksPerWorker: maxTasksPerWorker, startTimeout: startTimeout
             ),
             executable: executable,
-            frameLimit: max(1024, maxFrameSize),
+            frameLimit: maxFrameSize,
             initializer: initializer.map { ($0.task, $0.payload) },
             eager: start == .eager,
             startMethod: startMethod
@@ -152,6 +159,9 @@ public final class ProcessPool: Sendable {
     /// replaced. Throws ``ProcessPoolError`` (the task's own error comes back as
     /// ``ProcessPoolError/taskFailed(task:type:message:)``) or `CancellationError`.
     ///
+    /// - Parameter timeout: this call's time limit (more than zero); `nil` uses the pool's default.
+    /// - Throws: ``InvalidArgumentError`` at once if `timeout` is not more than zero.
+    ///
     /// ```swift
     /// let sum = try await pool.run(SumOfSquares.self, 100_000, timeout: .seconds(5))
     /// ```
@@ -164,12 +174,18 @@ public final class ProcessPool: Sendable {
     /// The work is queued at once; failures (including encoding the input) surface when awaiting
     /// ``ProcessTaskHandle/value``.
     ///
+    /// - Parameter timeout: this call's time limit (more than zero); `nil` uses the pool's default.
+    /// - Throws: ``InvalidArgumentError`` if `timeout` is not more than zero; nothing is queued.
+    ///
     /// ```swift
-    /// let handle = pool.submit(Square.self, 7)
+    /// let handle = try pool.submit(Square.self, 7)
     /// print(try await handle.value)   // 49
     /// ```
-    public func submit<T: ProcessTask>(_ task: T.Type, _ input: T.Input, timeout: Duration? = nil) -> ProcessTaskHandle<T.Output> {
-        ProcessTaskHandle(core: core, box: submitChunk(task, [input], timeout: timeout), task: T.name)
+    public func submit<T: ProcessTask>(
+        _ task: T.Type, _ input: T.Input, timeout: Duration? = nil
+    ) throws(InvalidArgumentError) -> ProcessTaskHandle<T.Output> {
+        try InvalidArgumentError.checkPositive("timeout", timeout)
+        return ProcessTaskHandle(core: core, box: submitChunk(task, [input], timeout: timeout), task: T.name)
     }
 
     /// Shuts the pool down after the work already submitted (`shutdown(wait=True)`): new work fails
@@ -227,6 +243,11 @@ public final class ProcessPool: Sendable {
 /// Runs `body` with a new pool and always cleans up (`with Pool() as pool:`): on return the pool
 /// finishes its work and shuts down; on a thrown error or cancellation it shuts down at once. Either
 /// way every worker has exited and been reaped, and every descriptor is closed, when this returns.
+///
+/// The arguments are those of ``ProcessPool/init(workers:executable:initializer:maxTasksPerWorker:timeout:startTimeout:start:startMethod:maxFrameSize:)``.
+///
+/// - Throws: ``InvalidArgumentError`` before anything starts if an argument is out of range (see the
+///   initializer); otherwise what the pool's start or `body` throws.
 ///
 /// ```swift
 /// let squares = try await withProcessPool(workers: 2) { pool in

@@ -20,7 +20,7 @@ struct ToThreadTests {
         let gate = Condition()
         nonisolated(unsafe) var open = false  // guarded by gate.lock
         // Occupy the only thread so the next body stays queued.
-        let blocker = try executor.submit { gate.withLock { _ = gate.wait(for: { open }, timeout: .seconds(10)) } }
+        let blocker = try executor.submit { try gate.withLock { _ = try gate.wait(for: { open }, timeout: .seconds(10)) } }
         let ran = LockedValue(false)
         let task = Task { try await toThread(on: executor) { ran.withLock { $0 = true } } }
         task.cancel()

@@ -23,7 +23,7 @@ final class FuturesGate: @unchecked Sendable {
     /// `true` once open, `false` if `timeout` passed first.
     @discardableResult
     func wait(timeout: Duration = .seconds(30)) -> Bool {
-        condition.withLock { condition.wait(for: { isOpen }, timeout: timeout) }
+        condition.withLock { (try? condition.wait(for: { isOpen }, timeout: timeout)) ?? false }
     }
 }
 
@@ -44,6 +44,6 @@ final class FuturesCountdown: @unchecked Sendable {
 
     @discardableResult
     func wait(timeout: Duration = .seconds(10)) -> Bool {
-        condition.withLock { condition.wait(for: { remaining <= 0 }, timeout: timeout) }
+        condition.withLock { (try? condition.wait(for: { remaining <= 0 }, timeout: timeout)) ?? false }
     }
 }

@@ -138,9 +138,8 @@ extension FuturesSuite {
             #expect(used.isSubset(of: Set(names)))
         }
 
-        @Test("maxWorkers below 1 is rejected with a typed error")
-        func invalidMaxWorkers() {
-            #expect(throws: ThreadPoolExecutorError.invalidMaxWorkers(0)) { try ThreadPoolExecutor(maxWorkers: 0) }
+        @Test("the default maxWorkers is Python's: min(32, cores + 4)")
+        func defaultMaxWorkers() {
             #expect(ThreadPoolExecutor.defaultMaxWorkers >= 5 && ThreadPoolExecutor.defaultMaxWorkers <= 32)
         }
 
