@@ -136,8 +136,11 @@ public struct ProcessMapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>: Asy
                 if chunk.count < chunkSize { inputsDone = true }
                 guard !chunk.isEmpty else { break }
                 let flight = flight
+                // Weak: the pool holds each request's box, and the box this closure, until it completes;
+                // a strong capture would keep `flight` alive past the iterator, so leaving the loop
+                // would not cancel the work still in flight.
                 _ = pool.submitChunk(
-                    T.self, chunk, timeout: timeout, onComplete: { box in flight.completed(box) },
+                    T.self, chunk, timeout: timeout, onComplete: { [weak flight] box in flight?.completed(box) },
                     beforeSending: { box in flight.add(box) }
                 )
             }
