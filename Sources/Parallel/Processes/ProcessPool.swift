@@ -159,8 +159,8 @@ public final class ProcessPool: Sendable {
     /// replaced. Throws ``ProcessPoolError`` (the task's own error comes back as
     /// ``ProcessPoolError/taskFailed(task:type:message:)``) or `CancellationError`.
     ///
-    /// - Parameter timeout: this call's time limit (more than zero); `nil` uses the pool's default.
-    /// - Throws: ``InvalidArgumentError`` at once if `timeout` is not more than zero.
+    /// - Throws: ``InvalidArgumentError`` at once if `timeout` (this call's limit; `nil`: the pool's
+    ///   default) is not more than zero.
     ///
     /// ```swift
     /// let sum = try await pool.run(SumOfSquares.self, 100_000, timeout: .seconds(5))
@@ -174,8 +174,8 @@ public final class ProcessPool: Sendable {
     /// The work is queued at once; failures (including encoding the input) surface when awaiting
     /// ``ProcessTaskHandle/value``.
     ///
-    /// - Parameter timeout: this call's time limit (more than zero); `nil` uses the pool's default.
-    /// - Throws: ``InvalidArgumentError`` if `timeout` is not more than zero; nothing is queued.
+    /// - Throws: ``InvalidArgumentError`` if `timeout` (this call's limit; `nil`: the pool's default)
+    ///   is not more than zero; nothing is queued.
     ///
     /// ```swift
     /// let handle = try pool.submit(Square.self, 7)

@@ -45,7 +45,9 @@ public final class Queue<Element: Sendable>: Sendable {
 
     /// Creates an empty queue.
     ///
-    /// - Parameter maxSize: the most items it holds; 0 (the default) means unbounded.
+    /// - Parameters:
+    ///   - maxSize: the most items it holds; 0 (the default) means unbounded.
+    ///   - order: which item ``get(timeout:)`` returns first.
     /// - Throws: ``InvalidArgumentError`` if `maxSize` is negative.
     ///
     /// ```swift
