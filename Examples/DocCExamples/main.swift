@@ -58,7 +58,7 @@ print(sums)   // [333328333350000, 2666646666700000, 1124988750025000]
 let urls = ["http://127.0.0.1:1/"]
 import ParallelHTTP
 
-let batch = await fetchAll(urls, maxConcurrent: 10)
+let batch = try await fetchAll(urls, maxConcurrent: 10)
 for (url, result) in zip(urls, batch.results) {
     switch result {
     case .success(let response): print(url, response.status.code, try response.text().count, "characters")
@@ -215,10 +215,10 @@ struct Hang: ProcessTask {
     defer { executor.shutdown() }
 
     let futures = try (1...3).map { n in try executor.submit { n * 10 } }
-    for completed in asCompleted(futures, timeout: .seconds(10)) {
+    for completed in try asCompleted(futures, timeout: .seconds(10)) {
         print(try completed.get().result())          // 10, 20, 30 in completion order
     }
-    let (done, notDone) = wait(for: futures, timeout: .seconds(10), returnWhen: .firstException)
+    let (done, notDone) = try wait(for: futures, timeout: .seconds(10), returnWhen: .firstException)
     print(done.count, notDone.count)                 // 3 0
 }
 
@@ -233,8 +233,8 @@ struct Hang: ProcessTask {
 }
 
 @MainActor func fromPythonAsyncQueue() async throws {
-    let queue = AsyncQueue<Int>(maxSize: 10)
-    let slots = AsyncSemaphore(value: 2)
+    let queue = try AsyncQueue<Int>(maxSize: 10)
+    let slots = try AsyncSemaphore(value: 2)
     let producer = Task { for i in 1...3 { try await queue.put(i) } }
     var sum = 0
     for _ in 1...3 {
@@ -250,8 +250,8 @@ struct Hang: ProcessTask {
     let barrier = try Barrier(parties: 3, timeout: .seconds(5))
     let threads = try (0..<3).map { _ in
         try spawnThread { () throws -> Bool in
-            guard ready.wait(timeout: .seconds(5)) else { return false }
-            guard slots.acquire(timeout: .seconds(5)) else { return false }
+            guard try ready.wait(timeout: .seconds(5)) else { return false }
+            guard try slots.acquire(timeout: .seconds(5)) else { return false }
             slots.release()
             try barrier.wait()   // throws BarrierError.broken if a peer times out
             return true

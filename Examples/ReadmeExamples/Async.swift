@@ -18,8 +18,8 @@ extension ReadmeExamples {
     }
 
     static func queueAndSemaphore() async throws {
-        let queue = AsyncQueue<Int>(maxSize: 10)
-        let slots = AsyncSemaphore(value: 2)
+        let queue = try AsyncQueue<Int>(maxSize: 10)
+        let slots = try AsyncSemaphore(value: 2)
         let producer = Task { for i in 1...3 { try await queue.put(i) } }
         var sum = 0
         for _ in 1...3 {
@@ -40,7 +40,7 @@ extension ReadmeExamples {
     static func oneThreadLoop() async throws {
         let loop = try ThreadPoolExecutor(maxWorkers: 1, threadNamePrefix: "loop")
         let total = try await withTaskExecutorPreference(loop) {
-            let queue = AsyncQueue<Int>(maxSize: 100)
+            let queue = try AsyncQueue<Int>(maxSize: 100)
             async let produced: Void = { for i in 1...1_000 { try await queue.put(i) } }()
             var total = 0
             for _ in 1...1_000 { total += try await queue.get() }

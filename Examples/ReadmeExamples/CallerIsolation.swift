@@ -75,7 +75,7 @@ actor CallerIsolationActor {
         try await shield { count += 1 }
         try await retry { count += 1 }
         try await withLimitedTaskGroup(maxConcurrency: 1) { _ in count += 1 }
-        await withHTTPSession { _ in count += 1 }
+        try await withHTTPSession { _ in count += 1 }
         return try await scopedAPIs() + count
     }
 }

@@ -23,10 +23,10 @@ extension ReadmeExamples {
         print(squares)                                   // [1, 4, 9, 16, 25]
 
         let futures = try (1...3).map { n in try executor.submit { n * 10 } }
-        for completed in asCompleted(futures, timeout: .seconds(10)) {
+        for completed in try asCompleted(futures, timeout: .seconds(10)) {
             print(try completed.get().result())          // 10, 20, 30 in completion order
         }
-        let (done, notDone) = wait(for: futures, timeout: .seconds(10), returnWhen: .firstException)
+        let (done, notDone) = try wait(for: futures, timeout: .seconds(10), returnWhen: .firstException)
         print(done.count, notDone.count)                 // 3 0
     }
 
@@ -34,7 +34,7 @@ extension ReadmeExamples {
         let executor = try ThreadPoolExecutor(maxWorkers: 2, threadNamePrefix: "io")
         let sum = try await executor.run { (1...1_000).reduce(0, +) }        // runs on thread "io_0"
         let value = await withTaskExecutorPreference(executor) { await compute() }   // async code on the pool
-        for try await future in asCompleted(try (1...3).map { n in try executor.submit { n } },
+        for try await future in try asCompleted((1...3).map { n in try executor.submit { n } },
                                             timeout: .seconds(10), clock: .continuous) {
             print(try await future.value)
         }

@@ -10,7 +10,7 @@ extension ReadmeExamples {
         let server = try await TestServer.start()
         let urls = ["/delay/1", "/delay/2", "/delay/1"].map { server.baseURL + $0 } + ["http://127.0.0.1:1/"]
 
-        let batch = await fetchAll(urls, maxConcurrent: 10)
+        let batch = try await fetchAll(urls, maxConcurrent: 10)
         for (url, result) in zip(urls, batch.results) {
             switch result {
             case .success(let response): print(url, response.status.code, try response.text().count, "characters")

@@ -63,10 +63,10 @@ extension ReadmeExamples {
 
     static func processSubmitAndStream() async throws {
         let results = try await withProcessPool(workers: 2) { pool in
-            let handle = pool.submit(Square.self, 12)
+            let handle = try pool.submit(Square.self, 12)
             print(try await handle.value)   // 144
             var streamed = 0
-            for try await square in pool.imap(Square.self, 1...1_000, chunkSize: 100) { streamed += square }
+            for try await square in try pool.imap(Square.self, 1...1_000, chunkSize: 100) { streamed += square }
             print(streamed)   // 333833500
             return try await pool.mapResults(Square.self, [1, 2, 3])
         }

@@ -17,8 +17,8 @@ extension ReadmeExamples {
         let barrier = try Barrier(parties: 3, timeout: .seconds(5))
         let threads = try (0..<3).map { _ in
             try spawnThread { () throws -> Bool in
-                guard ready.wait(timeout: .seconds(5)) else { return false }
-                guard slots.acquire(timeout: .seconds(5)) else { return false }
+                guard try ready.wait(timeout: .seconds(5)) else { return false }
+                guard try slots.acquire(timeout: .seconds(5)) else { return false }
                 slots.release()
                 try barrier.wait()   // throws BarrierError.broken if a peer times out
                 return true
@@ -30,7 +30,7 @@ extension ReadmeExamples {
     }
 
     static func blockingQueue() throws {
-        let jobs = Queue<Int>(maxSize: 100)                    // or order: .lifo, .priority
+        let jobs = try Queue<Int>(maxSize: 100)                    // or order: .lifo, .priority
         let consumer = try spawnThread { () throws -> Int in
             var total = 0
             while true {
@@ -46,7 +46,7 @@ extension ReadmeExamples {
     }
 
     static func queueBetweenThreadsAndTasks() async throws {
-        let lines = Queue<String>(maxSize: 16)
+        let lines = try Queue<String>(maxSize: 16)
         let reader = try spawnThread {                          // blocking I/O on its own thread
             for number in 1...3 { try lines.put("line \(number)") }
             lines.shutdown()

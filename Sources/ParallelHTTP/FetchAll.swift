@@ -1,8 +1,10 @@
+import Parallel
+
 /// What ``HTTPSession/fetchAll(_:maxConcurrent:)`` returns: one result per URL, in the order given,
 /// and how long the whole batch took.
 ///
 /// ```swift
-/// let batch = await session.fetchAll(urls)
+/// let batch = try await session.fetchAll(urls)
 /// for (url, result) in zip(urls, batch.results) { print(url, (try? result.get().status.code) ?? 0) }
 /// print("Completed in \(batch.elapsed)")
 /// ```
@@ -32,10 +34,14 @@ extension HTTPSession {
     /// request. Cancelling the calling task cancels the requests still running; their slots hold
     /// ``HTTPError/cancelled``.
     ///
+    /// - Throws: ``InvalidArgumentError`` before any request if `maxConcurrent` is less than 1; nothing
+    ///   else (failures are in the results).
+    ///
     /// ```swift
-    /// let batch = await session.fetchAll(["\(base)/delay/1", "\(base)/delay/2"], maxConcurrent: 10)
+    /// let batch = try await session.fetchAll(["\(base)/delay/1", "\(base)/delay/2"], maxConcurrent: 10)
     /// ```
-    public func fetchAll(_ urls: [String], maxConcurrent: Int = 100) async -> FetchAllResult {
+    public func fetchAll(_ urls: [String], maxConcurrent: Int = 100) async throws(InvalidArgumentError) -> FetchAllResult {
+        try InvalidArgumentError.check("maxConcurrent", maxConcurrent, atLeast: 1)
         let clock = ContinuousClock()
         let start = clock.now
         var results = [Result<HTTPResponse, HTTPError>](repeating: .failure(.cancelled), count: urls.count)
@@ -52,7 +58,7 @@ extension HTTPSession {
                     }
                 }
             }
-            while next < min(max(1, maxConcurrent), urls.count) { launch() }
+            while next < min(maxConcurrent, urls.count) { launch() }
             while let (index, result) = await group.next() {
                 results[index] = result
                 // Once cancelled, start nothing new: the remaining slots keep `.cancelled`.
@@ -66,16 +72,19 @@ extension HTTPSession {
 /// Fetches every URL with a new session, at most `maxConcurrent` at once, then shuts the session down:
 /// the seed's aiohttp example in one call.
 ///
+/// - Throws: ``InvalidArgumentError`` before any request if `maxConcurrent` or `configuration` is out
+///   of range; nothing else (failures are in the results).
+///
 /// ```swift
-/// let batch = await fetchAll(["https://example.com/", "https://example.org/"])
+/// let batch = try await fetchAll(["https://example.com/", "https://example.org/"])
 /// print("Completed in \(batch.elapsed), received \(batch.responses.count) responses")
 /// ```
 public func fetchAll(
     _ urls: [String],
     maxConcurrent: Int = 100,
     configuration: HTTPSessionConfiguration = .init()
-) async -> FetchAllResult {
-    await withHTTPSession(configuration: configuration) { session in
-        await session.fetchAll(urls, maxConcurrent: maxConcurrent)
+) async throws -> FetchAllResult {
+    try await withHTTPSession(configuration: configuration) { session in
+        try await session.fetchAll(urls, maxConcurrent: maxConcurrent)
     }
 }

@@ -13,7 +13,7 @@ import Parallel
 ///
 /// ```swift
 /// var configuration = HTTPSessionConfiguration()
-/// configuration.retry = HTTPRetryPolicy(maxAttempts: 4, backoff: Backoff(initial: .milliseconds(200)))
+/// configuration.retry = HTTPRetryPolicy(maxAttempts: 4, backoff: try Backoff(initial: .milliseconds(200)))
 /// ```
 public struct HTTPRetryPolicy: Sendable, Hashable {
     /// Attempts in all, the first included; 1 means no retries.
@@ -23,15 +23,16 @@ public struct HTTPRetryPolicy: Sendable, Hashable {
     /// The longest `Retry-After` honoured; longer ones are shortened to this.
     public var maxRetryAfter: Duration
 
-    /// Creates a policy; `maxAttempts` below 1 is treated as 1.
+    /// Creates a policy. ``HTTPSession/init(configuration:clock:)`` refuses a `maxAttempts` below 1 or
+    /// a negative `maxRetryAfter` with an ``InvalidArgumentError``.
     ///
     /// ```swift
     /// let patient = HTTPRetryPolicy(maxAttempts: 5)
     /// ```
     public init(maxAttempts: Int = 3, backoff: Backoff = .standard, maxRetryAfter: Duration = .seconds(60)) {
-        self.maxAttempts = max(1, maxAttempts)
+        self.maxAttempts = maxAttempts
         self.backoff = backoff
-        self.maxRetryAfter = max(.zero, maxRetryAfter)
+        self.maxRetryAfter = maxRetryAfter
     }
 
     /// No retries: every request is attempted once (aiohttp's behaviour, and the default).

@@ -18,7 +18,7 @@ import Parallel
 /// request and throws ``HTTPError/cancelled``.
 ///
 /// ```swift
-/// let session = HTTPSession()
+/// let session = try HTTPSession()
 /// let response = try await session.get("http://127.0.0.1:8080/get")
 /// print(response.status.code, try response.text())
 /// await session.shutdown()
@@ -34,13 +34,21 @@ public final class HTTPSession: Sendable {
 
     /// Creates a session; `clock` times the waits between retries (pass a test clock to drive them).
     ///
+    /// - Throws: ``InvalidArgumentError`` naming the field (`configuration.maxConnections`, …) if
+    ///   `maxConnections`, `maxConnectionsPerHost` or `retry.maxAttempts` is less than 1,
+    ///   `maxRedirects`, `maxBodySize` or `retry.maxRetryAfter` is negative, or a timeout is not more
+    ///   than zero.
+    ///
     /// ```swift
-    /// let session = HTTPSession(configuration: HTTPSessionConfiguration(retry: .standard))
+    /// let session = try HTTPSession(configuration: HTTPSessionConfiguration(retry: .standard))
     /// defer { Task { await session.shutdown() } }
     /// ```
-    public init<C: Clock<Duration>>(configuration: HTTPSessionConfiguration = .init(), clock: C = ContinuousClock()) {
+    public init<C: Clock<Duration>>(
+        configuration: HTTPSessionConfiguration = .init(), clock: C = ContinuousClock()
+    ) throws(InvalidArgumentError) {
+        try configuration.validate()
         self.configuration = configuration
-        self.permits = AsyncSemaphore(value: max(1, configuration.maxConnections))
+        self.permits = try AsyncSemaphore(value: configuration.maxConnections)
         self.sleep = { duration in try await clock.sleep(for: duration) }
         self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: Self.clientConfiguration(configuration))
     }
@@ -135,6 +143,9 @@ public final class HTTPSession: Sendable {
     /// rest of the body is dropped and that connection closed. Reading more than `maxBytes` throws
     /// ``HTTPError/bodyTooLarge(limit:)`` from the body's iterator.
     ///
+    /// - Throws: ``InvalidArgumentError`` before sending if `maxBytes` is negative; then
+    ///   ``HTTPError`` or what `handle` throws.
+    ///
     /// ```swift
     /// let lines = try await session.stream(.GET, "\(base)/stream/3", maxBytes: 1 << 20) { response in
     ///     var count = 0
@@ -151,6 +162,7 @@ public final class HTTPSession: Sendable {
         isolation: isolated (any Actor)? = #isolation,
         _ handle: (HTTPStreamingResponse) async throws -> R
     ) async throws -> R {
+        try InvalidArgumentError.check("maxBytes", maxBytes, atLeast: 0)
         let request = try makeRequest(method, url, headers: headers, body: body)
         try await acquirePermit()
         defer { permits.release() }
@@ -193,7 +205,8 @@ public final class HTTPSession: Sendable {
     /// request (the async API's deadline stops at the response head) without an extra task per request.
     private func executeBuffered(_ request: HTTPClient.Request, url: String) async throws(HTTPError) -> HTTPResponse {
         // ResponseAccumulator requires 0…UInt32.max.
-        let limit = min(max(0, configuration.maxBodySize), Int(UInt32.max))
+        // AsyncHTTPClient's accumulator counts in 32 bits.
+        let limit = min(configuration.maxBodySize, Int(UInt32.max))
         let deadline = configuration.timeouts.total.map { NIODeadline.now() + TimeAmount($0) }
         let task = client.execute(
             request: request,
@@ -269,8 +282,9 @@ public final class HTTPSession: Sendable {
         var tls = TLSConfiguration.makeClientConfiguration()
         if !configuration.verifyTLS { tls.certificateVerification = .none }
         var pool = HTTPClient.Configuration.ConnectionPool()
-        pool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(
-            1, min(configuration.maxConnectionsPerHost ?? configuration.maxConnections, configuration.maxConnections)
+        // A host never gets more than the whole session.
+        pool.concurrentHTTP1ConnectionsPerHostSoftLimit = min(
+            configuration.maxConnectionsPerHost ?? configuration.maxConnections, configuration.maxConnections
         )
         // Fail at once when a host refuses: the session's own retry policy decides about trying again.
         pool.retryConnectionEstablishment = false
@@ -299,6 +313,9 @@ extension TimeAmount {
 /// Runs `body` with a new ``HTTPSession`` and shuts the session down when `body` returns or throws,
 /// so no connection outlives the scope (aiohttp's `async with aiohttp.ClientSession() as session:`).
 ///
+/// - Throws: ``InvalidArgumentError`` before `body` runs if `configuration` is out of range (see
+///   ``HTTPSession/init(configuration:clock:)``); otherwise what `body` throws.
+///
 /// ```swift
 /// let text = try await withHTTPSession { session in
 ///     try await session.get("http://127.0.0.1:8080/get").text()
@@ -310,8 +327,8 @@ public func withHTTPSession<R, C: Clock<Duration>>(
     clock: C = ContinuousClock(),
     isolation: isolated (any Actor)? = #isolation,
     _ body: (HTTPSession) async throws -> R
-) async rethrows -> R {
-    let session = HTTPSession(configuration: configuration, clock: clock)
+) async throws -> R {
+    let session = try HTTPSession(configuration: configuration, clock: clock)
     do {
         let result = try await body(session)
         await session.shutdown()

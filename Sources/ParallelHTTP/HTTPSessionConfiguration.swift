@@ -1,3 +1,5 @@
+import Parallel
+
 @_exported import struct NIOHTTP1.HTTPHeaders
 @_exported import enum NIOHTTP1.HTTPMethod
 @_exported import enum NIOHTTP1.HTTPResponseStatus
@@ -38,7 +40,8 @@ public struct HTTPSessionConfiguration: Sendable {
     /// larger ones throw ``HTTPError/bodyTooLarge(limit:)``.
     public var maxBodySize: Int
 
-    /// Creates a configuration; every argument has aiohttp's default.
+    /// Creates a configuration; every argument has aiohttp's default. Fields out of range are
+    /// refused by ``HTTPSession/init(configuration:clock:)`` with an ``InvalidArgumentError``.
     ///
     /// ```swift
     /// let configuration = HTTPSessionConfiguration(maxConnections: 10, retry: .standard)
@@ -63,5 +66,18 @@ public struct HTTPSessionConfiguration: Sendable {
         self.verifyTLS = verifyTLS
         self.retry = retry
         self.maxBodySize = maxBodySize
+    }
+
+    /// Throws for the first field out of range, named as `configuration.<field>`.
+    func validate() throws(InvalidArgumentError) {
+        try InvalidArgumentError.check("configuration.maxConnections", maxConnections, atLeast: 1)
+        try InvalidArgumentError.check("configuration.maxConnectionsPerHost", maxConnectionsPerHost, atLeast: 1)
+        try InvalidArgumentError.checkPositive("configuration.timeouts.connect", timeouts.connect)
+        try InvalidArgumentError.checkPositive("configuration.timeouts.read", timeouts.read)
+        try InvalidArgumentError.checkPositive("configuration.timeouts.total", timeouts.total)
+        try InvalidArgumentError.check("configuration.maxRedirects", maxRedirects, atLeast: 0)
+        try InvalidArgumentError.check("configuration.retry.maxAttempts", retry.maxAttempts, atLeast: 1)
+        try InvalidArgumentError.checkNonNegative("configuration.retry.maxRetryAfter", retry.maxRetryAfter)
+        try InvalidArgumentError.check("configuration.maxBodySize", maxBodySize, atLeast: 0)
     }
 }

@@ -23,7 +23,7 @@ if CommandLine.arguments.dropFirst().first == "never-serves" {
 }
 if CommandLine.arguments.dropFirst().first == "late" {
     let never = try Parallel.Semaphore(value: 0)
-    _ = try spawnThread(name: "late") { _ = never.acquire() }
+    _ = try spawnThread(name: "late") { _ = try never.acquire() }
 }
 await ProcessWorker.serveIfRequested(testRegistry)
 

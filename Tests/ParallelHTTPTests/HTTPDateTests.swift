@@ -2,7 +2,7 @@ import NIOHTTP1
 import Testing
 @testable import ParallelHTTP
 
-@Suite("Retry-After as an HTTP-date")
+@Suite("Retry-After as an HTTP-date", .timeLimit(.minutes(1)))
 struct HTTPDateTests {
     /// Sun, 06 Nov 1994 08:49:37 GMT, RFC 9110's example.
     static let example = 784_111_777

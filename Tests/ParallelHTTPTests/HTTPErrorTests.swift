@@ -10,7 +10,7 @@ struct HTTPErrorTests {
         "not a url", "http:///no-host", "ftp://127.0.0.1/file", "",
     ])
     func badURL(url: String) async throws {
-        await withHTTPSession { session in
+        try await withHTTPSession { session in
             let error = await #expect(throws: HTTPError.self) { _ = try await session.get(url) }
             guard case .badURL(let reported, _) = error else {
                 Issue.record("expected badURL, got \(String(describing: error))")
@@ -23,7 +23,7 @@ struct HTTPErrorTests {
     @Test("a closed loopback port throws connectionRefused with host and port")
     func connectionRefused() async throws {
         let port = closedPort()
-        await withHTTPSession { session in
+        try await withHTTPSession { session in
             await #expect(throws: HTTPError.connectionRefused(host: "127.0.0.1", port: port)) {
                 _ = try await session.get("http://127.0.0.1:\(port)/get")
             }
@@ -33,7 +33,7 @@ struct HTTPErrorTests {
     @Test("a host under .invalid (RFC 6761: never resolves) throws dnsFailure")
     func dnsFailure() async throws {
         let configuration = HTTPSessionConfiguration(timeouts: HTTPTimeouts(connect: .seconds(5), total: .seconds(10)))
-        await withHTTPSession(configuration: configuration) { session in
+        try await withHTTPSession(configuration: configuration) { session in
             let error = await #expect(throws: HTTPError.self) { _ = try await session.get("http://parallel-test.invalid/get") }
             guard case .dnsFailure(let host, _) = error else {
                 Issue.record("expected dnsFailure, got \(String(describing: error))")
@@ -46,7 +46,7 @@ struct HTTPErrorTests {
     @Test("https to a server that speaks plain HTTP fails the TLS handshake: tls")
     func tlsFailure() async throws {
         try await withTestServer { server in
-            await withHTTPSession { session in
+            try await withHTTPSession { session in
                 let error = await #expect(throws: HTTPError.self) {
                     _ = try await session.get("https://127.0.0.1:\(server.port)/get")
                 }
@@ -62,7 +62,7 @@ struct HTTPErrorTests {
     func totalTimeout() async throws {
         try await withTestServer { server in
             let configuration = HTTPSessionConfiguration(timeouts: HTTPTimeouts(total: .milliseconds(300)))
-            await withHTTPSession(configuration: configuration) { session in
+            try await withHTTPSession(configuration: configuration) { session in
                 let url = "\(server.baseURL)/delay/3"
                 await #expect(throws: HTTPError.timeout(.total, url: url)) { _ = try await session.get(url) }
             }
@@ -73,7 +73,7 @@ struct HTTPErrorTests {
     func readTimeout() async throws {
         try await withTestServer { server in
             let configuration = HTTPSessionConfiguration(timeouts: HTTPTimeouts(read: .milliseconds(300)))
-            await withHTTPSession(configuration: configuration) { session in
+            try await withHTTPSession(configuration: configuration) { session in
                 let url = "\(server.baseURL)/delay/3"
                 await #expect(throws: HTTPError.timeout(.read, url: url)) { _ = try await session.get(url) }
             }
@@ -88,7 +88,7 @@ struct HTTPErrorTests {
         let filler = LoopbackSocket(descriptor: LoopbackSocket.connect(to: listener.port))
         defer { filler.close() }
         let configuration = HTTPSessionConfiguration(timeouts: HTTPTimeouts(connect: .milliseconds(300), total: .seconds(10)))
-        await withHTTPSession(configuration: configuration) { session in
+        try await withHTTPSession(configuration: configuration) { session in
             let url = "http://127.0.0.1:\(listener.port)/get"
             await #expect(throws: HTTPError.timeout(.connect, url: url)) { _ = try await session.get(url) }
         }

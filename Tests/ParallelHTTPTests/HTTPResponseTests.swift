@@ -1,7 +1,7 @@
 import Testing
 import ParallelHTTP
 
-@Suite("HTTPResponse: charset-aware text and JSON decoding")
+@Suite("HTTPResponse: charset-aware text and JSON decoding", .timeLimit(.minutes(1)))
 struct HTTPResponseTests {
     private func response(_ contentType: String?, _ bytes: [UInt8]) -> HTTPResponse {
         var headers = HTTPHeaders()

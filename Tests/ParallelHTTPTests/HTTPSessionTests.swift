@@ -58,8 +58,8 @@ struct HTTPSessionTests {
     @Test("requests in flight never exceed maxConnections, and do reach it")
     func totalLimitBoundsConcurrency() async throws {
         try await withTestServer { server in
-            await withHTTPSession(configuration: HTTPSessionConfiguration(maxConnections: 3)) { session in
-                let peak = await peakInFlight(server, limit: 3) { await session.fetchAll($0, maxConcurrent: 9) }
+            try await withHTTPSession(configuration: HTTPSessionConfiguration(maxConnections: 3)) { session in
+                let peak = await peakInFlight(server, limit: 3) { try await session.fetchAll($0, maxConcurrent: 9) }
                 #expect(peak.reached)
                 #expect(!peak.exceeded)
                 #expect(peak.accepted <= 3)
@@ -71,8 +71,8 @@ struct HTTPSessionTests {
     func perHostLimitBoundsConnections() async throws {
         try await withTestServer { server in
             let configuration = HTTPSessionConfiguration(maxConnections: 10, maxConnectionsPerHost: 2)
-            await withHTTPSession(configuration: configuration) { session in
-                let peak = await peakInFlight(server, limit: 2) { await session.fetchAll($0, maxConcurrent: 9) }
+            try await withHTTPSession(configuration: configuration) { session in
+                let peak = await peakInFlight(server, limit: 2) { try await session.fetchAll($0, maxConcurrent: 9) }
                 #expect(peak.reached)
                 #expect(!peak.exceeded)
                 #expect(peak.accepted <= 2)
@@ -83,8 +83,8 @@ struct HTTPSessionTests {
     @Test("shutdown closes every connection the session opened: the server sees none left open")
     func shutdownClosesConnections() async throws {
         try await withTestServer { server in
-            let session = HTTPSession(configuration: HTTPSessionConfiguration(maxConnections: 4))
-            let batch = await session.fetchAll(Array(repeating: "\(server.baseURL)/delay/0.1", count: 4), maxConcurrent: 4)
+            let session = try HTTPSession(configuration: HTTPSessionConfiguration(maxConnections: 4))
+            let batch = try await session.fetchAll(Array(repeating: "\(server.baseURL)/delay/0.1", count: 4), maxConcurrent: 4)
             #expect(batch.responses.count == 4)
             #expect(server.stats.openConnections > 0, "keep-alive connections stay open while the session lives")
             await session.shutdown()
@@ -112,7 +112,7 @@ struct HTTPSessionTests {
 
     @Test("a request after shutdown throws sessionShutDown")
     func requestAfterShutdown() async throws {
-        let session = HTTPSession()
+        let session = try HTTPSession()
         await session.shutdown()
         await #expect(throws: HTTPError.sessionShutDown) {
             _ = try await session.get("http://127.0.0.1:\(closedPort())/get")
@@ -122,7 +122,7 @@ struct HTTPSessionTests {
     @Test("cancelling the task cancels the request in flight and throws cancelled")
     func cancellation() async throws {
         try await withTestServer { server in
-            await withHTTPSession { session in
+            try await withHTTPSession { session in
                 let request = Task { try await session.get("\(server.baseURL)/delay/10") }
                 #expect(await server.waitUntil(timeout: .seconds(5)) { $0.inFlight == 1 })
                 request.cancel()
@@ -138,7 +138,7 @@ struct HTTPSessionTests {
                 let followed = try await session.get("\(server.baseURL)/redirect/3")
                 #expect(try followed.decode(Echo.self).path == "/get")
             }
-            await withHTTPSession(configuration: HTTPSessionConfiguration(maxRedirects: 2)) { session in
+            try await withHTTPSession(configuration: HTTPSessionConfiguration(maxRedirects: 2)) { session in
                 await #expect(throws: HTTPError.tooManyRedirects(url: "\(server.baseURL)/redirect/3", limit: 2)) {
                     _ = try await session.get("\(server.baseURL)/redirect/3")
                 }
@@ -177,7 +177,7 @@ struct HTTPSessionTests {
             let urls = [
                 "\(server.baseURL)/delay/0.3", refused, "\(server.baseURL)/status/500", "\(server.baseURL)/delay/0",
             ]
-            let batch = await fetchAll(urls, maxConcurrent: 4)
+            let batch = try await fetchAll(urls, maxConcurrent: 4)
             #expect(batch.results.count == 4)
             let first = try batch.results[0].get().decode(Echo.self)
             #expect(first.path == "/delay/0.3")
@@ -196,8 +196,8 @@ struct HTTPSessionTests {
     @Test("fetchAll runs at most maxConcurrent requests at once, and does reach it")
     func fetchAllBound() async throws {
         try await withTestServer { server in
-            await withHTTPSession { session in
-                let peak = await peakInFlight(server, limit: 4) { await session.fetchAll($0, maxConcurrent: 4) }
+            try await withHTTPSession { session in
+                let peak = await peakInFlight(server, limit: 4) { try await session.fetchAll($0, maxConcurrent: 4) }
                 #expect(peak.reached)
                 #expect(!peak.exceeded)
             }
@@ -211,10 +211,10 @@ struct HTTPSessionTests {
 private func peakInFlight(
     _ server: TestServer,
     limit: Int,
-    _ fetch: @escaping @Sendable ([String]) async -> FetchAllResult
+    _ fetch: @escaping @Sendable ([String]) async throws -> FetchAllResult
 ) async -> (reached: Bool, exceeded: Bool, accepted: Int) {
     let urls = Array(repeating: "\(server.baseURL)/delay/10", count: 9)
-    let batch = Task { await fetch(urls) }
+    let batch = Task { try await fetch(urls) }
     let reached = await server.waitUntil(timeout: .seconds(10)) { $0.inFlight >= limit }
     let exceeded = await server.waitUntil(timeout: .milliseconds(500)) { $0.inFlight > limit }
     // Counted before cancelling: cancelled requests close their connections while the server's handlers
@@ -223,6 +223,6 @@ private func peakInFlight(
     let accepted = server.stats.acceptedConnections
     let peak = server.stats.maxInFlight
     batch.cancel()
-    _ = await batch.value
+    _ = await batch.result
     return (reached, exceeded || peak > limit, accepted)
 }

@@ -60,7 +60,7 @@ struct HTTPStreamingTests {
     @Test("stream raises for status before calling the handler when raiseForStatus is on")
     func streamRaisesForStatus() async throws {
         try await withTestServer { server in
-            await withHTTPSession(configuration: HTTPSessionConfiguration(raiseForStatus: true)) { session in
+            try await withHTTPSession(configuration: HTTPSessionConfiguration(raiseForStatus: true)) { session in
                 let url = "\(server.baseURL)/status/500"
                 await #expect(throws: HTTPError.status(code: 500, reason: "Internal Server Error", url: url)) {
                     try await session.stream(.GET, url) { _ in Issue.record("handler ran for a 500") }

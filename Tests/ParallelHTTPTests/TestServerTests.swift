@@ -69,7 +69,7 @@ struct TestServerTests {
         #expect(stats.maxInFlight == 1)
         #expect(stats.acceptedConnections == 1, "keep-alive: three requests over one connection")
         await server.shutdown()
-        await withHTTPSession { session in
+        try await withHTTPSession { session in
             await #expect(throws: HTTPError.connectionRefused(host: "127.0.0.1", port: server.port)) {
                 _ = try await session.get(url)
             }

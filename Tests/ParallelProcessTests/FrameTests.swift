@@ -1,7 +1,7 @@
 @testable import Parallel
 import Testing
 
-@Suite("Frame")
+@Suite("Frame", .timeLimit(.minutes(1)))
 struct FrameTests {
     @Test("every frame survives encoding and decoding, even split across reads")
     func roundTrip() throws {

@@ -2,7 +2,7 @@
 import Testing
 
 /// The supervisor's rules, without a process: events in, actions out.
-@Suite("PoolSupervisor")
+@Suite("PoolSupervisor", .timeLimit(.minutes(1)))
 struct PoolSupervisorTests {
     typealias Action = PoolSupervisor.Action
     let t0 = ContinuousClock.now

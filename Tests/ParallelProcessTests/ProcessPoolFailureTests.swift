@@ -111,7 +111,7 @@ struct ProcessPoolFailureTests {
     func externalKill() async throws {
         try await withProcessPool(workers: 1, executable: executable) { pool in
             let pid = try await pool.run(WorkerPID.self, 0)
-            let hung = pool.submit(Hang.self, 30)
+            let hung = try pool.submit(Hang.self, 30)
             #expect(kill(pid, SIGKILL) == 0)
             await #expect(throws: ProcessPoolError.workerCrashed(task: "Hang", exit: .signaled(signal: SIGKILL))) {
                 try await hung.value
@@ -178,14 +178,20 @@ struct ProcessPoolFailureTests {
 
     @Test("cancelling the caller kills the worker running its task, and a fresh worker takes over")
     func cancellationKillsRemoteWork() async throws {
+        let marker = markerPath()
+        defer { removeMarker(marker) }
         try await withProcessPool(workers: 1, executable: executable) { pool in
-            let pid = try await pool.run(WorkerPID.self, 0)
-            let caller = Task { try await pool.run(Hang.self, 30) }
-            // The request reaches the idle worker at once; cancel it there.
-            #expect(await eventually { pool.workerProcessIDs == [pid] })
+            let caller = Task { try await pool.run(BlockWhenNegative.self, .init(n: -1, marker: marker)) }
+            // The worker writes its pid once it is running the task: cancel it there.
+            guard let pid = await blockingWorker(marker: marker) else {
+                caller.cancel()
+                Issue.record("no worker started the task")
+                return
+            }
+            #expect(isRunning(pid))
             caller.cancel()
             await #expect(throws: CancellationError.self) { try await caller.value }
-            #expect(await eventually { !isRunning(pid) })
+            #expect(await eventually { !isRunning(pid) }, "the worker running the cancelled task is still alive")
             let fresh = try await pool.run(WorkerPID.self, 0)
             #expect(fresh != pid)
         }
@@ -194,7 +200,7 @@ struct ProcessPoolFailureTests {
     @Test("a cancelled handle throws CancellationError and stops its work")
     func handleCancel() async throws {
         try await withProcessPool(workers: 1, executable: executable) { pool in
-            let handle = pool.submit(Hang.self, 30)
+            let handle = try pool.submit(Hang.self, 30)
             handle.cancel()
             await #expect(throws: CancellationError.self) { try await handle.value }
             #expect(handle.isDone)
@@ -206,8 +212,8 @@ struct ProcessPoolFailureTests {
     @Test("shutdownNow fails queued and running work with shutDown; later work is refused")
     func shutdownNowFailsWork() async throws {
         let pool = try ProcessPool(workers: 1, executable: executable)
-        let running = pool.submit(Hang.self, 30)
-        let queued = (0..<5).map { pool.submit(Square.self, $0) }
+        let running = try pool.submit(Hang.self, 30)
+        let queued = try (0..<5).map { try pool.submit(Square.self, $0) }
         await pool.shutdownNow()
         await #expect(throws: ProcessPoolError.shutDown(task: "Hang")) { try await running.value }
         for handle in queued {
@@ -219,7 +225,7 @@ struct ProcessPoolFailureTests {
     @Test("shutdown finishes the work already submitted")
     func shutdownFinishesWork() async throws {
         let pool = try ProcessPool(workers: 2, executable: executable)
-        let handles = (0..<20).map { pool.submit(Square.self, $0) }
+        let handles = try (0..<20).map { try pool.submit(Square.self, $0) }
         await pool.shutdown()
         for (n, handle) in handles.enumerated() { #expect(try await handle.value == n * n) }
     }
@@ -291,7 +297,7 @@ struct ProcessPoolFailureTests {
     func exitsWithoutServing(_ method: ProcessPool.StartMethod) async throws {
         let forgetful = WorkerExecutable.path(TestWorker.path, arguments: ["exits-without-serving"])
         try await withProcessPool(workers: 2, executable: forgetful, startMethod: method) { pool in
-            let handles = (1...4).map { pool.submit(Square.self, $0) }
+            let handles = try (1...4).map { try pool.submit(Square.self, $0) }
             for handle in handles {
                 let error = await #expect(throws: ProcessPoolError.self) { try await handle.value }
                 guard case .spawnFailed(_, let reason) = error else {

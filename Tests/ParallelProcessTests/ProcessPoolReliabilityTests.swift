@@ -139,20 +139,20 @@ struct ProcessPoolReliabilityTests {
     func imapOrders() async throws {
         try await withProcessPool(workers: 2, executable: executable) { pool in
             var ordered: [Int] = []
-            for try await square in pool.imap(Square.self, 0..<500, chunkSize: 7) { ordered.append(square) }
+            for try await square in try pool.imap(Square.self, 0..<500, chunkSize: 7) { ordered.append(square) }
             #expect(ordered == (0..<500).map { $0 * $0 })
             var unordered: [Int] = []
-            for try await square in pool.imapUnordered(Square.self, 0..<500, chunkSize: 3) { unordered.append(square) }
+            for try await square in try pool.imapUnordered(Square.self, 0..<500, chunkSize: 3) { unordered.append(square) }
             #expect(unordered.sorted() == (0..<500).map { $0 * $0 })
         }
     }
 
-    @Test("imap pulls inputs only a bounded window ahead of the consumer, and leaving the loop cancels the rest")
+    @Test("imap pulls inputs only a bounded window ahead of the consumer")
     func imapIsBounded() async throws {
         try await withProcessPool(workers: 2, executable: executable) { pool in
             let pulled = LockedValue(0)
             var consumed = 0
-            for try await _ in pool.imap(Square.self, CountingInputs(limit: 1_000_000, pulled: pulled), chunkSize: 10, window: 4) {
+            for try await _ in try pool.imap(Square.self, CountingInputs(limit: 1_000_000, pulled: pulled), chunkSize: 10, window: 4) {
                 consumed += 1
                 if consumed == 100 { break }
             }
@@ -162,16 +162,54 @@ struct ProcessPoolReliabilityTests {
         }
     }
 
+    @Test("leaving an imap loop early kills the work still in flight, so the pool is free at once")
+    func imapBreakStopsWork() async throws {
+        let markers = [markerPath(), markerPath()]
+        defer { for marker in markers { try? FileManager.default.removeItem(atPath: marker) } }
+        try await withProcessPool(workers: 2, executable: executable) { pool in
+            // Input 0 answers; the two after it block both workers until they are killed.
+            let inputs = [BlockWhenNegative.Input(n: 0, marker: markers[0])]
+                + markers.map { BlockWhenNegative.Input(n: -1, marker: $0) }
+            var blocked: [Int32] = []
+            for try await output in try pool.imap(BlockWhenNegative.self, inputs, window: 3) {
+                #expect(output == 0)
+                for marker in markers {
+                    if let pid = await blockingWorker(marker: marker) { blocked.append(pid) }
+                }
+                break
+            }
+            try #require(blocked.count == 2, "the blocking inputs never ran on both workers")
+            for pid in blocked {
+                #expect(await eventually { !isRunning(pid) }, "worker \(pid) kept running work nobody awaits")
+            }
+            let clock = ContinuousClock()
+            let start = clock.now
+            let output = try await pool.run(Square.self, 7)
+            #expect(output == 49)
+            #expect(clock.now - start < .seconds(10), "the blocked tasks kept their workers busy")
+        }
+    }
+
     @Test("cancelling an imapUnordered consumer kills the hung work in flight, so the pool is free at once")
     func imapCancellationStopsWork() async throws {
+        let markers = [markerPath(), markerPath()]
+        defer { for marker in markers { try? FileManager.default.removeItem(atPath: marker) } }
         try await withProcessPool(workers: 2, executable: executable) { pool in
+            let inputs = markers.map { BlockWhenNegative.Input(n: -1, marker: $0) }
             let consumer = Task {
-                for try await _ in pool.imapUnordered(Hang.self, [30, 30, 30, 30]) {}
+                for try await _ in try pool.imapUnordered(BlockWhenNegative.self, inputs) {}
             }
-            // The hung requests go to both workers as soon as they exist.
-            #expect(await eventually { pool.workerProcessIDs.count == 2 })
+            // Each worker writes its pid once it is running its input: both are busy now.
+            var blocked: [Int32] = []
+            for marker in markers {
+                if let pid = await blockingWorker(marker: marker) { blocked.append(pid) }
+            }
             consumer.cancel()
+            try #require(blocked.count == 2, "the inputs never ran on both workers")
             await #expect(throws: CancellationError.self) { try await consumer.value }
+            for pid in blocked {
+                #expect(await eventually { !isRunning(pid) }, "worker \(pid) kept running cancelled work")
+            }
             let clock = ContinuousClock()
             let start = clock.now
             let output = try await pool.run(Square.self, 7)
@@ -187,7 +225,7 @@ struct ProcessPoolReliabilityTests {
             await #expect(throws: ProcessPoolError.taskFailed(
                 task: "FailOnNegative", type: "ParallelTestTasks.TestFailure", message: "failed on purpose: -1 is negative"
             )) {
-                for try await value in pool.imap(FailOnNegative.self, [0, 1, 2, -1, 4, 5]) { seen.append(value) }
+                for try await value in try pool.imap(FailOnNegative.self, [0, 1, 2, -1, 4, 5]) { seen.append(value) }
             }
             #expect(seen == [0, 1, 2])
         }

@@ -79,3 +79,26 @@ func ourChildren(runningWith argument: String) -> [Int32] {
 func descriptorsOf(_ pid: Int32) -> [Int32] {
     ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []).compactMap { Int32($0) }.sorted()
 }
+
+/// A fresh path for `BlockWhenNegative`'s marker file (removed by the caller).
+func markerPath() -> String {
+    FileManager.default.temporaryDirectory
+        .appendingPathComponent("parallel-\(getpid())-\(UInt64.random(in: 0...UInt64.max))").path
+}
+
+/// Removes a marker file made by `BlockWhenNegative`, if any.
+func removeMarker(_ marker: String) {
+    try? FileManager.default.removeItem(atPath: marker)
+}
+
+/// The pid a `BlockWhenNegative` worker wrote to `marker` once it started blocking, or `nil` if it
+/// did not within `limit`: the proof that a worker is running the task right now.
+func blockingWorker(marker: String, within limit: Duration = .seconds(10)) async -> Int32? {
+    var pid: Int32?
+    _ = await eventually(within: limit) {
+        pid = (try? String(contentsOfFile: marker, encoding: .utf8))
+            .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        return pid != nil
+    }
+    return pid
+}

@@ -1,7 +1,7 @@
 @testable import Parallel
 import Testing
 
-@Suite("WireCodec")
+@Suite("WireCodec", .timeLimit(.minutes(1)))
 struct WireCodecTests {
     struct Point: Codable, Equatable { var x: Int; var label: String?; var tags: [String] }
 

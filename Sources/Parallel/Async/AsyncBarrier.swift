@@ -9,7 +9,7 @@
 /// after an abort.
 ///
 /// ```swift
-/// let barrier = AsyncBarrier(parties: 3)
+/// let barrier = try AsyncBarrier(parties: 3)
 /// await withThrowingTaskGroup(of: Void.self) { group in
 ///     for _ in 0..<3 { group.addTask { try await barrier.wait() } }   // all three pass together
 /// }
@@ -21,14 +21,17 @@ public final class AsyncBarrier: Sendable {
     /// The number of tasks that must wait before all go on (at least 1).
     public let parties: Int
 
-    /// Creates a barrier for `parties` tasks (values below 1 are treated as 1).
+    /// Creates a barrier for `parties` tasks.
+    ///
+    /// - Throws: ``InvalidArgumentError`` if `parties` is less than 1.
     ///
     /// ```swift
-    /// let barrier = AsyncBarrier(parties: 4)
+    /// let barrier = try AsyncBarrier(parties: 4)
     /// ```
-    public init(parties: Int) {
-        self.parties = max(1, parties)
-        state = LockedValue(StateMachine(parties: max(1, parties)))
+    public init(parties: Int) throws(InvalidArgumentError) {
+        try InvalidArgumentError.check("parties", parties, atLeast: 1)
+        self.parties = parties
+        state = LockedValue(StateMachine(parties: parties))
     }
 
     /// Waits until `parties` tasks wait, then returns this task's arrival index in its round,

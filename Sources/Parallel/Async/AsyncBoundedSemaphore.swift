@@ -23,14 +23,13 @@ public final class AsyncBoundedSemaphore: Sendable {
 
     /// Creates a semaphore with `value` permits, which is also its bound.
     ///
-    /// - Throws: ``SemaphoreError/negativeValue(_:)`` if `value` is negative.
+    /// - Throws: ``InvalidArgumentError`` if `value` is negative.
     ///
     /// ```swift
     /// let semaphore = try AsyncBoundedSemaphore(value: 3)
     /// ```
-    public init(value: Int = 1) throws(SemaphoreError) {
-        guard value >= 0 else { throw .negativeValue(value) }
-        semaphore = AsyncSemaphore(value: value)
+    public init(value: Int = 1) throws(InvalidArgumentError) {
+        semaphore = try AsyncSemaphore(value: value)
         bound = value
     }
 

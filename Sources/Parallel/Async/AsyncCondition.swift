@@ -77,13 +77,26 @@ public final class AsyncCondition: Sendable {
         while !predicate() { try await wait() }
     }
 
-    /// Wakes up to `count` waiters, longest-waiting first (Python's `condition.notify(n)`).
+    /// Wakes the longest waiter (Python's `condition.notify()`).
     /// Call it while holding ``lock``, after changing the state the waiters check.
     ///
     /// ```swift
     /// condition.notify()
     /// ```
-    public func notify(_ count: Int = 1) {
+    public func notify() {
+        for waiter in state.withLock({ $0.notify(1) }) { waiter.resume() }
+    }
+
+    /// Wakes up to `count` waiters, longest-waiting first (Python's `condition.notify(n)`; 0 wakes
+    /// none). Call it while holding ``lock``, after changing the state the waiters check.
+    ///
+    /// - Throws: ``InvalidArgumentError`` if `count` is negative.
+    ///
+    /// ```swift
+    /// try condition.notify(2)
+    /// ```
+    public func notify(_ count: Int) throws(InvalidArgumentError) {
+        try InvalidArgumentError.check("count", count, atLeast: 0)
         for waiter in state.withLock({ $0.notify(count) }) { waiter.resume() }
     }
 
@@ -93,7 +106,7 @@ public final class AsyncCondition: Sendable {
     /// condition.notifyAll()
     /// ```
     public func notifyAll() {
-        notify(.max)
+        for waiter in state.withLock({ $0.notify(.max) }) { waiter.resume() }
     }
 }
 

@@ -13,7 +13,7 @@
 /// }
 /// ```
 public final class AsyncLock: Sendable {
-    private let semaphore = AsyncSemaphore(value: 1)
+    private let semaphore = AsyncSemaphore(validValue: 1)
 
     /// Creates an unlocked lock.
     ///

@@ -18,7 +18,7 @@ import DequeModule
 ///   queue, as in Python 3.13.
 ///
 /// ```swift
-/// let queue = AsyncQueue<Int>(maxSize: 100)
+/// let queue = try AsyncQueue<Int>(maxSize: 100)
 /// Task { for i in 0..<10 { try await queue.put(i) } }
 /// for _ in 0..<10 { print(try await queue.get()) }
 /// ```
@@ -30,15 +30,18 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     /// The most elements the queue holds; 0 means unbounded (Python's `maxsize`).
     public let maxSize: Int
 
-    /// Creates a queue holding at most `maxSize` elements (0 or less: unbounded) in `order`.
+    /// Creates a queue holding at most `maxSize` elements (0: unbounded) in `order`.
+    ///
+    /// - Throws: ``InvalidArgumentError`` if `maxSize` is negative.
     ///
     /// ```swift
-    /// let jobs = AsyncQueue<Job>(maxSize: 10, order: .lifo)
-    /// let urgentFirst = AsyncQueue<Int>(order: .priority)   // smallest first, as Python's PriorityQueue
+    /// let jobs = try AsyncQueue<Job>(maxSize: 10, order: .lifo)
+    /// let urgentFirst = try AsyncQueue<Int>(order: .priority)   // smallest first, as Python's PriorityQueue
     /// ```
-    public init(maxSize: Int = 0, order: Order = .fifo) {
-        self.maxSize = max(0, maxSize)
-        state = LockedValue(StateMachine(maxSize: max(0, maxSize), order: order))
+    public init(maxSize: Int = 0, order: Order = .fifo) throws(InvalidArgumentError) {
+        try InvalidArgumentError.check("maxSize", maxSize, atLeast: 0)
+        self.maxSize = maxSize
+        state = LockedValue(StateMachine(maxSize: maxSize, order: order))
     }
 
     /// The number of elements in the queue now (Python's `qsize()`); a snapshot.
@@ -222,7 +225,7 @@ extension AsyncQueue {
     /// The order in which ``AsyncQueue/get()`` returns elements.
     ///
     /// ```swift
-    /// let byDeadline = AsyncQueue<Job>(order: .priority(by: { $0.deadline < $1.deadline }))
+    /// let byDeadline = try AsyncQueue<Job>(order: .priority(by: { $0.deadline < $1.deadline }))
     /// ```
     public struct Order: Sendable {
         @usableFromInline

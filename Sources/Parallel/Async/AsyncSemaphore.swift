@@ -10,7 +10,7 @@ import DequeModule
 ///   `acquire()` returns normally instead and the caller owns that permit: either way no permit leaks.
 ///
 /// ```swift
-/// let slots = AsyncSemaphore(value: 3)
+/// let slots = try AsyncSemaphore(value: 3)
 /// try await slots.withPermit {
 ///     try await download(url)   // at most three downloads at once
 /// }
@@ -19,12 +19,20 @@ public final class AsyncSemaphore: Sendable {
     typealias Waiter = UnsafeContinuation<Void, any Error>
     private let state: LockedValue<StateMachine<Waiter>>
 
-    /// Creates a semaphore with `value` permits (negative values are treated as 0).
+    /// Creates a semaphore with `value` permits.
+    ///
+    /// - Throws: ``InvalidArgumentError`` if `value` is negative.
     ///
     /// ```swift
-    /// let mutex = AsyncSemaphore(value: 1)
+    /// let mutex = try AsyncSemaphore(value: 1)
     /// ```
-    public init(value: Int) {
+    public convenience init(value: Int) throws(InvalidArgumentError) {
+        try InvalidArgumentError.check("value", value, atLeast: 0)
+        self.init(validValue: value)
+    }
+
+    /// A semaphore whose `value` is known to be 0 or more (the package's own, such as ``AsyncLock``'s).
+    init(validValue value: Int) {
         state = LockedValue(StateMachine(permits: value))
     }
 
@@ -128,7 +136,7 @@ extension AsyncSemaphore {
 
         private var lastWaiterID: UInt64 = 0
 
-        init(permits: Int) { self.permits = max(0, permits) }
+        init(permits: Int) { self.permits = permits }
 
         /// A fresh identity for a waiter about to suspend, so its cancellation handler can find it.
         mutating func makeWaiterID() -> UInt64 {

@@ -14,34 +14,51 @@ import Darwin
 /// which spreads retries of many clients apart without ever waiting much less than planned).
 ///
 /// ```swift
-/// let backoff = Backoff(initial: .milliseconds(100), multiplier: 2, maximum: .seconds(5), jitter: 0.5)
+/// let backoff = try Backoff(initial: .milliseconds(100), multiplier: 2, maximum: .seconds(5), jitter: 0.5)
 /// let wait = backoff.delay(beforeRetry: 3)   // between 200 ms and 400 ms
 /// ```
 public struct Backoff: Sendable, Hashable {
     /// The delay before the first retry (before jitter).
-    public var initial: Duration
+    public let initial: Duration
     /// The factor each further retry multiplies the delay by; 1 keeps it constant.
-    public var multiplier: Double
+    public let multiplier: Double
     /// The largest delay (before jitter).
-    public var maximum: Duration
+    public let maximum: Duration
     /// The fraction of each delay that is random, from 0 (none) to 1 (anywhere from zero to the delay).
-    public var jitter: Double
+    public let jitter: Double
 
-    /// Creates a backoff policy; `multiplier` below 1 is treated as 1, `jitter` is clamped to 0…1.
+    /// Creates a backoff policy.
+    ///
+    /// - Throws: ``InvalidArgumentError`` if `initial` is negative, `multiplier` is below 1,
+    ///   `maximum` is below `initial`, or `jitter` is outside 0…1.
     ///
     /// ```swift
-    /// let constant = Backoff(initial: .seconds(1), multiplier: 1, jitter: 0)
+    /// let constant = try Backoff(initial: .seconds(1), multiplier: 1, jitter: 0)
     /// ```
     public init(
         initial: Duration = .milliseconds(100),
         multiplier: Double = 2,
         maximum: Duration = .seconds(30),
         jitter: Double = 0.5
-    ) {
-        self.initial = max(.zero, initial)
-        self.multiplier = max(1, multiplier)
-        self.maximum = max(self.initial, maximum)
-        self.jitter = min(1, max(0, jitter))
+    ) throws(InvalidArgumentError) {
+        try InvalidArgumentError.checkNonNegative("initial", initial)
+        guard multiplier >= 1 else {
+            throw InvalidArgumentError(argument: "multiplier", value: "\(multiplier)", expected: "at least 1")
+        }
+        guard maximum >= initial else {
+            throw InvalidArgumentError(argument: "maximum", value: "\(maximum)", expected: "at least initial (\(initial))")
+        }
+        guard (0...1).contains(jitter) else {
+            throw InvalidArgumentError(argument: "jitter", value: "\(jitter)", expected: "between 0 and 1")
+        }
+        self.init(valid: initial, multiplier: multiplier, maximum: maximum, jitter: jitter)
+    }
+
+    private init(valid initial: Duration, multiplier: Double, maximum: Duration, jitter: Double) {
+        self.initial = initial
+        self.multiplier = multiplier
+        self.maximum = maximum
+        self.jitter = jitter
     }
 
     /// The default: 100 ms, doubling, at most 30 s, half of each delay random.
@@ -49,7 +66,7 @@ public struct Backoff: Sendable, Hashable {
     /// ```swift
     /// let delay = Backoff.standard.delay(beforeRetry: 1)
     /// ```
-    public static let standard = Backoff()
+    public static let standard = Backoff(valid: .milliseconds(100), multiplier: 2, maximum: .seconds(30), jitter: 0.5)
 
     /// The delay before retry number `retry` (1 for the first retry), with jitter drawn from `generator`.
     ///
@@ -77,7 +94,7 @@ public struct Backoff: Sendable, Hashable {
     /// The delay before retry number `retry` without jitter: `min(maximum, initial × multiplier^(retry-1))`.
     ///
     /// ```swift
-    /// Backoff(initial: .seconds(1)).delayWithoutJitter(beforeRetry: 3)   // 4 seconds
+    /// try Backoff(initial: .seconds(1)).delayWithoutJitter(beforeRetry: 3)   // 4 seconds
     /// ```
     public func delayWithoutJitter(beforeRetry retry: Int) -> Duration {
         let exponent = Double(max(0, retry - 1))

@@ -4,9 +4,10 @@ extension Sequence where Element: Sendable {
     ///
     /// Elements are started in order as slots free up. The first transform to throw cancels the
     /// others and its error is thrown once they have stopped; cancelling the caller cancels them all.
-    /// `maxConcurrency` below 1 is treated as 1.
     /// The call runs in the caller's isolation (`isolation`); the transforms run concurrently, so
     /// `transform` is `@Sendable`.
+    ///
+    /// - Throws: ``InvalidArgumentError`` before anything starts if `maxConcurrency` is less than 1.
     ///
     /// ```swift
     /// let pages = try await urls.concurrentMap(maxConcurrency: 8) { url in
@@ -33,6 +34,8 @@ extension Sequence where Element: Sendable {
     /// The first call to throw cancels the others and its error is thrown once they have stopped.
     /// The call runs in the caller's isolation (`isolation`); `body` runs concurrently, so it is
     /// `@Sendable`.
+    ///
+    /// - Throws: ``InvalidArgumentError`` before anything starts if `maxConcurrency` is less than 1.
     ///
     /// ```swift
     /// try await files.concurrentForEach(maxConcurrency: 4) { file in try await upload(file) }

@@ -4,7 +4,10 @@
 ///
 /// Children return nothing; the first child to throw cancels the others, and its error is thrown
 /// from the next `addTask` or, at the latest, from this function once every child has stopped. All
-/// children have finished when this function returns. `maxConcurrency` below 1 is treated as 1.
+/// children have finished when this function returns.
+///
+/// - Throws: ``InvalidArgumentError`` before `body` runs if `maxConcurrency` is less than 1; then the
+///   first child's error or what `body` throws.
 ///
 /// `body` runs in the caller's isolation (`isolation`, the caller's actor by default), as the body
 /// of `withTaskGroup` does; the children it adds run concurrently and are `@Sendable`.
@@ -21,8 +24,9 @@ public func withLimitedTaskGroup<Result>(
     isolation: isolated (any Actor)? = #isolation,
     _ body: (inout LimitedTaskGroup) async throws -> Result
 ) async throws -> Result {
-    try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
-        var limited = LimitedTaskGroup(group: group, limit: max(1, maxConcurrency))
+    try InvalidArgumentError.check("maxConcurrency", maxConcurrency, atLeast: 1)
+    return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
+        var limited = LimitedTaskGroup(group: group, limit: maxConcurrency)
         let result = try await body(&limited)
         while try await group.next() != nil {}
         return result

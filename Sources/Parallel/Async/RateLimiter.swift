@@ -7,7 +7,7 @@
 /// reserved token back.
 ///
 /// ```swift
-/// let limiter = RateLimiter(permits: 10, per: .seconds(1), clock: ContinuousClock())
+/// let limiter = try RateLimiter(permits: 10, per: .seconds(1), clock: ContinuousClock())
 /// for url in urls {
 ///     try await limiter.acquire()   // at most 10 requests a second
 ///     try await fetch(url)
@@ -20,18 +20,23 @@ public final class RateLimiter<C: Clock>: Sendable where C.Duration == Duration 
     /// Tokens in the bucket (negative: reserved by waiters) as of `updated`.
     private let bucket: LockedValue<(tokens: Double, updated: C.Instant)>
 
-    /// Creates a limiter of `permits` per `interval` (both at least 1 and a positive duration;
-    /// smaller values are raised to them), holding up to `burst` tokens (default: `permits`).
+    /// Creates a limiter of `permits` per `interval`, holding up to `burst` tokens (default: `permits`).
+    ///
+    /// - Throws: ``InvalidArgumentError`` if `permits` or `burst` is less than 1 or `interval` is not
+    ///   more than zero.
     ///
     /// ```swift
-    /// let limiter = RateLimiter(permits: 5, per: .seconds(1), burst: 1, clock: ContinuousClock())
+    /// let limiter = try RateLimiter(permits: 5, per: .seconds(1), burst: 1, clock: ContinuousClock())
     /// ```
-    public init(permits: Int, per interval: Duration, burst: Int? = nil, clock: C) {
-        let permits = max(1, permits)
+    public init(permits: Int, per interval: Duration, burst: Int? = nil, clock: C) throws(InvalidArgumentError) {
+        try InvalidArgumentError.check("permits", permits, atLeast: 1)
+        try InvalidArgumentError.checkPositive("interval", interval)
+        try InvalidArgumentError.check("burst", burst, atLeast: 1)
         self.clock = clock
+        // A tiny interval over many permits may round down to zero: one nanosecond is the clock's grain.
         tokenInterval = max(.nanoseconds(1), interval / permits)
-        self.burst = max(1, burst ?? permits)
-        bucket = LockedValue((Double(max(1, burst ?? permits)), clock.now))
+        self.burst = burst ?? permits
+        bucket = LockedValue((Double(burst ?? permits), clock.now))
     }
 
     /// Takes a token, waiting until one is due.

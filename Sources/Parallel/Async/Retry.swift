@@ -4,7 +4,8 @@
 ///
 /// `CancellationError` is never retried, and cancellation during a wait throws at once. When the
 /// attempts run out, or `shouldRetry` refuses an error, that last error is thrown as is.
-/// `maxAttempts` below 1 is treated as 1.
+///
+/// - Throws: ``InvalidArgumentError`` before the first attempt if `maxAttempts` is less than 1.
 ///
 /// ```swift
 /// let data = try await retry(maxAttempts: 5, backoff: Backoff(initial: .milliseconds(200)), clock: ContinuousClock(),
@@ -20,7 +21,8 @@ public func retry<T, C: Clock>(
     isolation: isolated (any Actor)? = #isolation,
     _ operation: () async throws -> T
 ) async throws -> T where C.Duration == Duration {
-    let attempts = max(1, maxAttempts)
+    try InvalidArgumentError.check("maxAttempts", maxAttempts, atLeast: 1)
+    let attempts = maxAttempts
     var attempt = 1
     while true {
         do {

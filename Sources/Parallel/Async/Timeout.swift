@@ -20,6 +20,9 @@
 /// main-actor or actor-isolated caller passes an ordinary closure that may use its state; only the
 /// timer runs elsewhere.
 ///
+/// - Throws: ``InvalidArgumentError`` before `body` starts if `duration` is negative (zero: the body
+///   is cancelled at once).
+///
 /// ```swift
 /// let page = try await withTimeout(.seconds(2), clock: ContinuousClock()) {
 ///     try await fetch(url)
@@ -32,7 +35,8 @@ public func withTimeout<C: Clock, T: Sendable>(
     isolation: isolated (any Actor)? = #isolation,
     _ body: () async throws -> T
 ) async throws -> T {
-    try await withoutActuallyEscaping(body) { body in
+    try InvalidArgumentError.checkNonNegative("duration", duration)
+    return try await withoutActuallyEscaping(body) { body in
         try await race(CallerIsolatedOperation(body), isolation: isolation, limit: "\(duration)") {
             try await clock.sleep(until: clock.now.advanced(by: duration), tolerance: tolerance)
         }
@@ -41,6 +45,8 @@ public func withTimeout<C: Clock, T: Sendable>(
 
 /// Runs `body`, cancelling it and throwing ``TimeoutError`` if it has not finished after `duration`
 /// on the continuous clock (Python's `asyncio.timeout(delay)`).
+///
+/// - Throws: ``InvalidArgumentError`` before `body` starts if `duration` is negative.
 ///
 /// ```swift
 /// let page = try await withTimeout(.seconds(2)) { try await fetch(url) }

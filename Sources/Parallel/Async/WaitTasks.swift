@@ -6,9 +6,11 @@
 /// throwing). Cancelling the caller ends the wait at once and returns what is done so far. Each task
 /// is watched by a small helper task that lives until that task finishes.
 ///
+/// - Throws: ``InvalidArgumentError`` before waiting if `timeout` is negative; nothing else.
+///
 /// ```swift
 /// let tasks = mirrors.map { url in Task { try await fetch(url) } }
-/// let (done, pending) = await wait(tasks, returnWhen: .firstCompleted)
+/// let (done, pending) = try await wait(tasks, returnWhen: .firstCompleted)
 /// pending.forEach { $0.cancel() }
 /// let page = try await done[0].value
 /// ```
@@ -17,7 +19,8 @@ public func wait<Success: Sendable, Failure: Error, C: Clock>(
     timeout: C.Duration? = nil,
     clock: C,
     returnWhen condition: ReturnWhen = .allCompleted
-) async -> (done: [Task<Success, Failure>], pending: [Task<Success, Failure>]) {
+) async throws(InvalidArgumentError) -> (done: [Task<Success, Failure>], pending: [Task<Success, Failure>]) {
+    try InvalidArgumentError.checkNonNegative("timeout", timeout)
     let (finished, report) = AsyncStream.makeStream(of: (index: Int, failed: Bool).self)
     for (index, task) in tasks.enumerated() {
         Task {
@@ -55,12 +58,14 @@ public func wait<Success: Sendable, Failure: Error, C: Clock>(
 /// ``wait(_:timeout:clock:returnWhen:)`` on the continuous clock.
 ///
 /// ```swift
-/// let (done, pending) = await wait(tasks, timeout: .seconds(5))
+/// let (done, pending) = try await wait(tasks, timeout: .seconds(5))
 /// ```
+///
+/// - Throws: ``InvalidArgumentError`` before waiting if `timeout` is negative; nothing else.
 public func wait<Success: Sendable, Failure: Error>(
     _ tasks: [Task<Success, Failure>],
     timeout: Duration? = nil,
     returnWhen condition: ReturnWhen = .allCompleted
-) async -> (done: [Task<Success, Failure>], pending: [Task<Success, Failure>]) {
-    await wait(tasks, timeout: timeout, clock: ContinuousClock(), returnWhen: condition)
+) async throws(InvalidArgumentError) -> (done: [Task<Success, Failure>], pending: [Task<Success, Failure>]) {
+    try await wait(tasks, timeout: timeout, clock: ContinuousClock(), returnWhen: condition)
 }

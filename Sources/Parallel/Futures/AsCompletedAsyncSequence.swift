@@ -6,8 +6,10 @@
 /// throws ``FutureError/timedOut(after:)``. Cancelling the iterating task makes it throw
 /// `CancellationError`; the futures themselves are never cancelled. Iterate it once.
 ///
+/// - Throws: ``InvalidArgumentError`` at the call if `timeout` is negative.
+///
 /// ```swift
-/// for try await future in asCompleted(futures, timeout: .seconds(5), clock: .continuous) {
+/// for try await future in try asCompleted(futures, timeout: .seconds(5), clock: .continuous) {
 ///     print(try await future.value)
 /// }
 /// ```
@@ -15,7 +17,8 @@ public func asCompleted<Value: Sendable, C: Clock>(
     _ futures: some Sequence<Future<Value>>,
     timeout: Duration?,
     clock: C
-) -> AsCompletedAsyncSequence<Value> where C.Duration == Duration {
+) throws(InvalidArgumentError) -> AsCompletedAsyncSequence<Value> where C.Duration == Duration {
+    try InvalidArgumentError.checkNonNegative("timeout", timeout)
     let waiter = CompletionWaiter(watching: futures)
     return AsCompletedAsyncSequence(
         waiter: waiter,

@@ -8,17 +8,20 @@
 /// The sequence is single-pass, and iterating blocks the thread: from async code use
 /// ``asCompleted(_:timeout:clock:)``.
 ///
+/// - Throws: ``InvalidArgumentError`` at the call if `timeout` is negative.
+///
 /// ```swift
 /// let futures = try (1...3).map { n in try executor.submit { n * 10 } }
-/// for completed in asCompleted(futures, timeout: .seconds(5)) {
+/// for completed in try asCompleted(futures, timeout: .seconds(5)) {
 ///     print(try completed.get().result())   // 10, 20, 30 in whatever order they finish
 /// }
 /// ```
 public func asCompleted<Value: Sendable>(
     _ futures: some Sequence<Future<Value>>,
     timeout: Duration? = nil
-) -> AsCompletedSequence<Value> {
-    AsCompletedSequence(waiter: CompletionWaiter(watching: futures), deadline: .after(timeout), timeout: timeout ?? .zero)
+) throws(InvalidArgumentError) -> AsCompletedSequence<Value> {
+    try InvalidArgumentError.checkNonNegative("timeout", timeout)
+    return AsCompletedSequence(waiter: CompletionWaiter(watching: futures), deadline: .after(timeout), timeout: timeout ?? .zero)
 }
 
 /// The blocking sequence of ``asCompleted(_:timeout:)``: futures in completion order.

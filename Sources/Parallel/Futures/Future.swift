@@ -101,14 +101,16 @@ public final class Future<Value: Sendable>: @unchecked Sendable {
     ///
     /// - Parameter timeout: how long to wait at most; `nil` waits for as long as it takes.
     /// - Throws: the error the work threw; ``FutureError/cancelled`` if the future was cancelled;
-    ///   ``FutureError/timedOut(after:)`` if `timeout` passed first (the work itself goes on).
+    ///   ``FutureError/timedOut(after:)`` if `timeout` passed first (the work itself goes on);
+    ///   ``InvalidArgumentError`` if `timeout` is negative (zero: do not wait).
     ///
     /// ```swift
     /// let answer = try future.result(timeout: .seconds(5))
     /// ```
     @available(*, noasync, message: "blocks the thread; use `try await future.value` in async code")
     @inlinable public func result(timeout: Duration? = nil) throws -> Value {
-        try result(until: Deadline.after(timeout), timeout: timeout ?? .zero)
+        try InvalidArgumentError.checkNonNegative("timeout", timeout)
+        return try result(until: Deadline.after(timeout), timeout: timeout ?? .zero)
     }
 
     /// The value, waited for without blocking a thread: the awaiting task suspends until the future

@@ -10,7 +10,8 @@ extension ThreadPoolExecutor {
     ///
     /// Iterating blocks the thread: do it from a thread, not from async code.
     ///
-    /// - Throws: a ``ThreadPoolExecutorError`` if the pool takes no more work (nothing was submitted then).
+    /// - Throws: a ``ThreadPoolExecutorError`` if the pool takes no more work, ``InvalidArgumentError``
+    ///   if `timeout` is negative (nothing was submitted then).
     ///
     /// ```swift
     /// for outcome in try executor.map([1, 2, 3], timeout: .seconds(5), { $0 * $0 }) {
@@ -21,7 +22,8 @@ extension ThreadPoolExecutor {
         _ inputs: some Sequence<Input>,
         timeout: Duration? = nil,
         _ transform: @escaping @Sendable (Input) throws -> Output
-    ) throws(ThreadPoolExecutorError) -> MapResults<Output> where Input: Sendable {
+    ) throws -> MapResults<Output> where Input: Sendable {
+        try InvalidArgumentError.checkNonNegative("timeout", timeout)
         let deadline = Deadline.after(timeout)
         var futures: [Future<Output>] = []
         do {

@@ -80,7 +80,7 @@ public final class ThreadPoolExecutor: Sendable {
     ///     as Python does.
     ///   - initializer: runs once on each new thread before it takes work (Python's `initializer`);
     ///     if it throws, the pool breaks.
-    /// - Throws: ``ThreadPoolExecutorError/invalidMaxWorkers(_:)`` if `maxWorkers` is less than 1.
+    /// - Throws: ``InvalidArgumentError`` if `maxWorkers` is less than 1.
     ///
     /// ```swift
     /// let executor = try ThreadPoolExecutor(maxWorkers: 4, threadNamePrefix: "io") { setUpThread() }
@@ -89,9 +89,9 @@ public final class ThreadPoolExecutor: Sendable {
         maxWorkers: Int? = nil,
         threadNamePrefix: String? = nil,
         initializer: (@Sendable () throws -> Void)? = nil
-    ) throws(ThreadPoolExecutorError) {
+    ) throws(InvalidArgumentError) {
+        try InvalidArgumentError.check("maxWorkers", maxWorkers, atLeast: 1)
         let count = maxWorkers ?? Self.defaultMaxWorkers
-        guard count >= 1 else { throw .invalidMaxWorkers(count) }
         let prefix = threadNamePrefix ?? "ThreadPoolExecutor-\(Self.poolCounter.withLock { number in defer { number += 1 }; return number })"
         self.init(validMaxWorkers: count, threadNamePrefix: prefix, initializer: initializer, isShared: false)
     }

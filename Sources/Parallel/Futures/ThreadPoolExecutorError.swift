@@ -11,8 +11,6 @@ public enum ThreadPoolExecutorError: Error, Sendable, Equatable, CustomStringCon
     /// A worker thread's initializer threw, so the pool takes no more work and fails its pending work
     /// (Python's `BrokenThreadPool`). `reason` describes the initializer's error.
     case broken(reason: String)
-    /// `maxWorkers` was not positive (Python raises `ValueError`).
-    case invalidMaxWorkers(Int)
 
     /// What happened and what to do about it.
     ///
@@ -25,8 +23,6 @@ public enum ThreadPoolExecutorError: Error, Sendable, Equatable, CustomStringCon
             return "the thread pool was shut down and accepts no new work; create a new ThreadPoolExecutor"
         case .broken(let reason):
             return "the thread pool is broken: a worker initializer threw (\(reason)); fix the initializer and create a new pool"
-        case .invalidMaxWorkers(let count):
-            return "maxWorkers must be at least 1, got \(count); pass a positive count or nil for the default"
         }
     }
 }

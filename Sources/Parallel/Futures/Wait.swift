@@ -4,8 +4,10 @@
 /// It never throws on timeout: look at `notDone`. Duplicates count once. Use the `async` overload
 /// from async code.
 ///
+/// - Throws: ``InvalidArgumentError`` if `timeout` is negative (zero: split them now, do not wait).
+///
 /// ```swift
-/// let (done, notDone) = wait(for: futures, timeout: .seconds(2), returnWhen: .firstException)
+/// let (done, notDone) = try wait(for: futures, timeout: .seconds(2), returnWhen: .firstException)
 /// for future in done { if let error = future.error { print("failed:", error) } }
 /// ```
 @available(*, noasync, message: "blocks the thread; use the async overload in async code")
@@ -13,7 +15,8 @@ public func wait<Value: Sendable>(
     for futures: some Sequence<Future<Value>>,
     timeout: Duration? = nil,
     returnWhen: ReturnWhen = .allCompleted
-) -> (done: Set<Future<Value>>, notDone: Set<Future<Value>>) {
+) throws(InvalidArgumentError) -> (done: Set<Future<Value>>, notDone: Set<Future<Value>>) {
+    try InvalidArgumentError.checkNonNegative("timeout", timeout)
     let waiter = CompletionWaiter(watching: futures)
     let deadline = Deadline.after(timeout)
     waiting: while true {
@@ -31,7 +34,8 @@ public func wait<Value: Sendable>(
 /// Suspends until `returnWhen` holds for `futures` or `timeout` passes on `clock`, and splits them
 /// into done and not done: the async twin of ``wait(for:timeout:returnWhen:)``.
 ///
-/// - Throws: `CancellationError` if the waiting task is cancelled (the futures are not cancelled).
+/// - Throws: `CancellationError` if the waiting task is cancelled (the futures are not cancelled);
+///   ``InvalidArgumentError`` if `timeout` is negative.
 ///
 /// ```swift
 /// let (done, _) = try await wait(for: futures, timeout: .seconds(2), returnWhen: .firstCompleted)
@@ -42,6 +46,7 @@ public func wait<Value: Sendable, C: Clock>(
     returnWhen: ReturnWhen = .allCompleted,
     clock: C = ContinuousClock()
 ) async throws -> (done: Set<Future<Value>>, notDone: Set<Future<Value>>) where C.Duration == Duration {
+    try InvalidArgumentError.checkNonNegative("timeout", timeout)
     let waiter = CompletionWaiter(watching: futures)
     let expiry = WaiterExpiry(waiter: waiter, timeout: timeout, clock: clock)
     do {

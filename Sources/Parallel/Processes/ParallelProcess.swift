@@ -53,6 +53,8 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
     /// Throws ``ProcessPoolError/encodingFailed(task:message:)`` or
     /// ``ProcessPoolError/spawnFailed(executable:reason:)``.
     ///
+    /// - Throws: ``InvalidArgumentError`` if `maxFrameSize` is less than 1024; nothing is started.
+    ///
     /// ```swift
     /// let child = try await ParallelProcess.start(SumOfSquares.self, 1_000_000, output: .capture)
     /// ```
@@ -60,6 +62,7 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
         _ task: T.Type, _ input: T.Input, executable: WorkerExecutable = .current, output: OutputMode = .inherit,
         maxFrameSize: Int = 64 << 20
     ) async throws -> ParallelProcess {
+        try InvalidArgumentError.check("maxFrameSize", maxFrameSize, atLeast: 1024)
         let payload: [UInt8]
         do {
             payload = try WireCodec.encode([input])
@@ -67,7 +70,7 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
             throw ProcessPoolError.encodingFailed(task: T.name, message: "input: " + WireCodec.message(error))
         }
         let frame = Frame.run(id: 1, task: T.name, count: 1, payload: payload).encoded()
-        let limit = max(1024, maxFrameSize)
+        let limit = maxFrameSize
         let state = LockedValue(State(executable: executable.description))
         let started: Result<Int32, ProcessPoolError> = await withUnsafeContinuation { continuation in
             do throws(ProcessPoolError) {

@@ -5,27 +5,40 @@ extension ProcessPool {
     /// `chunkSize` inputs in flight: mapping a million inputs never holds a million requests or
     /// results. Iteration throws the first failure; leaving the loop cancels the work in flight.
     ///
+    /// - Throws: ``InvalidArgumentError`` if `chunkSize` or `window` is less than 1 or `timeout` is
+    ///   not more than zero.
+    ///
     /// ```swift
-    /// for try await square in pool.imap(Square.self, 1...1_000_000, chunkSize: 1000) {
+    /// for try await square in try pool.imap(Square.self, 1...1_000_000, chunkSize: 1000) {
     ///     total += square
     /// }
     /// ```
     public func imap<T: ProcessTask, Inputs: Sequence<T.Input>>(
         _ task: T.Type, _ inputs: Inputs, chunkSize: Int = 1, window: Int? = nil, timeout: Duration? = nil
-    ) -> ProcessMapSequence<T, Inputs> {
-        ProcessMapSequence(pool: self, inputs: inputs, chunkSize: chunkSize, window: window ?? 2 * workerCount, timeout: timeout, ordered: true)
+    ) throws(InvalidArgumentError) -> ProcessMapSequence<T, Inputs> {
+        try checkMapArguments(chunkSize: chunkSize, window: window, timeout: timeout)
+        return ProcessMapSequence(pool: self, inputs: inputs, chunkSize: chunkSize, window: window ?? 2 * workerCount, timeout: timeout, ordered: true)
     }
 
     /// Streams `task`'s outputs as they complete (`Pool.imap_unordered`), with the same bounded
     /// window as ``imap(_:_:chunkSize:window:timeout:)``.
     ///
+    /// - Throws: ``InvalidArgumentError``, as ``imap(_:_:chunkSize:window:timeout:)``.
+    ///
     /// ```swift
-    /// for try await output in pool.imapUnordered(Slow.self, inputs) { print(output) }
+    /// for try await output in try pool.imapUnordered(Slow.self, inputs) { print(output) }
     /// ```
     public func imapUnordered<T: ProcessTask, Inputs: Sequence<T.Input>>(
         _ task: T.Type, _ inputs: Inputs, chunkSize: Int = 1, window: Int? = nil, timeout: Duration? = nil
-    ) -> ProcessMapSequence<T, Inputs> {
-        ProcessMapSequence(pool: self, inputs: inputs, chunkSize: chunkSize, window: window ?? 2 * workerCount, timeout: timeout, ordered: false)
+    ) throws(InvalidArgumentError) -> ProcessMapSequence<T, Inputs> {
+        try checkMapArguments(chunkSize: chunkSize, window: window, timeout: timeout)
+        return ProcessMapSequence(pool: self, inputs: inputs, chunkSize: chunkSize, window: window ?? 2 * workerCount, timeout: timeout, ordered: false)
+    }
+
+    private func checkMapArguments(chunkSize: Int, window: Int?, timeout: Duration?) throws(InvalidArgumentError) {
+        try InvalidArgumentError.check("chunkSize", chunkSize, atLeast: 1)
+        try InvalidArgumentError.check("window", window, atLeast: 1)
+        try InvalidArgumentError.checkPositive("timeout", timeout)
     }
 }
 
@@ -34,7 +47,7 @@ extension ProcessPool {
 /// ``ProcessPool/imapUnordered(_:_:chunkSize:window:timeout:)``.
 ///
 /// ```swift
-/// for try await output in pool.imap(Square.self, [1, 2, 3]) { print(output) }
+/// for try await output in try pool.imap(Square.self, [1, 2, 3]) { print(output) }
 /// ```
 public struct ProcessMapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>: AsyncSequence {
     /// The task's output.
@@ -50,7 +63,7 @@ public struct ProcessMapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>: Asy
     /// Starts pulling inputs: nothing is submitted before the first `next()`.
     ///
     /// ```swift
-    /// var outputs = pool.imap(Square.self, [1, 2]).makeAsyncIterator()
+    /// var outputs = try pool.imap(Square.self, [1, 2]).makeAsyncIterator()
     /// ```
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(sequence: self)
@@ -75,8 +88,8 @@ public struct ProcessMapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>: Asy
         init(sequence: ProcessMapSequence) {
             pool = sequence.pool
             inputs = sequence.inputs.makeIterator()
-            chunkSize = Swift.max(1, sequence.chunkSize)
-            window = Swift.max(1, sequence.window)
+            chunkSize = sequence.chunkSize
+            window = sequence.window
             timeout = sequence.timeout
             flight = InFlight(core: sequence.pool.core, ordered: sequence.ordered)
         }
@@ -123,8 +136,11 @@ public struct ProcessMapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>: Asy
                 if chunk.count < chunkSize { inputsDone = true }
                 guard !chunk.isEmpty else { break }
                 let flight = flight
+                // Weak: the pool holds each request's box, and the box this closure, until it completes;
+                // a strong capture would keep `flight` alive past the iterator, so leaving the loop
+                // would not cancel the work still in flight.
                 _ = pool.submitChunk(
-                    T.self, chunk, timeout: timeout, onComplete: { box in flight.completed(box) },
+                    T.self, chunk, timeout: timeout, onComplete: { [weak flight] box in flight?.completed(box) },
                     beforeSending: { box in flight.add(box) }
                 )
             }

@@ -6,13 +6,16 @@ extension ProcessPool {
     /// order is thrown and the work not yet finished is cancelled; use ``mapResults(_:_:chunkSize:timeout:)``
     /// to keep every outcome instead.
     ///
+    /// - Throws: ``InvalidArgumentError`` before anything is queued if `chunkSize` is less than 1 or
+    ///   `timeout` is not more than zero; then ``ProcessPoolError`` or `CancellationError`.
+    ///
     /// ```swift
     /// let squares = try await pool.map(Square.self, [1, 2, 3, 4, 5])   // [1, 4, 9, 16, 25]
     /// ```
     public func map<T: ProcessTask>(
         _ task: T.Type, _ inputs: some Collection<T.Input>, chunkSize: Int? = nil, timeout: Duration? = nil
     ) async throws -> [T.Output] {
-        let boxes = submitChunks(task, inputs, chunkSize: chunkSize, timeout: timeout)
+        let boxes = try submitChunks(task, inputs, chunkSize: chunkSize, timeout: timeout)
         return try await withTaskCancellationHandler {
             var outputs: [T.Output] = []
             outputs.reserveCapacity(inputs.count)
@@ -33,7 +36,9 @@ extension ProcessPool {
     /// Runs `task` on every input and returns one `Result` per input, in input order, so no outcome
     /// is lost (`Pool.map` with every exception kept, like `gather(return_exceptions=True)`).
     ///
-    /// Throws only `CancellationError`, when the caller is cancelled (the remaining work is cancelled).
+    /// Throws only `CancellationError`, when the caller is cancelled (the remaining work is cancelled),
+    /// and ``InvalidArgumentError`` before anything is queued if `chunkSize` is less than 1 or
+    /// `timeout` is not more than zero.
     ///
     /// ```swift
     /// for result in try await pool.mapResults(Parse.self, lines) {
@@ -43,7 +48,7 @@ extension ProcessPool {
     public func mapResults<T: ProcessTask>(
         _ task: T.Type, _ inputs: some Collection<T.Input>, chunkSize: Int? = nil, timeout: Duration? = nil
     ) async throws -> [Result<T.Output, ProcessPoolError>] {
-        let boxes = submitChunks(task, inputs, chunkSize: chunkSize, timeout: timeout)
+        let boxes = try submitChunks(task, inputs, chunkSize: chunkSize, timeout: timeout)
         return try await withTaskCancellationHandler {
             var results: [Result<T.Output, ProcessPoolError>] = []
             results.reserveCapacity(inputs.count)
@@ -63,8 +68,10 @@ extension ProcessPool {
 
     private func submitChunks<T: ProcessTask>(
         _ task: T.Type, _ inputs: some Collection<T.Input>, chunkSize: Int?, timeout: Duration?
-    ) -> [RequestBox] {
-        let size = max(1, chunkSize ?? defaultChunkSize(for: inputs.count))
+    ) throws(InvalidArgumentError) -> [RequestBox] {
+        try InvalidArgumentError.check("chunkSize", chunkSize, atLeast: 1)
+        try InvalidArgumentError.checkPositive("timeout", timeout)
+        let size = chunkSize ?? defaultChunkSize(for: inputs.count)
         // Bulk copies of slices: element-by-element appends are slow in this unspecialized code.
         let all = Array(inputs)
         return stride(from: 0, to: all.count, by: size).map { start in

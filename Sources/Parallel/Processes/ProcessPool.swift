@@ -108,8 +108,11 @@ public final class ProcessPool: Sendable {
     ///     ``ProcessWorker/serveIfRequested(_:)`` first thing in `main`.
     ///   - start: start the workers now (`.eager`) or with the first task (`.lazy`).
     ///   - startMethod: how worker processes are made; forked by a fork server by default.
-    ///   - maxFrameSize: the largest message in bytes; bigger inputs or outputs fail with
+    ///   - maxFrameSize: the largest message in bytes (at least 1024); bigger inputs or outputs fail with
     ///     ``ProcessPoolError/frameTooLarge(task:size:limit:)``.
+    /// - Throws: ``InvalidArgumentError`` if `workers` or `maxTasksPerWorker` is less than 1,
+    ///   `timeout` or `startTimeout` is not more than zero, or `maxFrameSize` is less than 1024;
+    ///   ``ProcessPoolError/spawnFailed(executable:reason:)`` if an eager start fails.
     ///
     /// ```swift
     /// let pool = try ProcessPool(workers: 4, maxTasksPerWorker: 1000, timeout: .seconds(30))
@@ -124,16 +127,20 @@ public final class ProcessPool: Sendable {
         start: Start = .eager,
         startMethod: StartMethod = .forkServer,
         maxFrameSize: Int = 64 << 20
-    ) throws(ProcessPoolError) {
-        workerCount = max(1, workers)
+    ) throws {
+        try InvalidArgumentError.check("workers", workers, atLeast: 1)
+        try InvalidArgumentError.check("maxTasksPerWorker", maxTasksPerWorker, atLeast: 1)
+        try InvalidArgumentError.checkPositive("timeout", timeout)
+        try InvalidArgumentError.checkPositive("startTimeout", startTimeout)
+        try InvalidArgumentError.check("maxFrameSize", maxFrameSize, atLeast: 1024)
+        workerCount = workers
         defaultTimeout = timeout
         core = try PoolCore(options: .init(
             configuration: .init(
-                workers: workerCount, maxTasksPerWorker: maxTasksPerWorker.map { max(1, $0) },
-                startTimeout: max(.zero, startTimeout)
+                workers: workerCount, maxTasksPerWorker: maxTasksPerWorker, startTimeout: startTimeout
             ),
             executable: executable,
-            frameLimit: max(1024, maxFrameSize),
+            frameLimit: maxFrameSize,
             initializer: initializer.map { ($0.task, $0.payload) },
             eager: start == .eager,
             startMethod: startMethod
@@ -161,6 +168,9 @@ public final class ProcessPool: Sendable {
     /// replaced. Throws ``ProcessPoolError`` (the task's own error comes back as
     /// ``ProcessPoolError/taskFailed(task:type:message:)``) or `CancellationError`.
     ///
+    /// - Throws: ``InvalidArgumentError`` at once if `timeout` (this call's limit; `nil`: the pool's
+    ///   default) is not more than zero.
+    ///
     /// ```swift
     /// let sum = try await pool.run(SumOfSquares.self, 100_000, timeout: .seconds(5))
     /// ```
@@ -173,12 +183,18 @@ public final class ProcessPool: Sendable {
     /// The work is queued at once; failures (including encoding the input) surface when awaiting
     /// ``ProcessTaskHandle/value``.
     ///
+    /// - Throws: ``InvalidArgumentError`` if `timeout` (this call's limit; `nil`: the pool's default)
+    ///   is not more than zero; nothing is queued.
+    ///
     /// ```swift
-    /// let handle = pool.submit(Square.self, 7)
+    /// let handle = try pool.submit(Square.self, 7)
     /// print(try await handle.value)   // 49
     /// ```
-    public func submit<T: ProcessTask>(_ task: T.Type, _ input: T.Input, timeout: Duration? = nil) -> ProcessTaskHandle<T.Output> {
-        ProcessTaskHandle(core: core, box: submitChunk(task, [input], timeout: timeout), task: T.name)
+    public func submit<T: ProcessTask>(
+        _ task: T.Type, _ input: T.Input, timeout: Duration? = nil
+    ) throws(InvalidArgumentError) -> ProcessTaskHandle<T.Output> {
+        try InvalidArgumentError.checkPositive("timeout", timeout)
+        return ProcessTaskHandle(core: core, box: submitChunk(task, [input], timeout: timeout), task: T.name)
     }
 
     /// Shuts the pool down after the work already submitted (`shutdown(wait=True)`): new work fails
@@ -242,6 +258,11 @@ public final class ProcessPool: Sendable {
 /// `body` runs in the caller's isolation (`isolation`, the caller's actor by default), as the body
 /// of `withTaskGroup` does: a main-actor `main()` or an actor method passes an ordinary closure,
 /// which may use the caller's state.
+///
+/// The arguments are those of ``ProcessPool/init(workers:executable:initializer:maxTasksPerWorker:timeout:startTimeout:start:startMethod:maxFrameSize:)``.
+///
+/// - Throws: ``InvalidArgumentError`` before anything starts if an argument is out of range (see the
+///   initializer); otherwise what the pool's start or `body` throws.
 ///
 /// ```swift
 /// let squares = try await withProcessPool(workers: 2) { pool in

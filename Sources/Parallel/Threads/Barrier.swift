@@ -32,7 +32,7 @@ public final class Barrier: Sendable {
     ///   - parties: the number of threads that must arrive; at least 1.
     ///   - timeout: the default for ``wait(timeout:)`` calls that pass none (`nil`: wait forever).
     ///   - action: run once per round by the last thread to arrive, before the others are released.
-    /// - Throws: ``BarrierError/invalidParties(_:)`` if `parties` is less than 1.
+    /// - Throws: ``InvalidArgumentError`` if `parties` is less than 1 or `timeout` is negative.
     ///
     /// ```swift
     /// let barrier = try Barrier(parties: 2, timeout: .seconds(5))
@@ -41,8 +41,9 @@ public final class Barrier: Sendable {
         parties: Int,
         timeout: Duration? = nil,
         action: (@Sendable () throws -> Void)? = nil
-    ) throws(BarrierError) {
-        guard parties >= 1 else { throw .invalidParties(parties) }
+    ) throws(InvalidArgumentError) {
+        try InvalidArgumentError.check("parties", parties, atLeast: 1)
+        try InvalidArgumentError.checkNonNegative("timeout", timeout)
         self.parties = parties
         self.defaultTimeout = timeout
         self.action = action
@@ -54,7 +55,8 @@ public final class Barrier: Sendable {
     /// - Parameter timeout: how long to wait; `nil` uses the barrier's default. Timing out breaks
     ///   the barrier for everyone.
     /// - Throws: ``BarrierError/broken`` if the barrier is or becomes broken,
-    ///   ``BarrierError/actionFailed(_:)`` in the thread whose action threw.
+    ///   ``BarrierError/actionFailed(_:)`` in the thread whose action threw, ``InvalidArgumentError``
+    ///   if `timeout` is negative (the barrier stays as it was).
     ///
     /// ```swift
     /// let index = try barrier.wait(timeout: .seconds(1))
@@ -62,8 +64,12 @@ public final class Barrier: Sendable {
     /// ```
     @available(*, noasync, message: "blocks the thread; coordinate async tasks with a task group instead")
     @discardableResult
-    public func wait(timeout: Duration? = nil) throws(BarrierError) -> Int {
-        let deadline = Deadline.after(timeout ?? defaultTimeout)
+    public func wait(timeout: Duration? = nil) throws -> Int {
+        try InvalidArgumentError.checkNonNegative("timeout", timeout)
+        return try wait(until: Deadline.after(timeout ?? defaultTimeout))
+    }
+
+    private func wait(until deadline: Deadline) throws(BarrierError) -> Int {
         condition.lock.lock()
         defer { condition.lock.unlock() }
 

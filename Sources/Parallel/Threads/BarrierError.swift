@@ -6,8 +6,6 @@
 /// catch { print(error) }
 /// ```
 public enum BarrierError: Error, Sendable, CustomStringConvertible {
-    /// A barrier needs at least one party.
-    case invalidParties(Int)
     /// The barrier is broken: a waiter timed out, the action failed, ``Barrier/abort()`` or
     /// ``Barrier/reset()`` was called while threads were waiting (Python's `BrokenBarrierError`).
     case broken
@@ -18,8 +16,6 @@ public enum BarrierError: Error, Sendable, CustomStringConvertible {
     /// What went wrong and what to do about it, in one sentence.
     public var description: String {
         switch self {
-        case .invalidParties(let parties):
-            return "a barrier needs at least 1 party, got \(parties)"
         case .broken:
             return "the barrier is broken (a waiter timed out, its action failed, or it was aborted or reset"
                 + " while threads waited); call reset() before using it again"

@@ -22,25 +22,27 @@ public final class BoundedSemaphore: Sendable {
 
     /// Creates a semaphore with `value` permits, which is also its bound.
     ///
-    /// - Throws: ``SemaphoreError/negativeValue(_:)`` if `value` is negative.
+    /// - Throws: ``InvalidArgumentError`` if `value` is negative.
     ///
     /// ```swift
     /// let semaphore = try BoundedSemaphore(value: 3)
     /// ```
-    public init(value: Int = 1) throws(SemaphoreError) {
+    public init(value: Int = 1) throws(InvalidArgumentError) {
         semaphore = try Semaphore(value: value)
         bound = value
     }
 
     /// Takes a permit, waiting at most `timeout` (`nil`: as long as it takes); `false` on timeout.
     ///
+    /// - Throws: ``InvalidArgumentError`` if `timeout` is negative (zero: as ``tryAcquire()``).
+    ///
     /// ```swift
-    /// let entered = semaphore.acquire(timeout: .milliseconds(50))
+    /// let entered = try semaphore.acquire(timeout: .milliseconds(50))
     /// ```
     @available(*, noasync, message: "blocks the thread; use an async semaphore in async code")
     @discardableResult
-    public func acquire(timeout: Duration? = nil) -> Bool {
-        semaphore.acquire(timeout: timeout)
+    public func acquire(timeout: Duration? = nil) throws(InvalidArgumentError) -> Bool {
+        try semaphore.acquire(timeout: timeout)
     }
 
     /// Takes a permit if one is free, without blocking.

@@ -68,36 +68,54 @@ public final class Condition: @unchecked Sendable {
     /// Spurious wake-ups are possible, as with every condition variable: re-check your state.
     ///
     /// - Returns: `false` if the timeout passed, `true` otherwise.
+    /// - Throws: ``InvalidArgumentError`` if `timeout` is negative (zero: do not wait).
     ///
     /// ```swift
-    /// condition.withLock { _ = condition.wait(timeout: .milliseconds(100)) }
+    /// try condition.withLock { _ = try condition.wait(timeout: .milliseconds(100)) }
     /// ```
     @available(*, noasync, message: "blocks the thread; use an async primitive from Parallel instead")
     @discardableResult
-    public func wait(timeout: Duration? = nil) -> Bool {
-        wait(until: Deadline.after(timeout))
+    public func wait(timeout: Duration? = nil) throws(InvalidArgumentError) -> Bool {
+        try InvalidArgumentError.checkNonNegative("timeout", timeout)
+        return wait(until: Deadline.after(timeout))
     }
 
     /// Waits until `predicate` is true or `timeout` passes. The caller must hold ``lock``.
     ///
     /// - Returns: the predicate's last value (`false` means the wait timed out).
+    /// - Throws: what `predicate` throws; ``InvalidArgumentError`` if `timeout` is negative (zero:
+    ///   check once, do not wait).
     ///
     /// ```swift
-    /// condition.withLock { condition.wait(for: { !queue.isEmpty }, timeout: .seconds(1)) }
+    /// try condition.withLock { try condition.wait(for: { !queue.isEmpty }, timeout: .seconds(1)) }
     /// ```
     @available(*, noasync, message: "blocks the thread; use an async primitive from Parallel instead")
     @discardableResult
-    public func wait(for predicate: () throws -> Bool, timeout: Duration? = nil) rethrows -> Bool {
-        try wait(for: predicate, until: Deadline.after(timeout))
+    public func wait(for predicate: () throws -> Bool, timeout: Duration? = nil) throws -> Bool {
+        try InvalidArgumentError.checkNonNegative("timeout", timeout)
+        return try wait(for: predicate, until: Deadline.after(timeout))
     }
 
-    /// Wakes up to `count` threads waiting on this condition. The caller should hold ``lock``.
+    /// Wakes one thread waiting on this condition. The caller should hold ``lock``.
     ///
     /// ```swift
     /// condition.withLock { condition.notify() }
     /// ```
-    public func notify(_ count: Int = 1) {
-        for _ in 0..<max(0, count) { pthread_cond_signal(condition) }
+    public func notify() {
+        pthread_cond_signal(condition)
+    }
+
+    /// Wakes up to `count` threads waiting on this condition (Python's `notify(n)`; 0 wakes none).
+    /// The caller should hold ``lock``.
+    ///
+    /// - Throws: ``InvalidArgumentError`` if `count` is negative.
+    ///
+    /// ```swift
+    /// try condition.withLock { try condition.notify(2) }
+    /// ```
+    public func notify(_ count: Int) throws(InvalidArgumentError) {
+        try InvalidArgumentError.check("count", count, atLeast: 0)
+        for _ in 0..<count { pthread_cond_signal(condition) }
     }
 
     /// Wakes every thread waiting on this condition. The caller should hold ``lock``.

@@ -57,13 +57,15 @@ public final class Event: Sendable {
     /// Blocks until the flag is set or `timeout` passes (`nil`: as long as it takes).
     ///
     /// - Returns: `true` if the flag was set, `false` if the timeout passed first.
+    /// - Throws: ``InvalidArgumentError`` if `timeout` is negative (zero: check the flag, do not wait).
     ///
     /// ```swift
-    /// if !done.wait(timeout: .seconds(1)) { print("gave up after a second") }
+    /// if try !done.wait(timeout: .seconds(1)) { print("gave up after a second") }
     /// ```
     @available(*, noasync, message: "blocks the thread; use an async event in async code")
     @discardableResult
-    public func wait(timeout: Duration? = nil) -> Bool {
+    public func wait(timeout: Duration? = nil) throws(InvalidArgumentError) -> Bool {
+        try InvalidArgumentError.checkNonNegative("timeout", timeout)
         let deadline = Deadline.after(timeout)
         return condition.withLock {
             if state.flag { return true }

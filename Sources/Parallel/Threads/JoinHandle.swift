@@ -145,12 +145,16 @@ public final class JoinHandle<T: Sendable>: @unchecked Sendable {
     /// Waits at most `timeout` for the thread to end: its value (or its error, rethrown) if it ended,
     /// `nil` if it is still running when the time is up (Python's `join(timeout)` + `is_alive()`).
     ///
+    /// - Throws: the thread's error; ``InvalidArgumentError`` if `timeout` is negative (zero: do not
+    ///   wait).
+    ///
     /// ```swift
     /// if let value = try handle.join(timeout: .seconds(1)) { use(value) } else { print("still running") }
     /// ```
     @available(*, noasync, message: "blocks the thread; use `try await handle.value` in async code")
     public func join(timeout: Duration) throws -> T? {
-        try join(until: Deadline.after(timeout)).map { try $0.get() }
+        try InvalidArgumentError.checkNonNegative("timeout", timeout)
+        return try join(until: Deadline.after(timeout)).map { try $0.get() }
     }
 
     /// The closure's value, or its error rethrown, once the thread has ended; suspends without

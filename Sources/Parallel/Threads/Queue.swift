@@ -6,7 +6,7 @@ import HeapModule
 ///
 /// - Order: ``QueueOrder/fifo`` (default), ``QueueOrder/lifo`` or ``QueueOrder/priority(by:)``
 ///   (smallest first; equal priorities first in, first out).
-/// - Capacity: `maxSize` items (0, or a negative value, means unbounded). ``put(_:timeout:)``
+/// - Capacity: `maxSize` items (0 means unbounded). ``put(_:timeout:)``
 ///   blocks while the queue is full, ``get(timeout:)`` while it is empty; each gives up with
 ///   ``QueueError/full`` or ``QueueError/empty`` when its timeout passes.
 /// - Tracking: every put item counts as an unfinished task until a consumer calls ``taskDone()``;
@@ -19,7 +19,7 @@ import HeapModule
 /// threads and tasks can share one queue (a blocking producer thread feeding async consumers, say).
 ///
 /// ```swift
-/// let jobs = Queue<Int>(maxSize: 100)
+/// let jobs = try Queue<Int>(maxSize: 100)
 /// let worker = try spawnThread {
 ///     var total = 0
 ///     while let job = try? jobs.get() { total += job; try jobs.taskDone() }   // ends at shutdown
@@ -34,7 +34,7 @@ public final class Queue<Element: Sendable>: Sendable {
     /// The most items the queue holds; 0 means unbounded (Python's `maxsize`).
     ///
     /// ```swift
-    /// print(Queue<Int>(maxSize: 8).maxSize)   // 8
+    /// print(try Queue<Int>(maxSize: 8).maxSize)   // 8
     /// ```
     public let maxSize: Int
     let lock = Lock()
@@ -45,13 +45,19 @@ public final class Queue<Element: Sendable>: Sendable {
 
     /// Creates an empty queue.
     ///
+    /// - Parameters:
+    ///   - maxSize: the most items it holds; 0 (the default) means unbounded.
+    ///   - order: which item ``get(timeout:)`` returns first.
+    /// - Throws: ``InvalidArgumentError`` if `maxSize` is negative.
+    ///
     /// ```swift
-    /// let fifo = Queue<String>()
-    /// let stack = Queue<String>(maxSize: 10, order: .lifo)
-    /// let heap = Queue<Int>(order: .priority)
+    /// let fifo = try Queue<String>()
+    /// let stack = try Queue<String>(maxSize: 10, order: .lifo)
+    /// let heap = try Queue<Int>(order: .priority)
     /// ```
-    public init(maxSize: Int = 0, order: QueueOrder<Element> = .fifo) {
-        self.maxSize = max(0, maxSize)
+    public init(maxSize: Int = 0, order: QueueOrder<Element> = .fifo) throws(InvalidArgumentError) {
+        try InvalidArgumentError.check("maxSize", maxSize, atLeast: 0)
+        self.maxSize = maxSize
         notEmpty = Condition(lock: lock)
         notFull = Condition(lock: lock)
         allTasksDone = Condition(lock: lock)
@@ -89,13 +95,15 @@ public final class Queue<Element: Sendable>: Sendable {
     /// Adds `item`, waiting at most `timeout` (`nil`: as long as it takes) for a free slot.
     ///
     /// - Throws: ``QueueError/full`` if no slot freed up in time, ``QueueError/shutDown`` if the
-    ///   queue is or gets shut down.
+    ///   queue is or gets shut down, ``InvalidArgumentError`` if `timeout` is negative (zero: do not
+    ///   wait, as ``putNowait(_:)``).
     ///
     /// ```swift
     /// try queue.put(job, timeout: .seconds(1))
     /// ```
     @available(*, noasync, message: "blocks the thread; use `try await queue.put(item)` in async code")
-    public func put(_ item: Element, timeout: Duration? = nil) throws(QueueError) {
+    public func put(_ item: Element, timeout: Duration? = nil) throws {
+        try InvalidArgumentError.checkNonNegative("timeout", timeout)
         try put(item, until: Deadline.after(timeout))
     }
 
@@ -113,14 +121,16 @@ public final class Queue<Element: Sendable>: Sendable {
     /// Removes and returns the next item, waiting at most `timeout` (`nil`: as long as it takes).
     ///
     /// - Throws: ``QueueError/empty`` if nothing arrived in time, ``QueueError/shutDown`` once the
-    ///   queue is shut down and drained.
+    ///   queue is shut down and drained, ``InvalidArgumentError`` if `timeout` is negative (zero: do
+    ///   not wait, as ``getNowait()``).
     ///
     /// ```swift
     /// let job = try queue.get(timeout: .seconds(1))
     /// ```
     @available(*, noasync, message: "blocks the thread; use `try await queue.get()` in async code")
-    public func get(timeout: Duration? = nil) throws(QueueError) -> Element {
-        try get(until: Deadline.after(timeout))
+    public func get(timeout: Duration? = nil) throws -> Element {
+        try InvalidArgumentError.checkNonNegative("timeout", timeout)
+        return try get(until: Deadline.after(timeout))
     }
 
     /// Removes and returns the next item if there is one now (Python's `get_nowait`).

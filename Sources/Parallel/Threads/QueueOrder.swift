@@ -6,9 +6,9 @@
 ///   priority come out in the order they were put, unlike Python's, which compares them further.
 ///
 /// ```swift
-/// let stack = Queue<Int>(order: .lifo)
-/// let urgentFirst = Queue<Int>(order: .priority)
-/// let byDeadline = Queue<Job>(order: .priority(by: { $0.deadline < $1.deadline }))
+/// let stack = try Queue<Int>(order: .lifo)
+/// let urgentFirst = try Queue<Int>(order: .priority)
+/// let byDeadline = try Queue<Job>(order: .priority(by: { $0.deadline < $1.deadline }))
 /// ```
 public struct QueueOrder<Element: Sendable>: Sendable {
     enum Kind: Sendable {
@@ -22,14 +22,14 @@ public struct QueueOrder<Element: Sendable>: Sendable {
     /// First in, first out.
     ///
     /// ```swift
-    /// let queue = Queue<Int>(order: .fifo)   // the default
+    /// let queue = try Queue<Int>(order: .fifo)   // the default
     /// ```
     public static var fifo: QueueOrder { QueueOrder(kind: .fifo) }
 
     /// Last in, first out.
     ///
     /// ```swift
-    /// let stack = Queue<Int>(order: .lifo)
+    /// let stack = try Queue<Int>(order: .lifo)
     /// ```
     public static var lifo: QueueOrder { QueueOrder(kind: .lifo) }
 
@@ -37,7 +37,7 @@ public struct QueueOrder<Element: Sendable>: Sendable {
     /// first out.
     ///
     /// ```swift
-    /// let byRank = Queue<Job>(order: .priority(by: { $0.rank < $1.rank }))
+    /// let byRank = try Queue<Job>(order: .priority(by: { $0.rank < $1.rank }))
     /// ```
     public static func priority(by areInIncreasingOrder: @escaping @Sendable (Element, Element) -> Bool) -> QueueOrder {
         QueueOrder(kind: .priority(areInIncreasingOrder))
@@ -48,7 +48,7 @@ extension QueueOrder where Element: Comparable {
     /// Smallest first by `<`; equal items stay first in, first out.
     ///
     /// ```swift
-    /// let heap = Queue<Int>(order: .priority)
+    /// let heap = try Queue<Int>(order: .priority)
     /// ```
     public static var priority: QueueOrder { .priority(by: { $0 < $1 }) }
 }

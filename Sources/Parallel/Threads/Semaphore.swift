@@ -8,7 +8,7 @@
 ///
 /// ```swift
 /// let slots = try Semaphore(value: 2)        // at most two threads inside at once
-/// if slots.acquire(timeout: .seconds(1)) {
+/// if try slots.acquire(timeout: .seconds(1)) {
 ///     defer { slots.release() }
 ///     useTheResource()
 /// }
@@ -19,27 +19,29 @@ public final class Semaphore: Sendable {
 
     /// Creates a semaphore with `value` permits.
     ///
-    /// - Throws: ``SemaphoreError/negativeValue(_:)`` if `value` is negative.
+    /// - Throws: ``InvalidArgumentError`` if `value` is negative.
     ///
     /// ```swift
     /// let semaphore = try Semaphore(value: 0)   // a signal: the first acquire waits for a release
     /// ```
-    public init(value: Int = 1) throws(SemaphoreError) {
-        guard value >= 0 else { throw .negativeValue(value) }
+    public init(value: Int = 1) throws(InvalidArgumentError) {
+        try InvalidArgumentError.check("value", value, atLeast: 0)
         state = LockedState(permits: value)
     }
 
     /// Takes a permit, waiting at most `timeout` (`nil`: as long as it takes).
     ///
     /// - Returns: `true` if a permit was taken, `false` if the timeout passed first.
+    /// - Throws: ``InvalidArgumentError`` if `timeout` is negative (zero: as ``tryAcquire()``).
     ///
     /// ```swift
-    /// guard semaphore.acquire(timeout: .milliseconds(100)) else { return }   // busy: give up
+    /// guard try semaphore.acquire(timeout: .milliseconds(100)) else { return }   // busy: give up
     /// defer { semaphore.release() }
     /// ```
     @available(*, noasync, message: "blocks the thread; use an async semaphore in async code")
     @discardableResult
-    public func acquire(timeout: Duration? = nil) -> Bool {
+    public func acquire(timeout: Duration? = nil) throws(InvalidArgumentError) -> Bool {
+        try InvalidArgumentError.checkNonNegative("timeout", timeout)
         let deadline = Deadline.after(timeout)
         return condition.withLock {
             guard condition.wait(for: { state.permits > 0 }, until: deadline) else { return false }

@@ -5,8 +5,6 @@
 /// do { try semaphore.release() } catch SemaphoreError.releasedTooManyTimes(let bound) { print("bound is", bound) }
 /// ```
 public enum SemaphoreError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// A semaphore was created with a negative initial value.
-    case negativeValue(Int)
     /// A ``BoundedSemaphore`` or ``AsyncBoundedSemaphore`` was released more times than it was acquired
     /// (Python's `ValueError`).
     case releasedTooManyTimes(bound: Int)
@@ -14,8 +12,6 @@ public enum SemaphoreError: Error, Sendable, Equatable, CustomStringConvertible 
     /// What went wrong and what to do about it, in one sentence.
     public var description: String {
         switch self {
-        case .negativeValue(let value):
-            return "a semaphore's initial value must be 0 or more, got \(value)"
         case .releasedTooManyTimes(let bound):
             return "BoundedSemaphore released too many times: its value would exceed its bound \(bound);"
                 + " release only what you acquired"

@@ -18,7 +18,8 @@ public final class ThreadTimer: Sendable {
 
     /// Starts a timer that runs `body` on a new thread named `name` once `delay` has passed.
     ///
-    /// - Throws: ``ThreadError/couldNotStart(name:errno:)`` if the system refuses a new thread.
+    /// - Throws: ``ThreadError/couldNotStart(name:errno:)`` if the system refuses a new thread,
+    ///   ``InvalidArgumentError`` if `delay` is negative (zero: run as soon as the thread starts).
     ///
     /// ```swift
     /// let timer = try ThreadTimer(after: .milliseconds(500), name: "flush") { flushLogs() }
@@ -27,7 +28,8 @@ public final class ThreadTimer: Sendable {
         after delay: Duration,
         name: String = "Timer",
         _ body: @escaping @Sendable () -> Void
-    ) throws(ThreadError) {
+    ) throws {
+        try InvalidArgumentError.checkNonNegative("delay", delay)
         let condition = Condition()
         let state = LockedState()
         let deadline = Deadline.after(delay)

@@ -132,7 +132,7 @@ private func gatherSuspendingOnce(_ count: Int) async throws -> Rate {
 }
 
 private func semaphoreUncontended(_ count: Int) async throws -> Rate {
-    let semaphore = AsyncSemaphore(value: 1)
+    let semaphore = try AsyncSemaphore(value: 1)
     let (_, seconds) = try await Measure.time {
         for _ in 0..<count {
             try await semaphore.acquire()
@@ -143,7 +143,7 @@ private func semaphoreUncontended(_ count: Int) async throws -> Rate {
 }
 
 private func semaphoreContended(tasks: Int, ops: Int) async throws -> Rate {
-    let semaphore = AsyncSemaphore(value: 4)
+    let semaphore = try AsyncSemaphore(value: 4)
     let inside = LockedValue((now: 0, peak: 0))
     let (_, seconds) = try await Measure.time {
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -166,7 +166,7 @@ private func semaphoreContended(tasks: Int, ops: Int) async throws -> Rate {
 }
 
 private func queuePutGet(_ count: Int) async throws -> Rate {
-    let queue = AsyncQueue<Int>(maxSize: 1_000)
+    let queue = try AsyncQueue<Int>(maxSize: 1_000)
     let (total, seconds) = try await Measure.time {
         async let produced: Void = {
             for i in 0..<count { try await queue.put(i) }
@@ -180,7 +180,7 @@ private func queuePutGet(_ count: Int) async throws -> Rate {
 }
 
 private func queuePutGetOneTask(_ count: Int) async throws -> Rate {
-    let queue = AsyncQueue<Int>(maxSize: 1_000)
+    let queue = try AsyncQueue<Int>(maxSize: 1_000)
     let (total, seconds) = try await Measure.time {
         var total = 0
         for batch in stride(from: 0, to: count, by: 1_000) {

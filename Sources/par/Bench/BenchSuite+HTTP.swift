@@ -15,16 +15,16 @@ extension BenchSuite {
 
         context.progress("http: seed scenario (/delay/1, /delay/2, /delay/1 at once)")
         let seedURLs = ["/delay/1", "/delay/2", "/delay/1"].map { server.baseURL + $0 }
-        let seed = await fetchAll(seedURLs)
+        let seed = try await fetchAll(seedURLs)
         let seedOK = seed.results.allSatisfy { (try? $0.get().status) == .ok }
         let seedSeconds = Measure.seconds(seed.elapsed)
 
         context.progress("http: \(requests) GETs of 64 bytes over \(connections) connections")
         let url = server.baseURL + "/bytes/64"
         let configuration = HTTPSessionConfiguration(maxConnections: connections)
-        let (batch, seconds) = await withHTTPSession(configuration: configuration) { session in
-            _ = await session.fetchAll(Array(repeating: url, count: connections), maxConcurrent: connections)
-            return await Measure.time { await session.fetchAll(Array(repeating: url, count: requests), maxConcurrent: connections) }
+        let (batch, seconds) = try await withHTTPSession(configuration: configuration) { session in
+            _ = try await session.fetchAll(Array(repeating: url, count: connections), maxConcurrent: connections)
+            return try await Measure.time { try await session.fetchAll(Array(repeating: url, count: requests), maxConcurrent: connections) }
         }
         let throughputOK = batch.results.allSatisfy { result in
             guard case .success(let response) = result else { return false }

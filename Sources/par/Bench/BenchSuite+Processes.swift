@@ -132,7 +132,7 @@ extension BenchSuite {
         var streamedOK = true
         try await withProcessPool(workers: 2) { pool in
             var index = 0
-            for try await output in pool.imap(Identity.self, 0..<streamTasks, chunkSize: 1000) {
+            for try await output in try pool.imap(Identity.self, 0..<streamTasks, chunkSize: 1000) {
                 streamedOK = streamedOK && output == index
                 index += 1
                 if index == streamTasks / 10 { atTenth = Measure.residentMiB() }

@@ -161,8 +161,8 @@ extension BenchSuite {
             }
         }
         context.progress("I/O-bound: \(count) GETs at once (fetchAll)")
-        let (asyncCount, asyncProfile) = await Measure.profile { () async -> Int in
-            await fetchAll(Array(repeating: url, count: count), maxConcurrent: count).responses.count
+        let (asyncCount, asyncProfile) = try await Measure.profile { () async throws -> Int in
+            try await fetchAll(Array(repeating: url, count: count), maxConcurrent: count).responses.count
         }
         await server.shutdown()
         var asyncRun = asyncProfile

@@ -36,7 +36,7 @@ extension BenchSuite {
 
         let items = context.size(1_000_000, quick: 100_000)
         context.progress("threads: Queue hand-off of \(items) items, 1 producer → 1 consumer")
-        let queue = Queue<Int>(maxSize: 1024)
+        let queue = try Queue<Int>(maxSize: 1024)
         let (total, seconds) = try Measure.time { () throws -> Int in
             let consumer = try spawnThread(name: "bench-consumer") { () throws -> Int in
                 var total = 0

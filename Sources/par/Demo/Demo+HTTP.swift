@@ -19,7 +19,7 @@ extension Demo {
         } else {
             urls = custom
         }
-        let batch = await fetchAll(urls)
+        let batch = try await fetchAll(urls)
         for (url, result) in zip(urls, batch.results) {
             switch result {
             case .success(let response):

@@ -30,7 +30,7 @@ struct AsyncBarrierResetTests {
     @Test("reset() fails the waiting tasks with broken, then a full round passes")
     func resetFailsWaitersThenWorks() async throws {
         guard #available(macOS 26, *) else { return }   // addImmediateTask
-        let barrier = AsyncBarrier(parties: 3)
+        let barrier = try AsyncBarrier(parties: 3)
         let errors = await withTaskGroup(of: (any Error)?.self) { group in
             // An immediate task runs until it suspends, so both wait in the round when reset() runs.
             for _ in 0..<2 {
@@ -53,7 +53,7 @@ struct AsyncBarrierResetTests {
 
     @Test("reset() after abort() lets the barrier be used again")
     func resetAfterAbort() async throws {
-        let barrier = AsyncBarrier(parties: 2)
+        let barrier = try AsyncBarrier(parties: 2)
         barrier.abort()
         await #expect(throws: AsyncBarrierError.broken) { try await barrier.wait() }
         barrier.reset()

@@ -38,6 +38,8 @@ struct AsyncBoundedSemaphoreTests {
 
     @Test("a negative initial value is rejected with a typed error")
     func negativeValue() {
-        #expect(throws: SemaphoreError.negativeValue(-1)) { try AsyncBoundedSemaphore(value: -1) }
+        #expect(throws: InvalidArgumentError(argument: "value", value: "-1", expected: "at least 0")) {
+            try AsyncBoundedSemaphore(value: -1)
+        }
     }
 }

@@ -1,7 +1,7 @@
 import Testing
 @testable import Parallel
 
-@Suite("AsyncEvent, AsyncCondition and AsyncBarrier")
+@Suite("AsyncEvent, AsyncCondition and AsyncBarrier", .timeLimit(.minutes(1)))
 struct AsyncEventConditionBarrierTests {
     @Test("set() wakes every waiter, later waits return at once, and clear() re-arms the event")
     func eventWakesAll() async throws {
@@ -90,7 +90,7 @@ struct AsyncEventConditionBarrierTests {
 
     @Test("a barrier releases its parties together with distinct indices, round after round")
     func barrierRounds() async throws {
-        let barrier = AsyncBarrier(parties: 3)
+        let barrier = try AsyncBarrier(parties: 3)
         for _ in 0..<3 {
             let indices = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<3 { group.addTask { try await barrier.wait() } }
@@ -102,7 +102,7 @@ struct AsyncEventConditionBarrierTests {
 
     @Test("abort() breaks the barrier for current and future waiters; a cancelled waiter leaves its round")
     func barrierAbortAndCancel() async throws {
-        let barrier = AsyncBarrier(parties: 2)
+        let barrier = try AsyncBarrier(parties: 2)
         let cancelled = Task { try await barrier.wait() }
         cancelled.cancel()
         await #expect(throws: CancellationError.self) { try await cancelled.value }

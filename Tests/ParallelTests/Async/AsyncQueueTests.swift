@@ -1,11 +1,11 @@
 import Testing
 @testable import Parallel
 
-@Suite("AsyncQueue")
+@Suite("AsyncQueue", .timeLimit(.minutes(1)))
 struct AsyncQueueTests {
     @Test("FIFO, LIFO and priority orders")
     func orders() async throws {
-        let fifo = AsyncQueue<Int>(), lifo = AsyncQueue<Int>(order: .lifo), priority = AsyncQueue<Int>(order: .priority)
+        let fifo = try AsyncQueue<Int>(), lifo = try AsyncQueue<Int>(order: .lifo), priority = try AsyncQueue<Int>(order: .priority)
         for value in [3, 1, 2] {
             try await fifo.put(value)
             try await lifo.put(value)
@@ -22,7 +22,7 @@ struct AsyncQueueTests {
 
     @Test("a custom priority keeps equal elements in the order they were put")
     func stablePriority() throws {
-        let queue = AsyncQueue<(rank: Int, name: String)>(order: .priority(by: { $0.rank < $1.rank }))
+        let queue = try AsyncQueue<(rank: Int, name: String)>(order: .priority(by: { $0.rank < $1.rank }))
         for item in [(2, "x"), (1, "a"), (2, "y"), (1, "b")] { try queue.putNowait(item) }
         var names: [String] = []
         while let item = try? queue.getNowait() { names.append(item.name) }
@@ -31,7 +31,7 @@ struct AsyncQueueTests {
 
     @Test("a bounded queue refuses putNowait when full, and put waits until a get makes room")
     func bounded() async throws {
-        let queue = AsyncQueue<Int>(maxSize: 2)
+        let queue = try AsyncQueue<Int>(maxSize: 2)
         try queue.putNowait(1)
         try queue.putNowait(2)
         #expect(throws: AsyncQueueError.full) { try queue.putNowait(3) }
@@ -69,7 +69,7 @@ struct AsyncQueueTests {
     @Test("a getter cancelled while a put arrives: the element is delivered once, to it or to the queue")
     func getterCancelRace() async throws {
         for round in 0..<500 {
-            let queue = AsyncQueue<Int>()
+            let queue = try AsyncQueue<Int>()
             let getter = Task { try? await queue.get() }
             async let cancel: Void = getter.cancel()
             async let put: Void = queue.put(round)
@@ -86,7 +86,7 @@ struct AsyncQueueTests {
     @Test("a putter cancelled while a get makes room: its element is added once or not at all")
     func putterCancelRace() async throws {
         for round in 0..<500 {
-            let queue = AsyncQueue<Int>(maxSize: 1)
+            let queue = try AsyncQueue<Int>(maxSize: 1)
             try queue.putNowait(-1)
             let putter = Task { () -> Bool in
                 do { try await queue.put(round); return true } catch { return false }
@@ -103,7 +103,7 @@ struct AsyncQueueTests {
 
     @Test("taskDone and join: join returns once every element put is marked done")
     func taskDoneJoin() async throws {
-        let queue = AsyncQueue<Int>()
+        let queue = try AsyncQueue<Int>()
         try await queue.join()   // nothing unfinished
         for value in 0..<3 { try await queue.put(value) }
         let joined = AsyncTestFlag()
@@ -120,9 +120,9 @@ struct AsyncQueueTests {
 
     @Test("shutdown stops puts and waiting gets; remaining elements can still be taken")
     func shutdown() async throws {
-        let queue = AsyncQueue<Int>()
+        let queue = try AsyncQueue<Int>()
         let waitingGetter = Task { try await queue.get() }
-        let emptyWait = AsyncQueue<Int>()
+        let emptyWait = try AsyncQueue<Int>()
         let idle = Task { try await emptyWait.get() }
         emptyWait.shutdown()
         await #expect(throws: AsyncQueueError.shutDown) { try await idle.value }
@@ -137,7 +137,7 @@ struct AsyncQueueTests {
 
     @Test("shutdown(immediate:) drops the elements, counts them done and wakes join")
     func shutdownImmediately() async throws {
-        let queue = AsyncQueue<Int>(maxSize: 1)
+        let queue = try AsyncQueue<Int>(maxSize: 1)
         try await queue.put(1)
         let blockedPutter = Task { try await queue.put(2) }
         let joiner = Task { try await queue.join() }
@@ -150,7 +150,7 @@ struct AsyncQueueTests {
 
     @Test("10 producers and 10 consumers move 10,000 elements through a small queue, each exactly once")
     func stress() async throws {
-        let queue = AsyncQueue<Int>(maxSize: 8)
+        let queue = try AsyncQueue<Int>(maxSize: 8)
         let received = LockedValue<[Int]>([])
         try await withThrowingTaskGroup(of: Void.self) { group in
             for producer in 0..<10 {

@@ -1,7 +1,7 @@
 import Testing
 @testable import Parallel
 
-@Suite("AsyncSemaphore and AsyncLock")
+@Suite("AsyncSemaphore and AsyncLock", .timeLimit(.minutes(1)))
 struct AsyncSemaphoreTests {
     @Test("the state machine hands released permits to waiters in arrival order")
     func fifoStateMachine() {
@@ -37,7 +37,7 @@ struct AsyncSemaphoreTests {
 
     @Test("cancelling a waiting acquire throws CancellationError and takes no permit")
     func cancelWhileWaiting() async throws {
-        let semaphore = AsyncSemaphore(value: 0)
+        let semaphore = try AsyncSemaphore(value: 0)
         // Whether the cancellation lands before or after the waiter gets in line, it must throw.
         let waiter = Task { try await semaphore.acquire() }
         waiter.cancel()
@@ -47,9 +47,9 @@ struct AsyncSemaphoreTests {
     }
 
     @Test("when cancel and release cross, the permit is either taken by the waiter or left free, never lost")
-    func cancelReleaseRace() async {
+    func cancelReleaseRace() async throws {
         for _ in 0..<500 {
-            let semaphore = AsyncSemaphore(value: 0)
+            let semaphore = try AsyncSemaphore(value: 0)
             let waiter = Task { () -> Bool in
                 do { try await semaphore.acquire(); return true } catch { return false }
             }
@@ -65,7 +65,7 @@ struct AsyncSemaphoreTests {
 
     @Test("100 tasks × 1,000 acquire/release never exceed the permit count")
     func stress() async throws {
-        let semaphore = AsyncSemaphore(value: 3)
+        let semaphore = try AsyncSemaphore(value: 3)
         let inside = AsyncTestCounter()
         let maximum = LockedValue(0)
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -1,7 +1,7 @@
 import Testing
 import Parallel
 
-@Suite("asCompleted, wait(returnWhen:) and shield")
+@Suite("asCompleted, wait(returnWhen:) and shield", .timeLimit(.minutes(1)))
 struct CompletionTests {
     @Test("asCompleted yields values in completion order")
     func completionOrder() async throws {
@@ -19,7 +19,7 @@ struct CompletionTests {
 
     @Test("leaving asCompleted early cancels the operations still running")
     func earlyExitCancels() async throws {
-        let cancelled = AsyncSemaphore(value: 0)
+        let cancelled = try AsyncSemaphore(value: 0)
         let operations: [@Sendable () async throws -> Int] = [{ 1 }] + (0..<3).map { _ in
             { @Sendable in
                 do { try await AsyncEvent().wait() } catch { cancelled.release(); throw error }
@@ -46,37 +46,37 @@ struct CompletionTests {
         let gate = AsyncEvent()
         let slow = Task { try await gate.wait(); return 1 }
         let fast = Task { () async throws -> Int in 2 }
-        let (done, pending) = await wait([slow, fast], clock: TestClock(), returnWhen: .firstCompleted)
+        let (done, pending) = try await wait([slow, fast], clock: TestClock(), returnWhen: .firstCompleted)
         #expect(done == [fast] && pending == [slow])
         gate.set()
         #expect(try await slow.value == 1)
     }
 
     @Test("wait(returnWhen: .firstException) returns on the first failure")
-    func firstException() async {
+    func firstException() async throws {
         let gate = AsyncEvent()
         let slow = Task { try await gate.wait(); return 1 }
         let failing = Task { () async throws -> Int in throw Boom() }
-        let (done, pending) = await wait([slow, failing], clock: TestClock(), returnWhen: .firstException)
+        let (done, pending) = try await wait([slow, failing], clock: TestClock(), returnWhen: .firstException)
         #expect(done == [failing] && pending == [slow])
         slow.cancel()
     }
 
     @Test("wait(returnWhen: .allCompleted) returns every task done, in the order given")
-    func allCompleted() async {
+    func allCompleted() async throws {
         let tasks = (0..<5).map { index in Task { () async throws -> Int in index } }
-        let (done, pending) = await wait(tasks)
+        let (done, pending) = try await wait(tasks)
         #expect(done == tasks && pending.isEmpty)
     }
 
     @Test("wait with a timeout returns the unfinished tasks as pending once it passes")
-    func waitTimeout() async {
+    func waitTimeout() async throws {
         let clock = TestClock()
         let stuck = Task { try await AsyncEvent().wait() }
-        let waiter = Task { await wait([stuck], timeout: .seconds(1), clock: clock) }
+        let waiter = Task { try await wait([stuck], timeout: .seconds(1), clock: clock) }
         await clock.waitForSleepers(1)
         clock.advance(by: .seconds(1))
-        let (done, pending) = await waiter.value
+        let (done, pending) = try await waiter.value
         #expect(done.isEmpty && pending == [stuck])
         stuck.cancel()
     }

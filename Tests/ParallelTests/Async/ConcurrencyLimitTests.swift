@@ -1,7 +1,7 @@
 import Testing
 import Parallel
 
-@Suite("concurrentMap, concurrentForEach and withLimitedTaskGroup")
+@Suite("concurrentMap, concurrentForEach and withLimitedTaskGroup", .timeLimit(.minutes(1)))
 struct ConcurrencyLimitTests {
     @Test("concurrentMap keeps the input order and never runs more than maxConcurrency at once")
     func mapOrderAndLimit() async throws {

@@ -1,7 +1,7 @@
 import Testing
 import Parallel
 
-@Suite("gather")
+@Suite("gather", .timeLimit(.minutes(1)))
 struct GatherTests {
     @Test("the parameter-pack form returns values of different types in argument order")
     func tupleInArgumentOrder() async throws {
@@ -85,8 +85,8 @@ struct GatherTests {
     }
 
     @Test("cancelling the caller cancels every operation")
-    func callerCancellation() async {
-        let started = AsyncSemaphore(value: 0)
+    func callerCancellation() async throws {
+        let started = try AsyncSemaphore(value: 0)
         let task = Task {
             try await gather(
                 { started.release(); try await AsyncEvent().wait() },

@@ -2,7 +2,7 @@ import Testing
 import Parallel
 
 /// The examples of the README's async section, verbatim, so they cannot rot.
-@Suite("README examples: async toolkit")
+@Suite("README examples: async toolkit", .timeLimit(.minutes(1)))
 struct ReadmeAsyncTests {
     @Test("gather")
     func gatherExample() async throws {
@@ -22,8 +22,8 @@ struct ReadmeAsyncTests {
 
     @Test("queue and semaphore")
     func queueExample() async throws {
-        let queue = AsyncQueue<Int>(maxSize: 10)
-        let slots = AsyncSemaphore(value: 2)
+        let queue = try AsyncQueue<Int>(maxSize: 10)
+        let slots = try AsyncSemaphore(value: 2)
         let producer = Task { for i in 1...3 { try await queue.put(i) } }
         var sum = 0
         for _ in 1...3 {
@@ -37,7 +37,7 @@ struct ReadmeAsyncTests {
     func oneThreadExample() async throws {
         let loop = try ThreadPoolExecutor(maxWorkers: 1, threadNamePrefix: "loop")
         let total = try await withTaskExecutorPreference(loop) {
-            let queue = AsyncQueue<Int>(maxSize: 100)
+            let queue = try AsyncQueue<Int>(maxSize: 100)
             async let produced: Void = { for i in 1...1_000 { try await queue.put(i) } }()
             var total = 0
             for _ in 1...1_000 { total += try await queue.get() }

@@ -1,13 +1,13 @@
 import Testing
 import Parallel
 
-@Suite("retry and RateLimiter")
+@Suite("retry and RateLimiter", .timeLimit(.minutes(1)))
 struct RetryRateLimiterTests {
     @Test("retry waits the backoff's delays on the clock between attempts and returns the first success")
     func retriesWithBackoff() async throws {
         let clock = TestClock()
         let attempts = AsyncTestCounter()
-        let backoff = Backoff(initial: .seconds(1), multiplier: 2, jitter: 0)
+        let backoff = try Backoff(initial: .seconds(1), multiplier: 2, jitter: 0)
         let task = Task {
             try await retry(maxAttempts: 5, backoff: backoff, clock: clock) { () async throws -> String in
                 if attempts.increment() < 3 { throw Boom() }
@@ -59,7 +59,7 @@ struct RetryRateLimiterTests {
     @Test("the rate limiter lets a burst through, then one token per interval")
     func tokenBucket() async throws {
         let clock = TestClock()
-        let limiter = RateLimiter(permits: 2, per: .seconds(1), clock: clock)   // one token every 500 ms
+        let limiter = try RateLimiter(permits: 2, per: .seconds(1), clock: clock)   // one token every 500 ms
         try await limiter.acquire()
         try await limiter.acquire()
         #expect(!limiter.tryAcquire())
@@ -78,7 +78,7 @@ struct RetryRateLimiterTests {
     @Test("a waiter cancelled by the rate limiter gives its reserved token back")
     func cancelledWaiterRefunds() async throws {
         let clock = TestClock()
-        let limiter = RateLimiter(permits: 1, per: .seconds(1), clock: clock)
+        let limiter = try RateLimiter(permits: 1, per: .seconds(1), clock: clock)
         try await limiter.acquire()
         let waiter = Task { try await limiter.acquire() }
         await clock.waitForSleepers(1)

@@ -1,6 +1,6 @@
 import Testing
 
-@Suite("TestClock (the tests' manual clock)")
+@Suite("TestClock (the tests' manual clock)", .timeLimit(.minutes(1)))
 struct TestClockTests {
     @Test("a sleeper wakes only when time is advanced to its deadline")
     func wakesAtDeadline() async throws {

@@ -1,7 +1,7 @@
 import Testing
 import Parallel
 
-@Suite("withTimeout and withDeadline")
+@Suite("withTimeout and withDeadline", .timeLimit(.minutes(1)))
 struct TimeoutTests {
     @Test("a body that finishes in time returns its value")
     func finishesInTime() async throws {

@@ -1,7 +1,7 @@
 import Testing
 import Parallel
 
-@Suite("toThread")
+@Suite("toThread", .timeLimit(.minutes(1)))
 struct ToThreadTests {
     @Test("toThread runs the body on a shared pool thread, not the caller's, and returns its value")
     func runsOnPoolThread() async throws {
@@ -20,7 +20,7 @@ struct ToThreadTests {
         let gate = Condition()
         nonisolated(unsafe) var open = false  // guarded by gate.lock
         // Occupy the only thread so the next body stays queued.
-        let blocker = try executor.submit { gate.withLock { _ = gate.wait(for: { open }, timeout: .seconds(10)) } }
+        let blocker = try executor.submit { try gate.withLock { _ = try gate.wait(for: { open }, timeout: .seconds(10)) } }
         let ran = LockedValue(false)
         let task = Task { try await toThread(on: executor) { ran.withLock { $0 = true } } }
         task.cancel()

@@ -3,14 +3,14 @@ import Testing
 import Parallel
 
 extension FuturesSuite {
-    @Suite("asCompleted")
+    @Suite("asCompleted", .timeLimit(.minutes(1)))
     struct AsCompletedTests {
         @Test("asCompleted yields done futures first, then each in completion order, each once")
         func completionOrder() throws {
             let promises = (0..<3).map { _ in Promise<Int>() }
             promises[2].succeed(2)
             let futures = promises.map(\.future) + [promises[0].future]  // a duplicate
-            var iterator = asCompleted(futures).makeIterator()
+            var iterator = try asCompleted(futures).makeIterator()
             #expect(try iterator.next()?.get() == promises[2].future)
             promises[0].succeed(0)
             #expect(try iterator.next()?.get() == promises[0].future)
@@ -25,7 +25,7 @@ extension FuturesSuite {
             defer { executor.shutdown() }
             let gate = FuturesGate()
             let slow = try executor.submit { gate.wait() }
-            let sequence = asCompleted([slow])
+            let sequence = try asCompleted([slow])
             try executor.submit { gate.open() }
             let yielded = try sequence.map { try $0.get() }
             #expect(yielded == [slow])
@@ -38,7 +38,7 @@ extension FuturesSuite {
             let never = Promise<Int>()
             let clock = ContinuousClock()
             let start = clock.now
-            let outcomes = Array(asCompleted([never.future, done.future], timeout: .milliseconds(100)))
+            let outcomes = Array(try asCompleted([never.future, done.future], timeout: .milliseconds(100)))
             #expect(clock.now - start >= .milliseconds(100))
             #expect(outcomes.count == 2)
             #expect(try outcomes[0].get() == done.future)
@@ -49,7 +49,7 @@ extension FuturesSuite {
         func asyncOrder() async throws {
             let promises = (0..<3).map { _ in Promise<Int>() }
             promises[1].succeed(1)
-            var iterator = asCompleted(promises.map(\.future), timeout: nil, clock: ContinuousClock()).makeAsyncIterator()
+            var iterator = try asCompleted(promises.map(\.future), timeout: nil, clock: ContinuousClock()).makeAsyncIterator()
             #expect(try await iterator.next() == promises[1].future)
             let waiting = Task { [iterator] in
                 var iterator = iterator
@@ -68,7 +68,7 @@ extension FuturesSuite {
             let done = Promise<Int>()
             done.succeed(0)
             let never = Promise<Int>()
-            var iterator = asCompleted([done.future, never.future], timeout: .seconds(5), clock: clock).makeAsyncIterator()
+            var iterator = try asCompleted([done.future, never.future], timeout: .seconds(5), clock: clock).makeAsyncIterator()
             #expect(try await iterator.next() == done.future)
             clock.advance(by: .seconds(4))
             let waiting = Task { [iterator] in
@@ -83,7 +83,7 @@ extension FuturesSuite {
         @Test("cancelling the iterating task throws CancellationError and leaves the futures alone")
         func asyncCancellation() async throws {
             let never = Promise<Int>()
-            let sequence = asCompleted([never.future], timeout: nil, clock: ContinuousClock())
+            let sequence = try asCompleted([never.future], timeout: nil, clock: ContinuousClock())
             let waiting = Task {
                 for try await _ in sequence {}
             }

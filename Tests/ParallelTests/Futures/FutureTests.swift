@@ -3,7 +3,7 @@ import Testing
 import Parallel
 
 extension FuturesSuite {
-    @Suite("Future and Promise")
+    @Suite("Future and Promise", .timeLimit(.minutes(1)))
     struct FutureTests {
         @Test("a promise's value is what result() returns, and the future reports done")
         func promiseCompletes() throws {

@@ -3,7 +3,7 @@ import Parallel
 import Testing
 
 /// The parent suite of every futures test, so `swift test --filter Futures` selects them all.
-@Suite("Futures") enum FuturesSuite {}
+@Suite("Futures", .timeLimit(.minutes(1))) enum FuturesSuite {}
 
 /// A one-shot gate for the futures tests: work blocks in `wait()` until the test calls `open()`.
 /// Every wait is capped (30 s by default) so a broken test fails instead of hanging; the cap is a
@@ -23,7 +23,7 @@ final class FuturesGate: @unchecked Sendable {
     /// `true` once open, `false` if `timeout` passed first.
     @discardableResult
     func wait(timeout: Duration = .seconds(30)) -> Bool {
-        condition.withLock { condition.wait(for: { isOpen }, timeout: timeout) }
+        condition.withLock { (try? condition.wait(for: { isOpen }, timeout: timeout)) ?? false }
     }
 }
 
@@ -44,6 +44,6 @@ final class FuturesCountdown: @unchecked Sendable {
 
     @discardableResult
     func wait(timeout: Duration = .seconds(10)) -> Bool {
-        condition.withLock { condition.wait(for: { remaining <= 0 }, timeout: timeout) }
+        condition.withLock { (try? condition.wait(for: { remaining <= 0 }, timeout: timeout)) ?? false }
     }
 }

@@ -3,7 +3,7 @@ import Testing
 import Parallel
 
 extension FuturesSuite {
-    @Suite("ThreadPoolExecutor.map")
+    @Suite("ThreadPoolExecutor.map", .timeLimit(.minutes(1)))
     struct MapTests {
         @Test("map yields outcomes in input order, whatever order the tasks finish in")
         func ordered() throws {

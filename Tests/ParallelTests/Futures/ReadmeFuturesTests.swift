@@ -3,7 +3,7 @@ import Parallel
 
 /// The futures section of the README, verbatim, so it cannot rot.
 extension FuturesSuite {
-    @Suite("README: futures")
+    @Suite("README: futures", .timeLimit(.minutes(1)))
     struct ReadmeFuturesTests {
         @Test("submit, result, onComplete and shutdown")
         func submitAndResult() throws {
@@ -26,10 +26,10 @@ extension FuturesSuite {
             print(squares)                                   // [1, 4, 9, 16, 25]
 
             let futures = try (1...3).map { n in try executor.submit { n * 10 } }
-            for completed in asCompleted(futures, timeout: .seconds(10)) {
+            for completed in try asCompleted(futures, timeout: .seconds(10)) {
                 print(try completed.get().result())          // 10, 20, 30 in completion order
             }
-            let (done, notDone) = wait(for: futures, timeout: .seconds(10), returnWhen: .firstException)
+            let (done, notDone) = try wait(for: futures, timeout: .seconds(10), returnWhen: .firstException)
             print(done.count, notDone.count)                 // 3 0
 
             #expect(squares == [1, 4, 9, 16, 25])
@@ -43,7 +43,7 @@ extension FuturesSuite {
             let executor = try ThreadPoolExecutor(maxWorkers: 2, threadNamePrefix: "io")
             let sum = try await executor.run { (1...1_000).reduce(0, +) }        // runs on thread "io_0"
             let value = await withTaskExecutorPreference(executor) { await compute() }   // async code on the pool
-            for try await future in asCompleted(try (1...3).map { n in try executor.submit { n } },
+            for try await future in try asCompleted(try (1...3).map { n in try executor.submit { n } },
                                                 timeout: .seconds(10), clock: .continuous) {
                 print(try await future.value)
             }

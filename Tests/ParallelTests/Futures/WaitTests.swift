@@ -3,7 +3,7 @@ import Testing
 import Parallel
 
 extension FuturesSuite {
-    @Suite("wait(for:timeout:returnWhen:)")
+    @Suite("wait(for:timeout:returnWhen:)", .timeLimit(.minutes(1)))
     struct WaitTests {
         @Test("firstCompleted returns as soon as one future is done")
         func firstCompleted() throws {
@@ -12,7 +12,7 @@ extension FuturesSuite {
             let gate = FuturesGate()
             let blocked = try executor.submit { gate.wait() }
             let quick = try executor.submit { true }
-            let (done, notDone) = wait(for: [blocked, quick], returnWhen: .firstCompleted)
+            let (done, notDone) = try wait(for: [blocked, quick], returnWhen: .firstCompleted)
             #expect(done == [quick])
             #expect(notDone == [blocked])
             gate.open()
@@ -27,7 +27,7 @@ extension FuturesSuite {
             let cancelled = Promise<Bool>()
             cancelled.future.cancel()
             let failing = try executor.submit { () throws -> Bool in throw Boom(id: 5) }
-            let (done, notDone) = wait(for: [blocked, cancelled.future, failing], returnWhen: .firstException)
+            let (done, notDone) = try wait(for: [blocked, cancelled.future, failing], returnWhen: .firstException)
             #expect(done == [cancelled.future, failing])
             #expect(notDone == [blocked])
             gate.open()
@@ -38,7 +38,7 @@ extension FuturesSuite {
             let executor = try ThreadPoolExecutor(maxWorkers: 2)
             defer { executor.shutdown() }
             let futures = try (0..<10).map { number in try executor.submit { number } }
-            let (done, notDone) = wait(for: futures, returnWhen: .firstException)
+            let (done, notDone) = try wait(for: futures, returnWhen: .firstException)
             #expect(done == Set(futures) && notDone.isEmpty)
         }
 
@@ -47,18 +47,18 @@ extension FuturesSuite {
             let executor = try ThreadPoolExecutor(maxWorkers: 3)
             defer { executor.shutdown() }
             let futures = try (0..<100).map { number in try executor.submit { number } }
-            let (done, notDone) = wait(for: futures)
+            let (done, notDone) = try wait(for: futures)
             #expect(done.count == 100 && notDone.isEmpty)
         }
 
         @Test("wait returns at the timeout with the unfinished futures in notDone")
-        func timeout() {
+        func timeout() throws {
             let done = Promise<Int>()
             done.succeed(1)
             let never = Promise<Int>()
             let clock = ContinuousClock()
             let start = clock.now
-            let result = wait(for: [done.future, never.future], timeout: .milliseconds(100))
+            let result = try wait(for: [done.future, never.future], timeout: .milliseconds(100))
             #expect(clock.now - start >= .milliseconds(100))
             #expect(result.done == [done.future] && result.notDone == [never.future])
         }

@@ -1,7 +1,7 @@
 import Testing
 import Parallel
 
-@Suite("AsyncGenerator")
+@Suite("AsyncGenerator", .timeLimit(.minutes(1)))
 struct AsyncGeneratorTests {
     @Test("yields the body's elements in order, then ends")
     func yieldsInOrder() async throws {

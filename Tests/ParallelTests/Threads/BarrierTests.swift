@@ -1,27 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Parallel
 import Testing
 
-/// Waits at `barrier` and returns the outcome, so a thread can hand a typed error back to the test.
-private func arrive(_ barrier: Barrier, timeout: Duration? = .seconds(10)) -> Result<Int, BarrierError> {
-    Result { () throws(BarrierError) -> Int in try barrier.wait(timeout: timeout) }
+/// Waits at `barrier` and returns the outcome, so a thread can hand the error back to the test.
+private func arrive(_ barrier: Barrier, timeout: Duration? = .seconds(10)) -> Result<Int, any Error> {
+    Result { try barrier.wait(timeout: timeout) }
 }
 
 /// Whether `result` is the `.broken` error.
-private func isBroken(_ result: Result<Int, BarrierError>) -> Bool {
-    if case .failure(.broken) = result { return true }
+private func isBroken(_ result: Result<Int, any Error>) -> Bool {
+    if case .failure(BarrierError.broken) = result { return true }
     return false
 }
 
+/// Whether `count` threads are blocked in `barrier`'s wait, yielding between checks, at most
+/// `limit`. `waitingCount` is read under the barrier's lock, which a waiter only gives up inside
+/// its condition wait: once it reaches `count`, that many threads are parked there.
+private func parked(_ count: Int, at barrier: Barrier, within limit: Duration = .seconds(10)) -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now + limit
+    while barrier.waitingCount < count, clock.now < deadline { sched_yield() }
+    return barrier.waitingCount == count
+}
+
 extension ThreadsTests {
-    @Suite("Barrier")
+    @Suite("Barrier", .timeLimit(.minutes(1)))
     struct BarrierTests {
-        @Test("fewer than one party is refused with a typed error")
-        func invalidParties() {
-            let error = #expect(throws: BarrierError.self) { _ = try Barrier(parties: 0) }
-            guard case .invalidParties(0)? = error else {
-                Issue.record("expected .invalidParties(0), got \(String(describing: error))")
-                return
-            }
+        @Test("fewer than one party, or a negative timeout, is refused at the call with a message naming it",
+              arguments: [
+                  (0, nil, "parties must be at least 1 (got 0)"),
+                  (-1, nil, "parties must be at least 1 (got -1)"),
+                  (2, Duration.seconds(-1), "timeout must be zero or more (got -1.0 seconds)"),
+              ] as [(Int, Duration?, String)])
+        func invalidArguments(parties: Int, timeout: Duration?, message: String) {
+            let error = #expect(throws: InvalidArgumentError.self) { _ = try Barrier(parties: parties, timeout: timeout) }
+            #expect(error?.description == message)
+        }
+
+        @Test("a negative wait timeout is refused at the call and leaves the barrier usable")
+        func negativeWaitTimeout() throws {
+            let barrier = try Barrier(parties: 1)
+            let error = #expect(throws: InvalidArgumentError.self) { try barrier.wait(timeout: .milliseconds(-5)) }
+            #expect(error?.description == "timeout must be zero or more (got -0.005 seconds)")
+            #expect(!barrier.isBroken)
+            #expect(try barrier.wait(timeout: .zero) == 0)
         }
 
         @Test("all parties are released together, with distinct indices, after the action ran once")
@@ -80,12 +104,17 @@ extension ThreadsTests {
             #expect(elapsed >= .milliseconds(30))
         }
 
-        @Test("abort wakes the waiting threads with .broken")
+        @Test("abort wakes the threads already waiting with .broken")
         func abortBreaks() throws {
             let barrier = try Barrier(parties: 3)
-            let waiters = try (0..<2).map { _ in try spawnThread { arrive(barrier) } }
+            let waiters = try (0..<2).map { _ in try spawnThread { arrive(barrier, timeout: .seconds(30)) } }
+            try #require(parked(2, at: barrier), "the two threads never reached the barrier's wait")
             barrier.abort()
-            for waiter in waiters { #expect(isBroken(try waiter.join())) }
+            // Woken by the abort, long before their own 30 s timeout.
+            for waiter in waiters {
+                let outcome = try waiter.join(timeout: .seconds(5))
+                #expect(outcome.map(isBroken) == true, "a waiting thread was not woken by abort()")
+            }
             #expect(barrier.isBroken)
         }
 
@@ -97,10 +126,10 @@ extension ThreadsTests {
             var broken = 0
             for thread in try threads.map({ try $0.join() }) {
                 switch thread {
-                case .failure(.actionFailed(let error)):
+                case .failure(BarrierError.actionFailed(let error)):
                     #expect(error as? Boom == Boom(id: 9))
                     actionFailures += 1
-                case .failure(.broken): broken += 1
+                case .failure(BarrierError.broken): broken += 1
                 default: Issue.record("unexpected outcome \(thread)")
                 }
             }

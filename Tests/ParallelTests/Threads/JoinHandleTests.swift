@@ -3,7 +3,7 @@ import Parallel
 import Testing
 
 extension ThreadsTests {
-    @Suite("spawnThread and JoinHandle")
+    @Suite("spawnThread and JoinHandle", .timeLimit(.minutes(1)))
     struct JoinHandleTests {
         @Test("join returns the value the thread's closure returned")
         func joinReturnsValue() throws {
@@ -20,7 +20,7 @@ extension ThreadsTests {
         @Test("every joiner, blocking or async, gets the same value")
         func manyJoiners() async throws {
             let release = Event()
-            let handle = try spawnThread { release.wait(timeout: .seconds(10)) ? 42 : -1 }
+            let handle = try spawnThread { try release.wait(timeout: .seconds(10)) ? 42 : -1 }
             let joiners = try (0..<3).map { _ in try spawnThread { try handle.join() } }
             release.set()
             #expect(try await handle.value == 42)
@@ -37,7 +37,7 @@ extension ThreadsTests {
         @Test("isAlive is true until the closure ends, then false")
         func isAlive() throws {
             let release = Event()
-            let handle = try spawnThread { release.wait(timeout: .seconds(10)) }
+            let handle = try spawnThread { try release.wait(timeout: .seconds(10)) }
             #expect(handle.isAlive)
             release.set()
             #expect(try handle.join())
@@ -47,7 +47,7 @@ extension ThreadsTests {
         @Test("join(timeout:) gives nil after really waiting while the thread runs, then the value")
         func joinTimeout() throws {
             let release = Event()
-            let handle = try spawnThread { release.wait(timeout: .seconds(10)) }
+            let handle = try spawnThread { try release.wait(timeout: .seconds(10)) }
             let (early, elapsed) = try timed { try handle.join(timeout: .milliseconds(50)) }
             #expect(early == nil)
             #expect(elapsed >= .milliseconds(50))

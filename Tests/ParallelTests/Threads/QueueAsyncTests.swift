@@ -2,11 +2,11 @@ import Parallel
 import Testing
 
 extension ThreadsTests {
-    @Suite("Queue: async put and get")
+    @Suite("Queue: async put and get", .timeLimit(.minutes(1)))
     struct QueueAsyncTests {
         @Test("async put and get keep the queue's order")
         func roundTrip() async throws {
-            let queue = Queue<Int>(order: .lifo)
+            let queue = try Queue<Int>(order: .lifo)
             for item in 1...3 { try await queue.put(item) }
             var items: [Int] = []
             for _ in 1...3 { items.append(try await queue.get()) }
@@ -18,7 +18,7 @@ extension ThreadsTests {
             .timeLimit(.minutes(1))
         )
         func threadsFeedTasks() async throws {
-            let queue = Queue<Int>(maxSize: 32)
+            let queue = try Queue<Int>(maxSize: 32)
             let producers = try (0..<8).map { producer in
                 try spawnThread {
                     for item in stride(from: producer, to: 40_000, by: 8) { try queue.put(item, timeout: .seconds(30)) }
@@ -44,7 +44,7 @@ extension ThreadsTests {
             .timeLimit(.minutes(1))
         )
         func tasksFeedThreads() async throws {
-            let queue = Queue<Int>(maxSize: 4)
+            let queue = try Queue<Int>(maxSize: 4)
             let consumers = try (0..<2).map { _ in
                 try spawnThread { () -> Int in
                     var sum = 0
@@ -74,7 +74,7 @@ extension ThreadsTests {
             .timeLimit(.minutes(1))
         )
         func mixedGetters() async throws {
-            let queue = Queue<Int>()
+            let queue = try Queue<Int>()
             let threadGetters = try (0..<2).map { _ in
                 try spawnThread { () -> Int in
                     var sum = 0
@@ -107,7 +107,7 @@ extension ThreadsTests {
 
         @Test("a cancelled async get throws .cancelled and takes no item")
         func cancelGet() async throws {
-            let queue = Queue<Int>()
+            let queue = try Queue<Int>()
             let waiter = Task { try await queue.get() }
             waiter.cancel()
             await #expect(throws: QueueError.cancelled) { try await waiter.value }
@@ -117,7 +117,7 @@ extension ThreadsTests {
 
         @Test("a cancelled async put on a full queue throws .cancelled and adds nothing")
         func cancelPut() async throws {
-            let queue = Queue<Int>(maxSize: 1)
+            let queue = try Queue<Int>(maxSize: 1)
             try queue.putNowait(1)
             let waiter = Task { try await queue.put(2) }
             waiter.cancel()
@@ -128,8 +128,8 @@ extension ThreadsTests {
 
         @Test("shutdown wakes suspended async getters and putters with .shutDown", .timeLimit(.minutes(1)))
         func shutdownWakesTasks() async throws {
-            let empty = Queue<Int>()
-            let full = Queue<Int>(maxSize: 1)
+            let empty = try Queue<Int>()
+            let full = try Queue<Int>(maxSize: 1)
             try full.putNowait(0)
             let getters = (0..<3).map { _ in Task { try await empty.get() } }
             let putters = (1...3).map { item in Task { try await full.put(item) } }

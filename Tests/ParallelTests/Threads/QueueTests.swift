@@ -2,7 +2,7 @@ import Parallel
 import Testing
 
 extension ThreadsTests {
-    @Suite("Queue")
+    @Suite("Queue", .timeLimit(.minutes(1)))
     struct QueueTests {
         /// Drains `queue` without blocking.
         private func drain<T>(_ queue: Queue<T>) -> [T] {
@@ -16,21 +16,21 @@ extension ThreadsTests {
 
         @Test("FIFO gives items in the order they were put")
         func fifo() throws {
-            let queue = Queue<Int>()
+            let queue = try Queue<Int>()
             for item in [3, 1, 2] { try queue.put(item) }
             #expect(drain(queue) == [3, 1, 2])
         }
 
         @Test("LIFO gives the last item put first")
         func lifo() throws {
-            let queue = Queue<Int>(order: .lifo)
+            let queue = try Queue<Int>(order: .lifo)
             for item in [3, 1, 2] { try queue.put(item) }
             #expect(drain(queue) == [2, 1, 3])
         }
 
         @Test("priority gives the smallest first")
         func priority() throws {
-            let queue = Queue<Int>(order: .priority)
+            let queue = try Queue<Int>(order: .priority)
             for item in [5, 1, 4, 2, 3, 1] { try queue.put(item) }
             #expect(drain(queue) == [1, 1, 2, 3, 4, 5])
         }
@@ -38,7 +38,7 @@ extension ThreadsTests {
         @Test("priority by a comparator keeps equal priorities first in, first out")
         func stablePriority() throws {
             struct Job: Sendable, Equatable { var rank: Int; var name: String }
-            let queue = Queue<Job>(order: .priority(by: { $0.rank < $1.rank }))
+            let queue = try Queue<Job>(order: .priority(by: { $0.rank < $1.rank }))
             let jobs = [Job(rank: 2, name: "a"), Job(rank: 1, name: "b"), Job(rank: 2, name: "c"),
                         Job(rank: 1, name: "d"), Job(rank: 2, name: "e"), Job(rank: 1, name: "f")]
             for job in jobs { try queue.putNowait(job) }
@@ -47,7 +47,7 @@ extension ThreadsTests {
 
         @Test("count, isEmpty and isFull follow puts and gets; maxSize 0 is unbounded")
         func counting() throws {
-            let bounded = Queue<Int>(maxSize: 2)
+            let bounded = try Queue<Int>(maxSize: 2)
             #expect(bounded.isEmpty && !bounded.isFull && bounded.count == 0)
             try bounded.put(1)
             try bounded.put(2)
@@ -55,15 +55,15 @@ extension ThreadsTests {
             _ = try bounded.get()
             #expect(!bounded.isFull && bounded.count == 1)
 
-            let unbounded = Queue<Int>(maxSize: 0)
+            let unbounded = try Queue<Int>(maxSize: 0)
             for item in 0..<1_000 { try unbounded.putNowait(item) }
             #expect(!unbounded.isFull && unbounded.count == 1_000)
         }
 
         @Test("get on an empty queue really waits for the timeout, then throws .empty")
-        func getTimesOut() {
-            let queue = Queue<Int>()
-            let (result, elapsed) = timed { Result { () throws(QueueError) in try queue.get(timeout: .milliseconds(50)) } }
+        func getTimesOut() throws {
+            let queue = try Queue<Int>()
+            let (result, elapsed) = timed { Result { () throws in try queue.get(timeout: .milliseconds(50)) } }
             #expect(throws: QueueError.empty) { try result.get() }
             #expect(elapsed >= .milliseconds(50))
             #expect(throws: QueueError.empty) { try queue.getNowait() }
@@ -71,9 +71,9 @@ extension ThreadsTests {
 
         @Test("put on a full queue really waits for the timeout, then throws .full")
         func putTimesOut() throws {
-            let queue = Queue<Int>(maxSize: 1)
+            let queue = try Queue<Int>(maxSize: 1)
             try queue.put(1)
-            let (result, elapsed) = timed { Result { () throws(QueueError) in try queue.put(2, timeout: .milliseconds(50)) } }
+            let (result, elapsed) = timed { Result { () throws in try queue.put(2, timeout: .milliseconds(50)) } }
             #expect(throws: QueueError.full) { try result.get() }
             #expect(elapsed >= .milliseconds(50))
             #expect(throws: QueueError.full) { try queue.putNowait(3) }
@@ -82,20 +82,20 @@ extension ThreadsTests {
 
         @Test("a put on one thread wakes a getter blocked on another")
         func crossThreadGet() throws {
-            let queue = Queue<String>()
+            let queue = try Queue<String>()
             let started = Event()
             let getter = try spawnThread { () throws -> String in
                 started.set()
                 return try queue.get(timeout: .seconds(10))
             }
-            #expect(started.wait(timeout: .seconds(10)))
+            #expect(try started.wait(timeout: .seconds(10)))
             try queue.put("hello")
             #expect(try getter.join() == "hello")
         }
 
         @Test("a get on one thread wakes a putter blocked on a full queue")
         func crossThreadPut() throws {
-            let queue = Queue<Int>(maxSize: 1)
+            let queue = try Queue<Int>(maxSize: 1)
             try queue.put(1)
             let putter = try spawnThread { try queue.put(2, timeout: .seconds(10)) }
             #expect(try queue.get(timeout: .seconds(10)) == 1)
@@ -105,7 +105,7 @@ extension ThreadsTests {
 
         @Test("join returns once every item put has been marked done")
         func joinWaitsForTaskDone() throws {
-            let queue = Queue<Int>()
+            let queue = try Queue<Int>()
             let processed = LockedValue(0)
             let worker = try spawnThread {
                 while let item = try? queue.get(timeout: .seconds(10)) {
@@ -122,7 +122,7 @@ extension ThreadsTests {
 
         @Test("taskDone called more times than items were put throws a typed error")
         func taskDoneTooManyTimes() throws {
-            let queue = Queue<Int>()
+            let queue = try Queue<Int>()
             #expect(throws: QueueError.taskDoneTooManyTimes) { try queue.taskDone() }
             try queue.put(1)
             _ = try queue.get()
@@ -133,7 +133,7 @@ extension ThreadsTests {
 
         @Test("after shutdown, put throws .shutDown and get drains the rest, then throws .shutDown")
         func shutdownDrains() throws {
-            let queue = Queue<Int>()
+            let queue = try Queue<Int>()
             try queue.put(1)
             try queue.put(2)
             queue.shutdown()
@@ -148,7 +148,7 @@ extension ThreadsTests {
 
         @Test("an immediate shutdown drops the items, gets throw at once and join returns")
         func immediateShutdown() throws {
-            let queue = Queue<Int>()
+            let queue = try Queue<Int>()
             for item in 0..<5 { try queue.put(item) }
             queue.shutdown(immediate: true)
             #expect(queue.isEmpty)
@@ -158,15 +158,15 @@ extension ThreadsTests {
 
         @Test("shutdown wakes every blocked getter with .shutDown")
         func shutdownWakesGetters() throws {
-            let queue = Queue<Int>()
+            let queue = try Queue<Int>()
             let started = try Semaphore(value: 0)
             let getters = try (0..<3).map { _ in
-                try spawnThread { () -> Result<Int, QueueError> in
+                try spawnThread { () -> Result<Int, any Error> in
                     started.release()
-                    return Result { () throws(QueueError) in try queue.get(timeout: .seconds(10)) }
+                    return Result { () throws in try queue.get(timeout: .seconds(10)) }
                 }
             }
-            for _ in 0..<3 { #expect(started.acquire(timeout: .seconds(10))) }
+            for _ in 0..<3 { #expect(try started.acquire(timeout: .seconds(10))) }
             let (_, elapsed) = timed {
                 queue.shutdown()
                 for getter in getters {
@@ -178,16 +178,16 @@ extension ThreadsTests {
 
         @Test("shutdown wakes every blocked putter with .shutDown")
         func shutdownWakesPutters() throws {
-            let queue = Queue<Int>(maxSize: 1)
+            let queue = try Queue<Int>(maxSize: 1)
             try queue.put(0)
             let started = try Semaphore(value: 0)
             let putters = try (1...3).map { item in
-                try spawnThread { () -> Result<Void, QueueError> in
+                try spawnThread { () -> Result<Void, any Error> in
                     started.release()
-                    return Result { () throws(QueueError) in try queue.put(item, timeout: .seconds(10)) }
+                    return Result { () throws in try queue.put(item, timeout: .seconds(10)) }
                 }
             }
-            for _ in 0..<3 { #expect(started.acquire(timeout: .seconds(10))) }
+            for _ in 0..<3 { #expect(try started.acquire(timeout: .seconds(10))) }
             let (_, elapsed) = timed {
                 queue.shutdown()
                 for putter in putters {
@@ -200,7 +200,7 @@ extension ThreadsTests {
 
         @Test("8 producers and 8 consumers move 100,000 items through a bounded queue with an exact sum")
         func stress() throws {
-            let queue = Queue<Int>(maxSize: 64)
+            let queue = try Queue<Int>(maxSize: 64)
             let producers = try (0..<8).map { producer in
                 try spawnThread {
                     for item in stride(from: producer, to: 100_000, by: 8) { try queue.put(item, timeout: .seconds(30)) }

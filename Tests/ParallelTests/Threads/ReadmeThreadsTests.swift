@@ -3,7 +3,7 @@ import Testing
 
 /// The examples of the README's threads section, verbatim, so they cannot rot. Keep them in sync.
 extension ThreadsTests {
-    @Suite("README: threads")
+    @Suite("README: threads", .timeLimit(.minutes(1)))
     struct ReadmeThreadsTests {
         @Test("Start threads and join them for their values")
         func spawnAndJoin() throws {
@@ -22,8 +22,8 @@ extension ThreadsTests {
             let barrier = try Barrier(parties: 3, timeout: .seconds(5))
             let threads = try (0..<3).map { _ in
                 try spawnThread { () throws -> Bool in
-                    guard ready.wait(timeout: .seconds(5)) else { return false }
-                    guard slots.acquire(timeout: .seconds(5)) else { return false }
+                    guard try ready.wait(timeout: .seconds(5)) else { return false }
+                    guard try slots.acquire(timeout: .seconds(5)) else { return false }
                     slots.release()
                     try barrier.wait()   // throws BarrierError.broken if a peer times out
                     return true
@@ -37,7 +37,7 @@ extension ThreadsTests {
 
         @Test("A blocking producer-consumer Queue")
         func queue() throws {
-            let jobs = Queue<Int>(maxSize: 100)                    // or order: .lifo, .priority
+            let jobs = try Queue<Int>(maxSize: 100)                    // or order: .lifo, .priority
             let consumer = try spawnThread { () throws -> Int in
                 var total = 0
                 while true {
@@ -55,7 +55,7 @@ extension ThreadsTests {
 
         @Test("Threads and tasks share one queue")
         func threadsAndTasksShareAQueue() async throws {
-            let lines = Queue<String>(maxSize: 16)
+            let lines = try Queue<String>(maxSize: 16)
             let reader = try spawnThread {                          // blocking I/O on its own thread
                 for number in 1...3 { try lines.put("line \(number)") }
                 lines.shutdown()

@@ -2,7 +2,7 @@ import Parallel
 import Testing
 
 extension ThreadsTests {
-    @Suite("RecursiveLock")
+    @Suite("RecursiveLock", .timeLimit(.minutes(1)))
     struct RecursiveLockTests {
         @Test("the holding thread may lock again; the lock is free only after every unlock")
         func reentrant() throws {

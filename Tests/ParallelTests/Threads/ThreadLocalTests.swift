@@ -9,7 +9,7 @@ private final class Tracker {
 }
 
 extension ThreadsTests {
-    @Suite("ThreadLocal")
+    @Suite("ThreadLocal", .timeLimit(.minutes(1)))
     struct ThreadLocalTests {
         @Test("each thread sees its own value, starting from the default")
         func perThread() throws {

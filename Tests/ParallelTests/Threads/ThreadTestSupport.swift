@@ -10,5 +10,5 @@ func timed<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> (value: T, elaps
 }
 
 /// The namespace of every `Threads/` suite, so `swift test --filter Threads` selects them all.
-@Suite("Threads")
+@Suite("Threads", .timeLimit(.minutes(1)))
 enum ThreadsTests {}

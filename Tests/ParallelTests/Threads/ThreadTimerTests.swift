@@ -2,7 +2,7 @@ import Parallel
 import Testing
 
 extension ThreadsTests {
-    @Suite("ThreadTimer")
+    @Suite("ThreadTimer", .timeLimit(.minutes(1)))
     struct ThreadTimerTests {
         @Test("the closure runs exactly once, and cancel after firing returns false")
         func fires() throws {
@@ -12,7 +12,7 @@ extension ThreadsTests {
                 runs.withLock { $0 += 1 }
                 fired.set()
             }
-            #expect(fired.wait(timeout: .seconds(10)))
+            #expect(try fired.wait(timeout: .seconds(10)))
             #expect(timer.join())
             #expect(runs.withLock { $0 } == 1)
             #expect(timer.cancel() == false)
@@ -38,7 +38,7 @@ extension ThreadsTests {
             #expect(cancelled.cancel())
             // A second timer, due after the first would have fired, tells us when to look.
             let witness = try ThreadTimer(after: .milliseconds(400)) { later.set() }
-            #expect(later.wait(timeout: .seconds(10)))
+            #expect(try later.wait(timeout: .seconds(10)))
             #expect(witness.join())
             #expect(cancelled.join() == false)
             #expect(cancelledRan.withLock { $0 } == false)
