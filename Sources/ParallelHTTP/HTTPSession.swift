@@ -70,13 +70,15 @@ public final class HTTPSession: Sendable {
     /// Sends a GET and returns the whole response (aiohttp's `session.get(url)` + `read()`).
     ///
     /// Retried per ``HTTPSessionConfiguration/retry``; throws ``HTTPError/status(code:reason:url:)`` for
-    /// 4xx/5xx only when ``HTTPSessionConfiguration/raiseForStatus`` is on.
+    /// 4xx/5xx only when ``HTTPSessionConfiguration/raiseForStatus`` is on. A URL that is not http or
+    /// https with a host and a port in 1…65535 throws ``HTTPError/badURL(_:reason:)`` before anything is
+    /// sent.
     ///
     /// ```swift
     /// let page = try await session.get("https://example.com/").text()
     /// ```
-    public func get(_ url: String, headers: HTTPHeaders = [:]) async throws(HTTPError) -> HTTPResponse {
-        try await request(.GET, url, headers: headers)
+    public func get(_ url: String, headers: HTTPHeaders = [:], basicAuth: HTTPBasicAuth? = nil) async throws(HTTPError) -> HTTPResponse {
+        try await request(.GET, url, headers: headers, basicAuth: basicAuth)
     }
 
     /// Sends a POST with `body` and returns the whole response; never retried (POST is not idempotent).
@@ -85,15 +87,24 @@ public final class HTTPSession: Sendable {
     /// let created = try await session.post(url, body: Array(#"{"name":"x"}"#.utf8),
     ///                                      headers: ["Content-Type": "application/json"])
     /// ```
-    public func post(_ url: String, body: [UInt8], headers: HTTPHeaders = [:]) async throws(HTTPError) -> HTTPResponse {
-        try await request(.POST, url, headers: headers, body: body)
+    public func post(
+        _ url: String,
+        body: [UInt8],
+        headers: HTTPHeaders = [:],
+        basicAuth: HTTPBasicAuth? = nil
+    ) async throws(HTTPError) -> HTTPResponse {
+        try await request(.POST, url, headers: headers, body: body, basicAuth: basicAuth)
     }
 
     /// Sends any request and returns the whole response (aiohttp's `session.request(method, url)`).
     ///
     /// Idempotent methods are retried per ``HTTPSessionConfiguration/retry``; the body, at most
     /// ``HTTPSessionConfiguration/maxBodySize`` bytes, is read before this returns, and the connection
-    /// goes back to the pool.
+    /// goes back to the pool. Redirects (301, 302, 303, 307, 308) are followed up to
+    /// ``HTTPSessionConfiguration/maxRedirects``, each `Location` validated like the URL given: 301,
+    /// 302 and 303 turn a method other than GET or HEAD into a GET without body, 307 and 308 keep
+    /// method and body. The response's ``HTTPResponse/url`` is the final URL and
+    /// ``HTTPResponse/history`` the redirects that led there.
     ///
     /// ```swift
     /// let response = try await session.request(.DELETE, "\(base)/items/7")
@@ -102,22 +113,35 @@ public final class HTTPSession: Sendable {
         _ method: HTTPMethod,
         _ url: String,
         headers: HTTPHeaders = [:],
-        body: [UInt8]? = nil
+        body: [UInt8]? = nil,
+        basicAuth: HTTPBasicAuth? = nil
     ) async throws(HTTPError) -> HTTPResponse {
-        guard !isShutDown else { throw .sessionShutDown }
-        let request: HTTPClient.Request
-        do {
-            request = try HTTPClient.Request(url: url, method: method, headers: mergedHeaders(headers), body: body.map { .bytes($0) })
-        } catch {
-            throw mapping(error, url: url)
+        var hop = try firstHop(method, url, headers: headers, body: body, basicAuth: basicAuth)
+        var history: [HTTPRedirect] = []
+        while true {
+            let current = hop
+            let request: HTTPClient.Request
+            do {
+                request = try HTTPClient.Request(
+                    url: current.url.string, method: current.method, headers: current.requestHeaders, body: current.body.map { .bytes($0) }
+                )
+            } catch {
+                throw mapping(error, url: current.url.string)
+            }
+            let response = try await withRetries(method: current.method, url: current.url.string) { () async throws(HTTPError) -> HTTPResponse in
+                try await self.acquirePermit()
+                defer { self.permits.release() }
+                return try await self.executeBuffered(request, url: current.url.string)
+            } status: { ($0.status, $0.headers) }
+            if let next = try nextHop(after: current, status: response.status, headers: response.headers, history: &history, requested: url) {
+                hop = next
+                continue
+            }
+            try checkStatus(response.status, url: current.url.string)
+            return HTTPResponse(
+                url: current.url.string, status: response.status, headers: response.headers, body: response.body, history: history
+            )
         }
-        let response = try await withRetries(method: method, url: url) { () async throws(HTTPError) -> HTTPResponse in
-            try await self.acquirePermit()
-            defer { self.permits.release() }
-            return try await self.executeBuffered(request, url: url)
-        } status: { ($0.status, $0.headers) }
-        try checkStatus(response.status, url: url)
-        return response
     }
 
     /// Takes one of the session's `maxConnections` permits, first come first served. A cancelled task
@@ -130,10 +154,11 @@ public final class HTTPSession: Sendable {
     /// Sends a request and hands its body to `handle` as it arrives, at most `maxBytes` bytes
     /// (aiohttp's `async for chunk in response.content.iter_any()`).
     ///
-    /// The response head is retried like ``request(_:_:headers:body:)``; the body is not (it is already
-    /// yours). `handle` runs while the request holds its connection slot; when it returns, any unread
-    /// rest of the body is dropped and that connection closed. Reading more than `maxBytes` throws
-    /// ``HTTPError/bodyTooLarge(limit:)`` from the body's iterator.
+    /// The response head is retried like ``request(_:_:headers:body:basicAuth:)`` and redirects are
+    /// followed the same way; the body is not retried (it is already yours). `handle` runs while the
+    /// request holds its connection slot; when it returns, any unread rest of the body is dropped and
+    /// that connection closed. Reading more than `maxBytes` throws ``HTTPError/bodyTooLarge(limit:)``
+    /// from the body's iterator.
     ///
     /// ```swift
     /// let lines = try await session.stream(.GET, "\(base)/stream/3", maxBytes: 1 << 20) { response in
@@ -147,46 +172,87 @@ public final class HTTPSession: Sendable {
         _ url: String,
         headers: HTTPHeaders = [:],
         body: [UInt8]? = nil,
+        basicAuth: HTTPBasicAuth? = nil,
         maxBytes: Int = .max,
         isolation: isolated (any Actor)? = #isolation,
         _ handle: (HTTPStreamingResponse) async throws -> R
     ) async throws -> R {
-        let request = try makeRequest(method, url, headers: headers, body: body)
+        var hop = try firstHop(method, url, headers: headers, body: body, basicAuth: basicAuth)
+        var history: [HTTPRedirect] = []
         try await acquirePermit()
         defer { permits.release() }
-        let head = try await withRetries(method: method, url: url) { () async throws(HTTPError) -> HTTPClientResponse in
-            try await self.execute(request, url: url)
-        } status: { ($0.status, $0.headers) }
-        try checkStatus(head.status, url: url)
-        let response = HTTPStreamingResponse(
-            url: url,
-            status: head.status,
-            headers: head.headers,
-            body: HTTPBodyStream(base: head.body, limit: maxBytes, url: url)
-        )
-        return try await handle(response)
+        while true {
+            let current = hop
+            var request = HTTPClientRequest(url: current.url.string)
+            request.method = current.method
+            request.headers = current.requestHeaders
+            if let body = current.body { request.body = .bytes(body) }
+            let head = try await withRetries(method: current.method, url: current.url.string) { () async throws(HTTPError) -> HTTPClientResponse in
+                try await self.execute(request, url: current.url.string)
+            } status: { ($0.status, $0.headers) }
+            // A redirect's body is dropped unread, which closes its connection.
+            if let next = try nextHop(after: current, status: head.status, headers: head.headers, history: &history, requested: url) {
+                hop = next
+                continue
+            }
+            try checkStatus(head.status, url: current.url.string)
+            let response = HTTPStreamingResponse(
+                url: current.url.string,
+                status: head.status,
+                headers: head.headers,
+                body: HTTPBodyStream(base: head.body, limit: maxBytes, url: current.url.string),
+                history: history
+            )
+            return try await handle(response)
+        }
     }
 
     // MARK: Machinery
 
     private var isShutDown: Bool { shutDown.withLock { $0 } }
 
-    /// The session's default headers, with those `headers` names replaced by the request's own.
-    private func mergedHeaders(_ headers: HTTPHeaders) -> HTTPHeaders {
-        guard !headers.isEmpty else { return configuration.headers }
+    /// The first request of a call: `url` validated, the session's headers merged with the call's,
+    /// the defaults added and the credentials chosen.
+    private func firstHop(
+        _ method: HTTPMethod,
+        _ url: String,
+        headers: HTTPHeaders,
+        body: [UInt8]?,
+        basicAuth: HTTPBasicAuth?
+    ) throws(HTTPError) -> HTTPHop {
+        guard !isShutDown else { throw .sessionShutDown }
+        let target = try RequestURL(url)
         var merged = configuration.headers
         for name in Set(headers.map { $0.name.lowercased() }) { merged.remove(name: name) }
         merged.add(contentsOf: headers)
-        return merged
+        if !merged.contains(name: "user-agent") { merged.add(name: "User-Agent", value: HTTPSessionConfiguration.defaultUserAgent) }
+        if !merged.contains(name: "accept") { merged.add(name: "Accept", value: "*/*") }
+        return HTTPHop(
+            method: method,
+            url: target,
+            headers: merged,
+            body: body,
+            basicAuth: target.credentials ?? basicAuth ?? configuration.basicAuth
+        )
     }
 
-    private func makeRequest(_ method: HTTPMethod, _ url: String, headers: HTTPHeaders, body: [UInt8]?) throws(HTTPError) -> HTTPClientRequest {
-        guard !isShutDown else { throw .sessionShutDown }
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        request.headers = mergedHeaders(headers)
-        if let body { request.body = .bytes(body) }
-        return request
+    /// The request a redirect in `status` and `headers` leads to, or `nil` when the response is the
+    /// final one (not a followed redirect, no `Location`, or redirects off); records the redirect in
+    /// `history`. Throws ``HTTPError/tooManyRedirects(url:limit:)`` past the limit and
+    /// ``HTTPError/badURL(_:reason:)`` for a `Location` the session must not go to.
+    private func nextHop(
+        after hop: HTTPHop,
+        status: HTTPResponseStatus,
+        headers: HTTPHeaders,
+        history: inout [HTTPRedirect],
+        requested: String
+    ) throws(HTTPError) -> HTTPHop? {
+        let limit = configuration.maxRedirects
+        guard limit > 0, HTTPRedirect.isFollowed(status), let location = headers.first(name: "location") else { return nil }
+        guard history.count < limit else { throw .tooManyRedirects(url: requested, limit: limit) }
+        let target = try hop.url.resolving(location)
+        history.append(HTTPRedirect(url: hop.url.string, status: status, headers: headers, location: target.string))
+        return hop.redirected(to: target, method: HTTPRedirect.method(after: status, from: hop.method))
     }
 
     /// One whole attempt, body included, on AHC's accumulating API, whose deadline covers the whole
@@ -279,8 +345,8 @@ public final class HTTPSession: Sendable {
         timeout.read = configuration.timeouts.read.map(TimeAmount.init)
         return HTTPClient.Configuration(
             tlsConfiguration: tls,
-            redirectConfiguration: configuration.maxRedirects > 0
-                ? .follow(max: configuration.maxRedirects, allowCycles: false) : .disallow,
+            // The session follows redirects itself, validating each Location before AHC sees it.
+            redirectConfiguration: .disallow,
             timeout: timeout,
             connectionPool: pool
         )

@@ -23,7 +23,13 @@ public struct HTTPSessionConfiguration: Sendable {
     /// Connect, read and total time limits.
     public var timeouts: HTTPTimeouts
     /// Headers sent with every request; a request's own header of the same name replaces them.
+    /// `User-Agent: Parallel/<version>` (``defaultUserAgent``) and `Accept: */*` are added unless
+    /// these headers or the request's set them.
     public var headers: HTTPHeaders
+    /// Credentials sent as HTTP Basic authentication with every request (aiohttp's
+    /// `ClientSession(auth=BasicAuth(...))`); a request's own `basicAuth:` or the URL's
+    /// `user:password@` replace them.
+    public var basicAuth: HTTPBasicAuth?
     /// Redirects followed per request (aiohttp's `max_redirects`, default 10); 0 returns the 3xx as is.
     public var maxRedirects: Int
     /// Whether a 4xx or 5xx answer throws ``HTTPError/status(code:reason:url:)`` (aiohttp's
@@ -38,6 +44,20 @@ public struct HTTPSessionConfiguration: Sendable {
     /// larger ones throw ``HTTPError/bodyTooLarge(limit:)``.
     public var maxBodySize: Int
 
+    /// The version of this package, as sent in ``defaultUserAgent``.
+    ///
+    /// ```swift
+    /// print(HTTPSessionConfiguration.packageVersion)   // e.g. "0.1.0"
+    /// ```
+    public static let packageVersion = "0.1.0"
+
+    /// The `User-Agent` sent unless one is set: `Parallel/` and ``packageVersion``.
+    ///
+    /// ```swift
+    /// configuration.headers = ["User-Agent": "crawler/1.0 " + HTTPSessionConfiguration.defaultUserAgent]
+    /// ```
+    public static let defaultUserAgent = "Parallel/\(packageVersion)"
+
     /// Creates a configuration; every argument has aiohttp's default.
     ///
     /// ```swift
@@ -48,6 +68,7 @@ public struct HTTPSessionConfiguration: Sendable {
         maxConnectionsPerHost: Int? = nil,
         timeouts: HTTPTimeouts = HTTPTimeouts(),
         headers: HTTPHeaders = [:],
+        basicAuth: HTTPBasicAuth? = nil,
         maxRedirects: Int = 10,
         raiseForStatus: Bool = false,
         verifyTLS: Bool = true,
@@ -58,6 +79,7 @@ public struct HTTPSessionConfiguration: Sendable {
         self.maxConnectionsPerHost = maxConnectionsPerHost
         self.timeouts = timeouts
         self.headers = headers
+        self.basicAuth = basicAuth
         self.maxRedirects = maxRedirects
         self.raiseForStatus = raiseForStatus
         self.verifyTLS = verifyTLS

@@ -3,7 +3,7 @@ import NIOCore
 
 /// A response whose body is still arriving: status and headers now, the body as ``HTTPBodyStream``.
 ///
-/// Handed to the closure of ``HTTPSession/stream(_:_:headers:body:maxBytes:isolation:_:)`` and valid only
+/// Handed to the closure of ``HTTPSession/stream(_:_:headers:body:basicAuth:maxBytes:isolation:_:)`` and valid only
 /// inside it (the closure holds the connection).
 ///
 /// ```swift
@@ -13,7 +13,7 @@ import NIOCore
 /// }
 /// ```
 public struct HTTPStreamingResponse: Sendable {
-    /// The URL that was requested (before redirects).
+    /// The URL that answered: after redirects, without credentials.
     public let url: String
     /// The status, e.g. `.ok`.
     public let status: HTTPResponseStatus
@@ -21,6 +21,8 @@ public struct HTTPStreamingResponse: Sendable {
     public let headers: HTTPHeaders
     /// The body, chunk by chunk as the network delivers it.
     public let body: HTTPBodyStream
+    /// The redirects followed to get here, oldest first (see ``HTTPResponse/history``).
+    public let history: [HTTPRedirect]
 }
 
 /// A response body as an `AsyncSequence` of byte chunks with a size limit (aiohttp's `StreamReader`).

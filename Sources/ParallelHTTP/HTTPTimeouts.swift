@@ -29,7 +29,7 @@ public struct HTTPTimeouts: Sendable, Hashable {
     public var connect: Duration?
     /// The longest time the server may go without sending bytes while a response is expected.
     public var read: Duration?
-    /// The longest time one attempt may take, body included (for ``HTTPSession/stream(_:_:headers:body:maxBytes:isolation:_:)``:
+    /// The longest time one attempt may take, body included (for ``HTTPSession/stream(_:_:headers:body:basicAuth:maxBytes:isolation:_:)``:
     /// until the response head arrives; ``read`` bounds the gaps in the body after that).
     public var total: Duration?
 
