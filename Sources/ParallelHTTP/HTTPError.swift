@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOPosix
+import NIOHTTPCompression
 import NIOSSL
 
 #if canImport(FoundationEssentials)
@@ -48,6 +49,9 @@ public enum HTTPError: Error, Sendable, CustomStringConvertible, Equatable {
     case tls(String)
     /// The body is longer than the allowed `limit` in bytes.
     case bodyTooLarge(limit: Int)
+    /// A compressed body inflates past ``HTTPSessionConfiguration/maxDecompressedSize`` (`limit`
+    /// bytes): a decompression bomb, or a body larger than you allowed.
+    case decompressedBodyTooLarge(limit: Int)
     /// The server answered with an error status and the session raises for status
     /// (aiohttp's `ClientResponseError` from `raise_for_status`).
     case status(code: Int, reason: String, url: String)
@@ -55,6 +59,8 @@ public enum HTTPError: Error, Sendable, CustomStringConvertible, Equatable {
     case tooManyRedirects(url: String, limit: Int)
     /// The body could not be read as text in the response's charset, or decoded as JSON.
     case undecodableBody(String)
+    /// A request body could not be made, e.g. a value `JSONEncoder` rejects.
+    case unencodableBody(String)
     /// The session was shut down before or while the request ran.
     case sessionShutDown
     /// The task running the request was cancelled.
@@ -77,12 +83,16 @@ public enum HTTPError: Error, Sendable, CustomStringConvertible, Equatable {
             return "TLS handshake failed: \(detail); check the certificate, or that the server speaks https on that port"
         case .bodyTooLarge(let limit):
             return "the response body is larger than \(limit) bytes; raise maxBodySize or stream it with HTTPSession.stream"
+        case .decompressedBodyTooLarge(let limit):
+            return "the compressed response body inflates past \(limit) bytes (a decompression bomb?); raise maxDecompressedSize if you trust the server"
         case .status(let code, let reason, let url):
             return "HTTP \(code) \(reason) from \(url)"
         case .tooManyRedirects(let url, let limit):
             return "more than \(limit) redirects (or a redirect cycle) from \(url); raise maxRedirects or fix the URL"
         case .undecodableBody(let detail):
             return "could not decode the response body: \(detail)"
+        case .unencodableBody(let detail):
+            return "could not make the request body: \(detail); nothing was sent"
         case .sessionShutDown:
             return "the HTTP session was shut down; make requests inside withHTTPSession or before shutdown()"
         case .cancelled:
@@ -94,8 +104,10 @@ public enum HTTPError: Error, Sendable, CustomStringConvertible, Equatable {
 extension HTTPError {
     /// Maps an error thrown by AsyncHTTPClient or SwiftNIO for a request to `url` to the case that says
     /// what happened.
-    static func mapping(_ error: any Error, url: String, redirectLimit: Int = 0) -> HTTPError {
+    static func mapping(_ error: any Error, url: String, redirectLimit: Int = 0, decompressionLimit: Int = 0) -> HTTPError {
         switch error {
+        case NIOHTTPDecompression.DecompressionError.limit:
+            return .decompressedBodyTooLarge(limit: decompressionLimit)
         case let error as HTTPError:
             return error
         case is CancellationError:

@@ -200,7 +200,9 @@ public final class HTTPSession: Sendable {
                 url: current.url.string,
                 status: head.status,
                 headers: head.headers,
-                body: HTTPBodyStream(base: head.body, limit: maxBytes, url: current.url.string),
+                body: HTTPBodyStream(
+                    base: head.body, limit: maxBytes, url: current.url.string, decompressionLimit: configuration.maxDecompressedSize
+                ),
                 history: history
             )
             return try await handle(response)
@@ -227,6 +229,7 @@ public final class HTTPSession: Sendable {
         merged.add(contentsOf: headers)
         if !merged.contains(name: "user-agent") { merged.add(name: "User-Agent", value: HTTPSessionConfiguration.defaultUserAgent) }
         if !merged.contains(name: "accept") { merged.add(name: "Accept", value: "*/*") }
+        if !merged.contains(name: "accept-encoding") { merged.add(name: "Accept-Encoding", value: "gzip, deflate") }
         return HTTPHop(
             method: method,
             url: target,
@@ -328,7 +331,7 @@ public final class HTTPSession: Sendable {
     }
 
     private func mapping(_ error: any Error, url: String) -> HTTPError {
-        HTTPError.mapping(error, url: url, redirectLimit: configuration.maxRedirects)
+        HTTPError.mapping(error, url: url, redirectLimit: configuration.maxRedirects, decompressionLimit: configuration.maxDecompressedSize)
     }
 
     private static func clientConfiguration(_ configuration: HTTPSessionConfiguration) -> HTTPClient.Configuration {
@@ -348,7 +351,8 @@ public final class HTTPSession: Sendable {
             // The session follows redirects itself, validating each Location before AHC sees it.
             redirectConfiguration: .disallow,
             timeout: timeout,
-            connectionPool: pool
+            connectionPool: pool,
+            decompression: .enabled(limit: .size(max(0, configuration.maxDecompressedSize)))
         )
     }
 }

@@ -43,6 +43,11 @@ public struct HTTPSessionConfiguration: Sendable {
     /// The largest body a buffered response (``HTTPResponse``) may hold, in bytes (64 MiB by default);
     /// larger ones throw ``HTTPError/bodyTooLarge(limit:)``.
     public var maxBodySize: Int
+    /// The most bytes a gzip or deflate body may inflate to (64 MiB by default); past it the request
+    /// throws ``HTTPError/decompressedBodyTooLarge(limit:)``, so a small decompression bomb cannot
+    /// fill memory. Compressed bodies are decoded, and `Accept-Encoding: gzip, deflate` sent, by default
+    /// (as aiohttp).
+    public var maxDecompressedSize: Int
 
     /// The version of this package, as sent in ``defaultUserAgent``.
     ///
@@ -73,7 +78,8 @@ public struct HTTPSessionConfiguration: Sendable {
         raiseForStatus: Bool = false,
         verifyTLS: Bool = true,
         retry: HTTPRetryPolicy = .none,
-        maxBodySize: Int = 64 << 20
+        maxBodySize: Int = 64 << 20,
+        maxDecompressedSize: Int = 64 << 20
     ) {
         self.maxConnections = maxConnections
         self.maxConnectionsPerHost = maxConnectionsPerHost
@@ -85,5 +91,6 @@ public struct HTTPSessionConfiguration: Sendable {
         self.verifyTLS = verifyTLS
         self.retry = retry
         self.maxBodySize = maxBodySize
+        self.maxDecompressedSize = maxDecompressedSize
     }
 }

@@ -44,6 +44,7 @@ public struct HTTPBodyStream: AsyncSequence, Sendable {
     let base: HTTPClientResponse.Body
     let limit: Int
     let url: String
+    let decompressionLimit: Int
 
     /// Reads the body chunk by chunk, counting bytes against the limit.
     ///
@@ -60,6 +61,7 @@ public struct HTTPBodyStream: AsyncSequence, Sendable {
         var base: HTTPClientResponse.Body.AsyncIterator
         let limit: Int
         let url: String
+        let decompressionLimit: Int
         var received = 0
 
         /// The next chunk, or `nil` at the end of the body; throws ``HTTPError/bodyTooLarge(limit:)`` once
@@ -73,7 +75,7 @@ public struct HTTPBodyStream: AsyncSequence, Sendable {
             do {
                 chunk = try await base.next()
             } catch {
-                throw HTTPError.mapping(error, url: url)
+                throw HTTPError.mapping(error, url: url, decompressionLimit: decompressionLimit)
             }
             guard let chunk else { return nil }
             received += chunk.readableBytes
@@ -88,7 +90,7 @@ public struct HTTPBodyStream: AsyncSequence, Sendable {
     /// var iterator = response.body.makeAsyncIterator()
     /// ```
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: base.makeAsyncIterator(), limit: limit, url: url)
+        AsyncIterator(base: base.makeAsyncIterator(), limit: limit, url: url, decompressionLimit: decompressionLimit)
     }
 
     /// The rest of the body in one array, within the limit.

@@ -38,7 +38,7 @@ struct RequestURL: Sendable, Equatable {
         guard let rawHost = url.host, !rawHost.isEmpty else { throw bad("it has no host") }
         let host = rawHost.lowercased()
         guard host.unicodeScalars.allSatisfy(Self.isHostCharacter) else {
-            throw bad("its host '\(rawHost)' has characters a host name cannot have (write a non-ASCII name in its xn-- form)")
+            throw bad("its host '\(rawHost)' has characters a host name cannot have")
         }
         // The port URL parsed must be the one read from the text: it is the one AsyncHTTPClient uses.
         guard url.port == port else { throw bad("its port could not be read unambiguously") }
