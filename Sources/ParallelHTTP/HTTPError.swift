@@ -140,7 +140,7 @@ extension HTTPError {
         case let error as ChannelError where Self.isConnectTimeout(error):
             return .timeout(.connect, url: url)
         case is NIOSSLError, is BoringSSLError, is NIOSSLExtraError:
-            return .tls("\(error)")
+            return .tls(tlsDetail(error))
         case let error as NIOTooManyBytesError:
             return .bodyTooLarge(limit: error.maxBytes ?? 0)
         default:
@@ -171,6 +171,29 @@ extension HTTPError {
     private static func isConnectTimeout(_ error: any Error) -> Bool {
         if case ChannelError.connectTimeout = error { return true }
         return false
+    }
+
+    /// What went wrong in a TLS handshake, in words: BoringSSL's reason (`WRONG_VERSION_NUMBER`…) said
+    /// plainly, without the error codes and source paths NIOSSL's description carries.
+    static func tlsDetail(_ error: any Error) -> String {
+        if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
+            return "the server's certificate is not for the host in the URL"
+        }
+        let text = "\(error)"
+        let reasons = text.split(separator: "OPENSSL_internal:").dropFirst().map { part in
+            String(part.prefix { $0.isLetter || $0.isNumber || $0 == "_" })
+        }
+        switch reasons.first {
+        case "WRONG_VERSION_NUMBER", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG":
+            return "the server did not answer in TLS (is it plain http on that port?)"
+        case "CERTIFICATE_VERIFY_FAILED":
+            return "the server's certificate is not trusted (self-signed, expired or from an unknown authority)"
+        case let reason?:
+            return "the TLS library reports " + String(reason.lowercased().map { $0 == "_" ? " " : $0 })
+        case nil:
+            // No BoringSSL reason (e.g. an unclean shutdown): NIOSSL's case name, without any source path.
+            return String(text.prefix { $0 != "(" && $0 != "/" }).trimmingWhitespace().description
+        }
     }
 
     private static func dnsDetail(_ error: any Error) -> String {

@@ -12,11 +12,16 @@ struct HTTPHop: Sendable {
     /// Sent as `Authorization` unless `headers` has one.
     var basicAuth: HTTPBasicAuth?
 
-    /// The headers as sent: ``headers`` plus `Authorization` from ``basicAuth``.
-    var requestHeaders: HTTPHeaders {
+    /// The headers as sent: ``headers`` plus `Authorization` from ``basicAuth`` and the jar's `cookie`
+    /// (after any `Cookie` of the caller's, in the same header).
+    func requestHeaders(cookie: String?) -> HTTPHeaders {
         var sent = headers
         if let basicAuth, !sent.contains(name: "authorization") {
             sent.add(name: "Authorization", value: basicAuth.headerValue)
+        }
+        if let cookie {
+            let own = sent["cookie"].joined(separator: "; ")
+            sent.replaceOrAdd(name: "Cookie", value: own.isEmpty ? cookie : own + "; " + cookie)
         }
         return sent
     }

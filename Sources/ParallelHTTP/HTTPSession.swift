@@ -9,8 +9,11 @@ import Parallel
 ///
 /// Make one per program or per batch of work, share it between tasks (it is `Sendable`), and end it:
 /// either scoped with ``withHTTPSession(configuration:clock:isolation:_:)``, or with ``shutdown()``.
-/// Shutting down closes every connection; a session dropped without ``shutdown()`` starts its shutdown
-/// when it is deinitialised, so connections are never leaked, only closed later.
+/// Shutting down ends every request and closes every connection: when ``shutdown()`` returns, each
+/// connection has been closed on the session's side, but the sockets may take a few milliseconds more
+/// to be gone (so a server can briefly still count them as open), as with AsyncHTTPClient's own
+/// shutdown. A session dropped without ``shutdown()`` starts its shutdown when it is deinitialised, so
+/// connections are never leaked, only closed later.
 ///
 /// Every call throws ``HTTPError``; requests in flight at once are bounded by
 /// ``HTTPSessionConfiguration/maxConnections`` (in arrival order) and, per host, by
@@ -26,6 +29,13 @@ import Parallel
 public final class HTTPSession: Sendable {
     /// The configuration the session was made with.
     public let configuration: HTTPSessionConfiguration
+    /// The session's cookies: every `Set-Cookie` received (redirects included) is kept and sent back
+    /// to the URLs it matches (aiohttp's `session.cookie_jar`).
+    ///
+    /// ```swift
+    /// print(session.cookies.cookies(for: "\(base)/"))
+    /// ```
+    public let cookies = HTTPCookieJar()
     private let client: HTTPClient
     /// The session-wide limit on requests in flight (AsyncHTTPClient limits connections per host only).
     private let permits: AsyncSemaphore
@@ -51,7 +61,8 @@ public final class HTTPSession: Sendable {
         Task { try? await client.shutdown() }
     }
 
-    /// Closes every connection and ends the session; requests made afterwards throw
+    /// Closes every connection (the sockets finish closing within milliseconds after it returns) and
+    /// ends the session; requests made afterwards throw
     /// ``HTTPError/sessionShutDown``. Calling it again does nothing (aiohttp's `await session.close()`).
     ///
     /// ```swift
@@ -123,7 +134,7 @@ public final class HTTPSession: Sendable {
             let request: HTTPClient.Request
             do {
                 request = try HTTPClient.Request(
-                    url: current.url.string, method: current.method, headers: current.requestHeaders, body: current.body.map { .bytes($0) }
+                    url: current.url.string, method: current.method, headers: current.requestHeaders(cookie: cookies.header(for: current.url)), body: current.body.map { .bytes($0) }
                 )
             } catch {
                 throw mapping(error, url: current.url.string)
@@ -133,6 +144,7 @@ public final class HTTPSession: Sendable {
                 defer { self.permits.release() }
                 return try await self.executeBuffered(request, url: current.url.string)
             } status: { ($0.status, $0.headers) }
+            cookies.store(response.headers, from: current.url)
             if let next = try nextHop(after: current, status: response.status, headers: response.headers, history: &history, requested: url) {
                 hop = next
                 continue
@@ -177,6 +189,29 @@ public final class HTTPSession: Sendable {
         isolation: isolated (any Actor)? = #isolation,
         _ handle: (HTTPStreamingResponse) async throws -> R
     ) async throws -> R {
+        guard let total = configuration.timeouts.total else {
+            return try await streamUntimed(method, url, headers: headers, body: body, basicAuth: basicAuth, maxBytes: maxBytes, handle)
+        }
+        do {
+            return try await withTimeout(total) {
+                Unchecked(try await streamUntimed(method, url, headers: headers, body: body, basicAuth: basicAuth, maxBytes: maxBytes, handle))
+            }.value
+        } catch is TimeoutError {
+            throw HTTPError.timeout(.total, url: url)
+        }
+    }
+
+    /// ``stream(_:_:headers:body:basicAuth:maxBytes:isolation:_:)`` without its total timeout.
+    private func streamUntimed<R>(
+        _ method: HTTPMethod,
+        _ url: String,
+        headers: HTTPHeaders,
+        body: [UInt8]?,
+        basicAuth: HTTPBasicAuth?,
+        maxBytes: Int,
+        isolation: isolated (any Actor)? = #isolation,
+        _ handle: (HTTPStreamingResponse) async throws -> R
+    ) async throws -> R {
         var hop = try firstHop(method, url, headers: headers, body: body, basicAuth: basicAuth)
         var history: [HTTPRedirect] = []
         try await acquirePermit()
@@ -185,11 +220,12 @@ public final class HTTPSession: Sendable {
             let current = hop
             var request = HTTPClientRequest(url: current.url.string)
             request.method = current.method
-            request.headers = current.requestHeaders
+            request.headers = current.requestHeaders(cookie: cookies.header(for: current.url))
             if let body = current.body { request.body = .bytes(body) }
             let head = try await withRetries(method: current.method, url: current.url.string) { () async throws(HTTPError) -> HTTPClientResponse in
                 try await self.execute(request, url: current.url.string)
             } status: { ($0.status, $0.headers) }
+            cookies.store(head.headers, from: current.url)
             // A redirect's body is dropped unread, which closes its connection.
             if let next = try nextHop(after: current, status: head.status, headers: head.headers, history: &history, requested: url) {
                 hop = next
@@ -357,6 +393,14 @@ public final class HTTPSession: Sendable {
     }
 }
 
+/// A value handed back from `withTimeout`'s body to the same caller. `@unchecked Sendable` is safe:
+/// `withTimeout` runs the body in the caller's isolation (`isolation`) and returns its result to the
+/// caller in that same isolation, so the value is never used from two isolation domains.
+private struct Unchecked<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
 extension TimeAmount {
     /// A `Duration` as NIO's nanosecond count, saturating instead of overflowing.
     init(_ duration: Duration) {
@@ -367,7 +411,8 @@ extension TimeAmount {
 }
 
 /// Runs `body` with a new ``HTTPSession`` and shuts the session down when `body` returns or throws,
-/// so no connection outlives the scope (aiohttp's `async with aiohttp.ClientSession() as session:`).
+/// so no request outlives the scope and its connections are closed (their sockets within milliseconds
+/// after; aiohttp's `async with aiohttp.ClientSession() as session:`).
 ///
 /// ```swift
 /// let text = try await withHTTPSession { session in

@@ -1,4 +1,5 @@
 import Hummingbird
+import ServiceLifecycle
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -53,6 +54,26 @@ extension TestServer {
                     body: .init(byteBuffer: ByteBuffer(bytes: bytes))
                 )
             }
+        }
+
+        // `/drip/{n}?delay=S`: `n` chunks of one line each, `S` seconds apart (at most 10 s in all).
+        router.get("/drip/:n") { request, context in
+            let count = try context.parameters.require("n", as: Int.self)
+            let delay = request.uri.queryParameters.get("delay", as: Double.self) ?? 0.1
+            guard (0...maxLines).contains(count), delay.isFinite, delay >= 0, delay * Double(count) <= maxDelaySeconds else {
+                throw HTTPError(.badRequest, message: "n must be 0…\(maxLines) and n × delay at most \(maxDelaySeconds) s")
+            }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain"],
+                body: ResponseBody { writer in
+                    for index in 0..<count {
+                        try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(delay)) }
+                        try await writer.write(ByteBuffer(string: "\(index)\n"))
+                    }
+                    try await writer.finish(nil)
+                }
+            )
         }
 
         // `/cookies`: the cookies received, as JSON `{"cookies": {name: value}}`.

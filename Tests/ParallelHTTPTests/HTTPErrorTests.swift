@@ -50,10 +50,13 @@ struct HTTPErrorTests {
                 let error = await #expect(throws: HTTPError.self) {
                     _ = try await session.get("https://127.0.0.1:\(server.port)/get")
                 }
-                guard case .tls = error else {
+                guard case .tls(let detail) = error else {
                     Issue.record("expected tls, got \(String(describing: error))")
                     return
                 }
+                // A message a person can act on: no dump of the build's source paths.
+                #expect(!detail.contains("/") && !detail.contains(".cc"), "\(detail)")
+                #expect(detail.count < 200, "\(detail)")
             }
         }
     }
