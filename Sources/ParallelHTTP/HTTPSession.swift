@@ -170,7 +170,9 @@ public final class HTTPSession: Sendable {
     /// followed the same way; the body is not retried (it is already yours). `handle` runs while the
     /// request holds its connection slot; when it returns, any unread rest of the body is dropped and
     /// that connection closed. Reading more than `maxBytes` throws ``HTTPError/bodyTooLarge(limit:)``
-    /// from the body's iterator.
+    /// from the body's iterator. The session's ``HTTPTimeouts/total`` bounds the whole call, `handle`
+    /// reading the body included: when it expires `handle` is cancelled and the call throws
+    /// ``HTTPError/timeout(_:url:)`` with `.total`.
     ///
     /// ```swift
     /// let lines = try await session.stream(.GET, "\(base)/stream/3", maxBytes: 1 << 20) { response in

@@ -118,5 +118,7 @@ struct HTTPErrorTests {
         #expect(HTTPError.bodyTooLarge(limit: 5).description.contains("maxBodySize"))
         #expect(HTTPError.status(code: 503, reason: "Service Unavailable", url: "u").description == "HTTP 503 Service Unavailable from u")
         #expect(HTTPError.dnsFailure(host: "x.invalid", detail: "d").description.contains("x.invalid"))
+        #expect(HTTPError.decompressedBodyTooLarge(limit: 5).description.contains("maxDecompressedSize"))
+        #expect(HTTPError.unencodableBody("d").description.contains("nothing was sent"))
     }
 }
