@@ -55,7 +55,7 @@ public enum HTTPError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The server answered with an error status and the session raises for status
     /// (aiohttp's `ClientResponseError` from `raise_for_status`).
     case status(code: Int, reason: String, url: String)
-    /// More redirects than ``HTTPSessionConfiguration/maxRedirects``, or a redirect cycle.
+    /// More redirects than ``HTTPSessionConfiguration/maxRedirects`` (a redirect cycle ends here too).
     case tooManyRedirects(url: String, limit: Int)
     /// The body could not be read as text in the response's charset, or decoded as JSON.
     case undecodableBody(String)
@@ -104,7 +104,7 @@ public enum HTTPError: Error, Sendable, CustomStringConvertible, Equatable {
 extension HTTPError {
     /// Maps an error thrown by AsyncHTTPClient or SwiftNIO for a request to `url` to the case that says
     /// what happened.
-    static func mapping(_ error: any Error, url: String, redirectLimit: Int = 0, decompressionLimit: Int = 0) -> HTTPError {
+    static func mapping(_ error: any Error, url: String, decompressionLimit: Int = 0) -> HTTPError {
         switch error {
         case NIOHTTPDecompression.DecompressionError.limit:
             return .decompressedBodyTooLarge(limit: decompressionLimit)
@@ -113,9 +113,6 @@ extension HTTPError {
         case is CancellationError:
             return .cancelled
         case let error as HTTPClientError:
-            if error == .redirectLimitReached || error == .redirectCycleDetected {
-                return .tooManyRedirects(url: url, limit: redirectLimit)
-            }
             return mapping(error, url: url)
         case let error as NIOConnectionError:
             if let dnsError = error.dnsAError ?? error.dnsAAAAError {

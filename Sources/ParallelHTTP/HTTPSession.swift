@@ -369,7 +369,7 @@ public final class HTTPSession: Sendable {
     }
 
     private func mapping(_ error: any Error, url: String) -> HTTPError {
-        HTTPError.mapping(error, url: url, redirectLimit: configuration.maxRedirects, decompressionLimit: configuration.maxDecompressedSize)
+        HTTPError.mapping(error, url: url, decompressionLimit: configuration.maxDecompressedSize)
     }
 
     private static func clientConfiguration(_ configuration: HTTPSessionConfiguration) -> HTTPClient.Configuration {

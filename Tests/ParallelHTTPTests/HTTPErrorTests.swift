@@ -104,7 +104,6 @@ struct HTTPErrorTests {
         #expect(HTTPError.mapping(HTTPClientError.readTimeout, url: url) == .timeout(.read, url: url))
         #expect(HTTPError.mapping(HTTPClientError.deadlineExceeded, url: url) == .timeout(.total, url: url))
         #expect(HTTPError.mapping(HTTPClientError.emptyHost, url: url) == .badURL(url, reason: "it has no host"))
-        #expect(HTTPError.mapping(HTTPClientError.redirectLimitReached, url: url, redirectLimit: 3) == .tooManyRedirects(url: url, limit: 3))
         #expect(HTTPError.mapping(HTTPClientError.alreadyShutdown, url: url) == .sessionShutDown)
         #expect(HTTPError.mapping(CancellationError(), url: url) == .cancelled)
         #expect(HTTPError.mapping(NIOTooManyBytesError(maxBytes: 10), url: url) == .bodyTooLarge(limit: 10))
