@@ -89,14 +89,17 @@ extension TestServer {
             let json = try JSONEncoder().encode(["cookies": cookies])
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: json)))
         }
-        // `/cookies/set?name=value&…`: sets each as a cookie with `Path=/` (plus `?max_age=N` as `Max-Age`),
+        // `/cookies/set?name=value&…`: sets each as a cookie with `Path=/` (plus `?max_age=N` as `Max-Age`,
+        // `?expires=D` as `Expires`, `?secure` as `Secure`),
         // then redirects to `/cookies`, as httpbin does.
         router.get("/cookies/set") { request, _ in
             var headers: HTTPFields = [.location: "/cookies"]
             let query = request.uri.queryParameters
-            let maxAge = query.get("max_age").map { "; Max-Age=\($0)" } ?? ""
-            for (name, value) in query where name != "max_age" {
-                headers.append(.init(name: .setCookie, value: "\(name)=\(value); Path=/\(maxAge)"))
+            let attributes = (query.get("max_age").map { "; Max-Age=\($0)" } ?? "")
+                + (query.get("expires").map { "; Expires=\($0)" } ?? "")
+                + (query.get("secure") != nil ? "; Secure" : "")
+            for (name, value) in query where !["max_age", "expires", "secure"].contains(name) {
+                headers.append(.init(name: .setCookie, value: "\(name)=\(value); Path=/\(attributes)"))
             }
             return Response(status: .found, headers: headers)
         }

@@ -43,4 +43,22 @@ struct HTTPCookieTests {
             }
         }
     }
+
+    @Test("an Expires in the past deletes a cookie; a Secure cookie goes to https URLs only")
+    func expiresAndSecure() async throws {
+        try await withTestServer { server in
+            try await withHTTPSession { session throws in
+                _ = try await session.get("\(server.baseURL)/cookies/set?a=1&b=2")
+                let past = "Thu,%2001%20Jan%201970%2000:00:00%20GMT"
+                let after = try await session.get("\(server.baseURL)/cookies/set?a=gone&expires=\(past)").decode(CookieEcho.self)
+                #expect(after.cookies == ["b": "2"])
+                let future = "Fri,%2001%20Jan%202100%2000:00:00%20GMT"
+                let kept = try await session.get("\(server.baseURL)/cookies/set?c=3&expires=\(future)").decode(CookieEcho.self)
+                #expect(kept.cookies == ["b": "2", "c": "3"])
+                let secure = try await session.get("\(server.baseURL)/cookies/set?s=1&secure").decode(CookieEcho.self)
+                #expect(secure.cookies["s"] == nil)
+                #expect(session.cookies.cookies(for: "https://127.0.0.1:\(server.port)/").map(\.name).contains("s"))
+            }
+        }
+    }
 }
