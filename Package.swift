@@ -27,6 +27,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.7.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
+        // Tests only: property-based checks over generated inputs (the URL validation of ParallelHTTP).
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // Already in the graph through AsyncHTTPClient; named so ParallelHTTP can tell a decompression bomb.
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.26.0"),
     ],
     targets: [
         // The core library: threads, futures, async toolkit, generators, processes.
@@ -52,6 +56,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
             ],
             swiftSettings: strictSettings
         ),
@@ -109,7 +114,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ParallelHTTPTests",
-            dependencies: ["Parallel", "ParallelHTTP", "ParallelTestServer"],
+            dependencies: [
+                "Parallel", "ParallelHTTP", "ParallelTestServer",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: strictSettings
         ),
         // Every example of README.md and of the DocC articles, verbatim, in programs as users write them

@@ -39,7 +39,7 @@ extension ReadmeExamples {
             } catch .status(let code, let reason, _) {
                 print("server said \(code) \(reason)")        // server said 404 Not Found
             }
-        }   // every connection is closed here
+        }   // the session is shut down here; its sockets finish closing within milliseconds
         await server.shutdown()
     }
 

@@ -67,7 +67,7 @@ actor ReadmeActor {
             } catch .status(let code, let reason, _) {
                 print("server said \(code) \(reason)")        // server said 404 Not Found
             }
-        }   // every connection is closed here
+        }   // the session is shut down here; its sockets finish closing within milliseconds
         await server.shutdown()
         runs += 1
     }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOPosix
+import NIOHTTPCompression
 import NIOSSL
 
 #if canImport(FoundationEssentials)
@@ -48,13 +49,18 @@ public enum HTTPError: Error, Sendable, CustomStringConvertible, Equatable {
     case tls(String)
     /// The body is longer than the allowed `limit` in bytes.
     case bodyTooLarge(limit: Int)
+    /// A compressed body inflates past ``HTTPSessionConfiguration/maxDecompressedSize`` (`limit`
+    /// bytes): a decompression bomb, or a body larger than you allowed.
+    case decompressedBodyTooLarge(limit: Int)
     /// The server answered with an error status and the session raises for status
     /// (aiohttp's `ClientResponseError` from `raise_for_status`).
     case status(code: Int, reason: String, url: String)
-    /// More redirects than ``HTTPSessionConfiguration/maxRedirects``, or a redirect cycle.
+    /// More redirects than ``HTTPSessionConfiguration/maxRedirects`` (a redirect cycle ends here too).
     case tooManyRedirects(url: String, limit: Int)
     /// The body could not be read as text in the response's charset, or decoded as JSON.
     case undecodableBody(String)
+    /// A request body could not be made, e.g. a value `JSONEncoder` rejects.
+    case unencodableBody(String)
     /// The session was shut down before or while the request ran.
     case sessionShutDown
     /// The task running the request was cancelled.
@@ -77,12 +83,16 @@ public enum HTTPError: Error, Sendable, CustomStringConvertible, Equatable {
             return "TLS handshake failed: \(detail); check the certificate, or that the server speaks https on that port"
         case .bodyTooLarge(let limit):
             return "the response body is larger than \(limit) bytes; raise maxBodySize or stream it with HTTPSession.stream"
+        case .decompressedBodyTooLarge(let limit):
+            return "the compressed response body inflates past \(limit) bytes (a decompression bomb?); raise maxDecompressedSize if you trust the server"
         case .status(let code, let reason, let url):
             return "HTTP \(code) \(reason) from \(url)"
         case .tooManyRedirects(let url, let limit):
             return "more than \(limit) redirects (or a redirect cycle) from \(url); raise maxRedirects or fix the URL"
         case .undecodableBody(let detail):
             return "could not decode the response body: \(detail)"
+        case .unencodableBody(let detail):
+            return "could not make the request body: \(detail); nothing was sent"
         case .sessionShutDown:
             return "the HTTP session was shut down; make requests inside withHTTPSession or before shutdown()"
         case .cancelled:
@@ -94,16 +104,15 @@ public enum HTTPError: Error, Sendable, CustomStringConvertible, Equatable {
 extension HTTPError {
     /// Maps an error thrown by AsyncHTTPClient or SwiftNIO for a request to `url` to the case that says
     /// what happened.
-    static func mapping(_ error: any Error, url: String, redirectLimit: Int = 0) -> HTTPError {
+    static func mapping(_ error: any Error, url: String, decompressionLimit: Int = 0) -> HTTPError {
         switch error {
+        case NIOHTTPDecompression.DecompressionError.limit:
+            return .decompressedBodyTooLarge(limit: decompressionLimit)
         case let error as HTTPError:
             return error
         case is CancellationError:
             return .cancelled
         case let error as HTTPClientError:
-            if error == .redirectLimitReached || error == .redirectCycleDetected {
-                return .tooManyRedirects(url: url, limit: redirectLimit)
-            }
             return mapping(error, url: url)
         case let error as NIOConnectionError:
             if let dnsError = error.dnsAError ?? error.dnsAAAAError {
@@ -128,7 +137,7 @@ extension HTTPError {
         case let error as ChannelError where Self.isConnectTimeout(error):
             return .timeout(.connect, url: url)
         case is NIOSSLError, is BoringSSLError, is NIOSSLExtraError:
-            return .tls("\(error)")
+            return .tls(tlsDetail(error))
         case let error as NIOTooManyBytesError:
             return .bodyTooLarge(limit: error.maxBytes ?? 0)
         default:
@@ -159,6 +168,29 @@ extension HTTPError {
     private static func isConnectTimeout(_ error: any Error) -> Bool {
         if case ChannelError.connectTimeout = error { return true }
         return false
+    }
+
+    /// What went wrong in a TLS handshake, in words: BoringSSL's reason (`WRONG_VERSION_NUMBER`…) said
+    /// plainly, without the error codes and source paths NIOSSL's description carries.
+    static func tlsDetail(_ error: any Error) -> String {
+        if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
+            return "the server's certificate is not for the host in the URL"
+        }
+        let text = "\(error)"
+        let reasons = text.split(separator: "OPENSSL_internal:").dropFirst().map { part in
+            String(part.prefix { $0.isLetter || $0.isNumber || $0 == "_" })
+        }
+        switch reasons.first {
+        case "WRONG_VERSION_NUMBER", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG":
+            return "the server did not answer in TLS (is it plain http on that port?)"
+        case "CERTIFICATE_VERIFY_FAILED":
+            return "the server's certificate is not trusted (self-signed, expired or from an unknown authority)"
+        case let reason?:
+            return "the TLS library reports " + String(reason.lowercased().map { $0 == "_" ? " " : $0 })
+        case nil:
+            // No BoringSSL reason (e.g. an unclean shutdown): NIOSSL's case name, without any source path.
+            return String(text.prefix { $0 != "(" && $0 != "/" }).trimmingWhitespace().description
+        }
     }
 
     private static func dnsDetail(_ error: any Error) -> String {

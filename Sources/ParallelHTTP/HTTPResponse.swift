@@ -7,8 +7,8 @@ import Foundation
 /// A complete HTTP response: status, headers and the whole body in memory (aiohttp's
 /// `ClientResponse` after `await response.read()`).
 ///
-/// Returned by ``HTTPSession/get(_:headers:)`` and friends once the last byte has arrived, so it holds
-/// no connection: keep it as long as you like. For large bodies use ``HTTPSession/stream(_:_:headers:body:maxBytes:isolation:_:)``.
+/// Returned by ``HTTPSession/get(_:headers:basicAuth:)`` and friends once the last byte has arrived, so it holds
+/// no connection: keep it as long as you like. For large bodies use ``HTTPSession/stream(_:_:headers:body:basicAuth:maxBytes:isolation:_:)``.
 ///
 /// ```swift
 /// let response = try await session.get("\(base)/get")
@@ -16,7 +16,8 @@ import Foundation
 /// let text = try response.text()
 /// ```
 public struct HTTPResponse: Sendable {
-    /// The URL that was requested (before redirects).
+    /// The URL that answered with this response: after redirects, without credentials (aiohttp's
+    /// `response.url`).
     public var url: String
     /// The status, e.g. `.ok`; `status.code` is the number.
     public var status: HTTPResponseStatus
@@ -24,17 +25,32 @@ public struct HTTPResponse: Sendable {
     public var headers: HTTPHeaders
     /// The body's bytes, exactly as received.
     public var body: [UInt8]
+    /// The redirects followed to get here, oldest first; empty when the first answer was final
+    /// (aiohttp's `response.history`). The URL first requested is `history.first?.url ?? url`.
+    ///
+    /// ```swift
+    /// let response = try await session.get("\(base)/redirect/2")
+    /// print(response.history.map(\.status.code), response.url)   // [302, 302] http://…/get
+    /// ```
+    public var history: [HTTPRedirect]
 
     /// Creates a response, e.g. as a stand-in in your own tests.
     ///
     /// ```swift
     /// let fake = HTTPResponse(url: "http://x/", status: .ok, headers: ["Content-Type": "text/plain"], body: Array("hi".utf8))
     /// ```
-    public init(url: String, status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: [UInt8] = []) {
+    public init(
+        url: String,
+        status: HTTPResponseStatus,
+        headers: HTTPHeaders = [:],
+        body: [UInt8] = [],
+        history: [HTTPRedirect] = []
+    ) {
         self.url = url
         self.status = status
         self.headers = headers
         self.body = body
+        self.history = history
     }
 
     /// Whether the status is below 400 (aiohttp's `response.ok`).

@@ -9,8 +9,11 @@ import Parallel
 ///
 /// Make one per program or per batch of work, share it between tasks (it is `Sendable`), and end it:
 /// either scoped with ``withHTTPSession(configuration:clock:isolation:_:)``, or with ``shutdown()``.
-/// Shutting down closes every connection; a session dropped without ``shutdown()`` starts its shutdown
-/// when it is deinitialised, so connections are never leaked, only closed later.
+/// Shutting down ends every request and closes every connection: when ``shutdown()`` returns, each
+/// connection has been closed on the session's side, but the sockets may take a few milliseconds more
+/// to be gone (so a server can briefly still count them as open), as with AsyncHTTPClient's own
+/// shutdown. A session dropped without ``shutdown()`` starts its shutdown when it is deinitialised, so
+/// connections are never leaked, only closed later.
 ///
 /// Every call throws ``HTTPError``; requests in flight at once are bounded by
 /// ``HTTPSessionConfiguration/maxConnections`` (in arrival order) and, per host, by
@@ -26,6 +29,13 @@ import Parallel
 public final class HTTPSession: Sendable {
     /// The configuration the session was made with.
     public let configuration: HTTPSessionConfiguration
+    /// The session's cookies: every `Set-Cookie` received (redirects included) is kept and sent back
+    /// to the URLs it matches (aiohttp's `session.cookie_jar`).
+    ///
+    /// ```swift
+    /// print(session.cookies.cookies(for: "\(base)/"))
+    /// ```
+    public let cookies = HTTPCookieJar()
     private let client: HTTPClient
     /// The session-wide limit on requests in flight (AsyncHTTPClient limits connections per host only).
     private let permits: AsyncSemaphore
@@ -59,7 +69,8 @@ public final class HTTPSession: Sendable {
         Task { try? await client.shutdown() }
     }
 
-    /// Closes every connection and ends the session; requests made afterwards throw
+    /// Closes every connection (the sockets finish closing within milliseconds after it returns) and
+    /// ends the session; requests made afterwards throw
     /// ``HTTPError/sessionShutDown``. Calling it again does nothing (aiohttp's `await session.close()`).
     ///
     /// ```swift
@@ -78,13 +89,15 @@ public final class HTTPSession: Sendable {
     /// Sends a GET and returns the whole response (aiohttp's `session.get(url)` + `read()`).
     ///
     /// Retried per ``HTTPSessionConfiguration/retry``; throws ``HTTPError/status(code:reason:url:)`` for
-    /// 4xx/5xx only when ``HTTPSessionConfiguration/raiseForStatus`` is on.
+    /// 4xx/5xx only when ``HTTPSessionConfiguration/raiseForStatus`` is on. A URL that is not http or
+    /// https with a host and a port in 1…65535 throws ``HTTPError/badURL(_:reason:)`` before anything is
+    /// sent.
     ///
     /// ```swift
     /// let page = try await session.get("https://example.com/").text()
     /// ```
-    public func get(_ url: String, headers: HTTPHeaders = [:]) async throws(HTTPError) -> HTTPResponse {
-        try await request(.GET, url, headers: headers)
+    public func get(_ url: String, headers: HTTPHeaders = [:], basicAuth: HTTPBasicAuth? = nil) async throws(HTTPError) -> HTTPResponse {
+        try await request(.GET, url, headers: headers, basicAuth: basicAuth)
     }
 
     /// Sends a POST with `body` and returns the whole response; never retried (POST is not idempotent).
@@ -93,15 +106,24 @@ public final class HTTPSession: Sendable {
     /// let created = try await session.post(url, body: Array(#"{"name":"x"}"#.utf8),
     ///                                      headers: ["Content-Type": "application/json"])
     /// ```
-    public func post(_ url: String, body: [UInt8], headers: HTTPHeaders = [:]) async throws(HTTPError) -> HTTPResponse {
-        try await request(.POST, url, headers: headers, body: body)
+    public func post(
+        _ url: String,
+        body: [UInt8],
+        headers: HTTPHeaders = [:],
+        basicAuth: HTTPBasicAuth? = nil
+    ) async throws(HTTPError) -> HTTPResponse {
+        try await request(.POST, url, headers: headers, body: body, basicAuth: basicAuth)
     }
 
     /// Sends any request and returns the whole response (aiohttp's `session.request(method, url)`).
     ///
     /// Idempotent methods are retried per ``HTTPSessionConfiguration/retry``; the body, at most
     /// ``HTTPSessionConfiguration/maxBodySize`` bytes, is read before this returns, and the connection
-    /// goes back to the pool.
+    /// goes back to the pool. Redirects (301, 302, 303, 307, 308) are followed up to
+    /// ``HTTPSessionConfiguration/maxRedirects``, each `Location` validated like the URL given: 301,
+    /// 302 and 303 turn a method other than GET or HEAD into a GET without body, 307 and 308 keep
+    /// method and body. The response's ``HTTPResponse/url`` is the final URL and
+    /// ``HTTPResponse/history`` the redirects that led there.
     ///
     /// ```swift
     /// let response = try await session.request(.DELETE, "\(base)/items/7")
@@ -110,22 +132,36 @@ public final class HTTPSession: Sendable {
         _ method: HTTPMethod,
         _ url: String,
         headers: HTTPHeaders = [:],
-        body: [UInt8]? = nil
+        body: [UInt8]? = nil,
+        basicAuth: HTTPBasicAuth? = nil
     ) async throws(HTTPError) -> HTTPResponse {
-        guard !isShutDown else { throw .sessionShutDown }
-        let request: HTTPClient.Request
-        do {
-            request = try HTTPClient.Request(url: url, method: method, headers: mergedHeaders(headers), body: body.map { .bytes($0) })
-        } catch {
-            throw mapping(error, url: url)
+        var hop = try firstHop(method, url, headers: headers, body: body, basicAuth: basicAuth)
+        var history: [HTTPRedirect] = []
+        while true {
+            let current = hop
+            let request: HTTPClient.Request
+            do {
+                request = try HTTPClient.Request(
+                    url: current.url.string, method: current.method, headers: current.requestHeaders(cookie: cookies.header(for: current.url)), body: current.body.map { .bytes($0) }
+                )
+            } catch {
+                throw mapping(error, url: current.url.string)
+            }
+            let response = try await withRetries(method: current.method, url: current.url.string) { () async throws(HTTPError) -> HTTPResponse in
+                try await self.acquirePermit()
+                defer { self.permits.release() }
+                return try await self.executeBuffered(request, url: current.url.string)
+            } status: { ($0.status, $0.headers) }
+            cookies.store(response.headers, from: current.url)
+            if let next = try nextHop(after: current, status: response.status, headers: response.headers, history: &history, requested: url) {
+                hop = next
+                continue
+            }
+            try checkStatus(response.status, url: current.url.string)
+            return HTTPResponse(
+                url: current.url.string, status: response.status, headers: response.headers, body: response.body, history: history
+            )
         }
-        let response = try await withRetries(method: method, url: url) { () async throws(HTTPError) -> HTTPResponse in
-            try await self.acquirePermit()
-            defer { self.permits.release() }
-            return try await self.executeBuffered(request, url: url)
-        } status: { ($0.status, $0.headers) }
-        try checkStatus(response.status, url: url)
-        return response
     }
 
     /// Takes one of the session's `maxConnections` permits, first come first served. A cancelled task
@@ -138,10 +174,13 @@ public final class HTTPSession: Sendable {
     /// Sends a request and hands its body to `handle` as it arrives, at most `maxBytes` bytes
     /// (aiohttp's `async for chunk in response.content.iter_any()`).
     ///
-    /// The response head is retried like ``request(_:_:headers:body:)``; the body is not (it is already
-    /// yours). `handle` runs while the request holds its connection slot; when it returns, any unread
-    /// rest of the body is dropped and that connection closed. Reading more than `maxBytes` throws
-    /// ``HTTPError/bodyTooLarge(limit:)`` from the body's iterator.
+    /// The response head is retried like ``request(_:_:headers:body:basicAuth:)`` and redirects are
+    /// followed the same way; the body is not retried (it is already yours). `handle` runs while the
+    /// request holds its connection slot; when it returns, any unread rest of the body is dropped and
+    /// that connection closed. Reading more than `maxBytes` throws ``HTTPError/bodyTooLarge(limit:)``
+    /// from the body's iterator. The session's ``HTTPTimeouts/total`` bounds the whole call, `handle`
+    /// reading the body included: when it expires `handle` is cancelled and the call throws
+    /// ``HTTPError/timeout(_:url:)`` with `.total`.
     ///
     /// - Throws: ``InvalidArgumentError`` before sending if `maxBytes` is negative; then
     ///   ``HTTPError`` or what `handle` throws.
@@ -158,47 +197,128 @@ public final class HTTPSession: Sendable {
         _ url: String,
         headers: HTTPHeaders = [:],
         body: [UInt8]? = nil,
+        basicAuth: HTTPBasicAuth? = nil,
         maxBytes: Int = .max,
         isolation: isolated (any Actor)? = #isolation,
         _ handle: (HTTPStreamingResponse) async throws -> R
     ) async throws -> R {
         try InvalidArgumentError.check("maxBytes", maxBytes, atLeast: 0)
-        let request = try makeRequest(method, url, headers: headers, body: body)
+        guard let total = configuration.timeouts.total else {
+            return try await streamUntimed(method, url, headers: headers, body: body, basicAuth: basicAuth, maxBytes: maxBytes, handle)
+        }
+        do {
+            return try await withTimeout(total) {
+                do {
+                    return Unchecked(try await streamUntimed(
+                        method, url, headers: headers, body: body, basicAuth: basicAuth, maxBytes: maxBytes, handle
+                    ))
+                } catch let error as HTTPError {
+                    // withTimeout turns only a CancellationError into TimeoutError at the deadline
+                    // (a body's own error wins, as in asyncio): hand it the cancellation as such.
+                    if case .cancelled = error { throw CancellationError() }
+                    throw error
+                }
+            }.value
+        } catch is TimeoutError {
+            throw HTTPError.timeout(.total, url: url)
+        } catch let error as CancellationError {
+            // The caller was cancelled: the same error as without a total timeout.
+            if Task.isCancelled { throw HTTPError.cancelled }
+            throw error
+        }
+    }
+
+    /// ``stream(_:_:headers:body:basicAuth:maxBytes:isolation:_:)`` without its total timeout.
+    private func streamUntimed<R>(
+        _ method: HTTPMethod,
+        _ url: String,
+        headers: HTTPHeaders,
+        body: [UInt8]?,
+        basicAuth: HTTPBasicAuth?,
+        maxBytes: Int,
+        isolation: isolated (any Actor)? = #isolation,
+        _ handle: (HTTPStreamingResponse) async throws -> R
+    ) async throws -> R {
+        var hop = try firstHop(method, url, headers: headers, body: body, basicAuth: basicAuth)
+        var history: [HTTPRedirect] = []
         try await acquirePermit()
         defer { permits.release() }
-        let head = try await withRetries(method: method, url: url) { () async throws(HTTPError) -> HTTPClientResponse in
-            try await self.execute(request, url: url)
-        } status: { ($0.status, $0.headers) }
-        try checkStatus(head.status, url: url)
-        let response = HTTPStreamingResponse(
-            url: url,
-            status: head.status,
-            headers: head.headers,
-            body: HTTPBodyStream(base: head.body, limit: maxBytes, url: url)
-        )
-        return try await handle(response)
+        while true {
+            let current = hop
+            var request = HTTPClientRequest(url: current.url.string)
+            request.method = current.method
+            request.headers = current.requestHeaders(cookie: cookies.header(for: current.url))
+            if let body = current.body { request.body = .bytes(body) }
+            let head = try await withRetries(method: current.method, url: current.url.string) { () async throws(HTTPError) -> HTTPClientResponse in
+                try await self.execute(request, url: current.url.string)
+            } status: { ($0.status, $0.headers) }
+            cookies.store(head.headers, from: current.url)
+            // A redirect's body is dropped unread, which closes its connection.
+            if let next = try nextHop(after: current, status: head.status, headers: head.headers, history: &history, requested: url) {
+                hop = next
+                continue
+            }
+            try checkStatus(head.status, url: current.url.string)
+            let response = HTTPStreamingResponse(
+                url: current.url.string,
+                status: head.status,
+                headers: head.headers,
+                body: HTTPBodyStream(
+                    base: head.body, limit: maxBytes, url: current.url.string, decompressionLimit: configuration.maxDecompressedSize
+                ),
+                history: history
+            )
+            return try await handle(response)
+        }
     }
 
     // MARK: Machinery
 
     private var isShutDown: Bool { shutDown.withLock { $0 } }
 
-    /// The session's default headers, with those `headers` names replaced by the request's own.
-    private func mergedHeaders(_ headers: HTTPHeaders) -> HTTPHeaders {
-        guard !headers.isEmpty else { return configuration.headers }
+    /// The first request of a call: `url` validated, the session's headers merged with the call's,
+    /// the defaults added and the credentials chosen.
+    private func firstHop(
+        _ method: HTTPMethod,
+        _ url: String,
+        headers: HTTPHeaders,
+        body: [UInt8]?,
+        basicAuth: HTTPBasicAuth?
+    ) throws(HTTPError) -> HTTPHop {
+        guard !isShutDown else { throw .sessionShutDown }
+        let target = try RequestURL(url)
         var merged = configuration.headers
         for name in Set(headers.map { $0.name.lowercased() }) { merged.remove(name: name) }
         merged.add(contentsOf: headers)
-        return merged
+        if !merged.contains(name: "user-agent") { merged.add(name: "User-Agent", value: HTTPSessionConfiguration.defaultUserAgent) }
+        if !merged.contains(name: "accept") { merged.add(name: "Accept", value: "*/*") }
+        if !merged.contains(name: "accept-encoding") { merged.add(name: "Accept-Encoding", value: "gzip, deflate") }
+        return HTTPHop(
+            method: method,
+            url: target,
+            headers: merged,
+            body: body,
+            basicAuth: target.credentials ?? basicAuth ?? configuration.basicAuth
+        )
     }
 
-    private func makeRequest(_ method: HTTPMethod, _ url: String, headers: HTTPHeaders, body: [UInt8]?) throws(HTTPError) -> HTTPClientRequest {
-        guard !isShutDown else { throw .sessionShutDown }
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        request.headers = mergedHeaders(headers)
-        if let body { request.body = .bytes(body) }
-        return request
+    /// The request a redirect in `status` and `headers` leads to, or `nil` when the response is the
+    /// final one (not a followed redirect, no `Location`, or redirects off); records the redirect in
+    /// `history`. Throws ``HTTPError/tooManyRedirects(url:limit:)`` past the limit and
+    /// ``HTTPError/badURL(_:reason:)`` for a `Location` the session must not go to.
+    private func nextHop(
+        after hop: HTTPHop,
+        status: HTTPResponseStatus,
+        headers: HTTPHeaders,
+        history: inout [HTTPRedirect],
+        requested: String
+    ) throws(HTTPError) -> HTTPHop? {
+        let limit = configuration.maxRedirects
+        guard limit > 0, HTTPRedirect.isFollowed(status), let location = headers.first(name: "location") else { return nil }
+        guard history.count < limit else { throw .tooManyRedirects(url: requested, limit: limit) }
+        let target = try hop.url.resolving(location)
+        history.append(HTTPRedirect(url: hop.url.string, status: status, headers: headers, location: target.string))
+        return hop.redirected(to: target, method: HTTPRedirect.method(after: status, from: hop.method))
     }
 
     /// One whole attempt, body included, on AHC's accumulating API, whose deadline covers the whole
@@ -275,7 +395,7 @@ public final class HTTPSession: Sendable {
     }
 
     private func mapping(_ error: any Error, url: String) -> HTTPError {
-        HTTPError.mapping(error, url: url, redirectLimit: configuration.maxRedirects)
+        HTTPError.mapping(error, url: url, decompressionLimit: configuration.maxDecompressedSize)
     }
 
     private static func clientConfiguration(_ configuration: HTTPSessionConfiguration) -> HTTPClient.Configuration {
@@ -293,12 +413,21 @@ public final class HTTPSession: Sendable {
         timeout.read = configuration.timeouts.read.map(TimeAmount.init)
         return HTTPClient.Configuration(
             tlsConfiguration: tls,
-            redirectConfiguration: configuration.maxRedirects > 0
-                ? .follow(max: configuration.maxRedirects, allowCycles: false) : .disallow,
+            // The session follows redirects itself, validating each Location before AHC sees it.
+            redirectConfiguration: .disallow,
             timeout: timeout,
-            connectionPool: pool
+            connectionPool: pool,
+            decompression: .enabled(limit: .size(configuration.maxDecompressedSize))
         )
     }
+}
+
+/// A value handed back from `withTimeout`'s body to the same caller. `@unchecked Sendable` is safe:
+/// `withTimeout` runs the body in the caller's isolation (`isolation`) and returns its result to the
+/// caller in that same isolation, so the value is never used from two isolation domains.
+private struct Unchecked<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 extension TimeAmount {
@@ -311,7 +440,8 @@ extension TimeAmount {
 }
 
 /// Runs `body` with a new ``HTTPSession`` and shuts the session down when `body` returns or throws,
-/// so no connection outlives the scope (aiohttp's `async with aiohttp.ClientSession() as session:`).
+/// so no request outlives the scope and its connections are closed (their sockets within milliseconds
+/// after; aiohttp's `async with aiohttp.ClientSession() as session:`).
 ///
 /// - Throws: ``InvalidArgumentError`` before `body` runs if `configuration` is out of range (see
 ///   ``HTTPSession/init(configuration:clock:)``); otherwise what `body` throws.

@@ -3,7 +3,7 @@ import NIOCore
 
 /// A response whose body is still arriving: status and headers now, the body as ``HTTPBodyStream``.
 ///
-/// Handed to the closure of ``HTTPSession/stream(_:_:headers:body:maxBytes:isolation:_:)`` and valid only
+/// Handed to the closure of ``HTTPSession/stream(_:_:headers:body:basicAuth:maxBytes:isolation:_:)`` and valid only
 /// inside it (the closure holds the connection).
 ///
 /// ```swift
@@ -13,7 +13,7 @@ import NIOCore
 /// }
 /// ```
 public struct HTTPStreamingResponse: Sendable {
-    /// The URL that was requested (before redirects).
+    /// The URL that answered: after redirects, without credentials.
     public let url: String
     /// The status, e.g. `.ok`.
     public let status: HTTPResponseStatus
@@ -21,6 +21,8 @@ public struct HTTPStreamingResponse: Sendable {
     public let headers: HTTPHeaders
     /// The body, chunk by chunk as the network delivers it.
     public let body: HTTPBodyStream
+    /// The redirects followed to get here, oldest first (see ``HTTPResponse/history``).
+    public let history: [HTTPRedirect]
 }
 
 /// A response body as an `AsyncSequence` of byte chunks with a size limit (aiohttp's `StreamReader`).
@@ -42,6 +44,7 @@ public struct HTTPBodyStream: AsyncSequence, Sendable {
     let base: HTTPClientResponse.Body
     let limit: Int
     let url: String
+    let decompressionLimit: Int
 
     /// Reads the body chunk by chunk, counting bytes against the limit.
     ///
@@ -58,6 +61,7 @@ public struct HTTPBodyStream: AsyncSequence, Sendable {
         var base: HTTPClientResponse.Body.AsyncIterator
         let limit: Int
         let url: String
+        let decompressionLimit: Int
         var received = 0
 
         /// The next chunk, or `nil` at the end of the body; throws ``HTTPError/bodyTooLarge(limit:)`` once
@@ -71,7 +75,7 @@ public struct HTTPBodyStream: AsyncSequence, Sendable {
             do {
                 chunk = try await base.next()
             } catch {
-                throw HTTPError.mapping(error, url: url)
+                throw HTTPError.mapping(error, url: url, decompressionLimit: decompressionLimit)
             }
             guard let chunk else { return nil }
             received += chunk.readableBytes
@@ -86,7 +90,7 @@ public struct HTTPBodyStream: AsyncSequence, Sendable {
     /// var iterator = response.body.makeAsyncIterator()
     /// ```
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: base.makeAsyncIterator(), limit: limit, url: url)
+        AsyncIterator(base: base.makeAsyncIterator(), limit: limit, url: url, decompressionLimit: decompressionLimit)
     }
 
     /// The rest of the body in one array, within the limit.

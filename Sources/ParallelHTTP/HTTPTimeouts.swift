@@ -29,8 +29,10 @@ public struct HTTPTimeouts: Sendable, Hashable {
     public var connect: Duration?
     /// The longest time the server may go without sending bytes while a response is expected.
     public var read: Duration?
-    /// The longest time one attempt may take, body included (for ``HTTPSession/stream(_:_:headers:body:maxBytes:isolation:_:)``:
-    /// until the response head arrives; ``read`` bounds the gaps in the body after that).
+    /// The longest time one attempt may take, body included (aiohttp's `total`). For
+    /// ``HTTPSession/stream(_:_:headers:body:basicAuth:maxBytes:isolation:_:)`` it bounds the whole call:
+    /// retries and redirects of the head, then the handler reading the body; when it expires the
+    /// handler is cancelled and the call throws ``HTTPError/timeout(_:url:)`` with `.total`.
     public var total: Duration?
 
     /// Creates the limits; the defaults are aiohttp's: 30 s to connect, 5 minutes in all, no read limit.

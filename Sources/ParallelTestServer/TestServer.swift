@@ -17,6 +17,12 @@ import UnixSignals
 /// - `/flaky/{key}?failures=k&status=503&retry_after=N` (GET or POST): the first `k` requests for `key` answer
 ///   `status` (with `Retry-After` if given), later ones 200 with `{"attempts": n}`.
 /// - `/redirect/{n}`: redirects `n` times, then to `/get`.
+/// - `/redirect-to?url=U&status=302` (any method): answers `status` (3xx) with `Location: U`, whatever `U` is.
+/// - `/basic-auth/{user}/{password}`: 200 for exactly those Basic credentials, else 401.
+/// - `/gzip`, `/deflate`: JSON with that `Content-Encoding`; `/gzip-bomb`: 2 MiB of zeros in 2 KiB of gzip.
+/// - `/drip/{n}?delay=S`: `n` one-line chunks, `S` seconds apart (10 s in all at most).
+/// - `/cookies`: the cookies received as `{"cookies": {…}}`; `/cookies/set?name=value[&max_age=N][&expires=D][&secure]` and
+///   `/cookies/delete?name` set or expire cookies (`Path=/`), then redirect to `/cookies`.
 ///
 /// It counts requests in flight (and the most seen) and open connections: see ``stats``.
 ///

@@ -136,6 +136,7 @@ extension TestServer {
             let location = count > 1 ? "/redirect/\(count - 1)" : "/get"
             return Response(status: .found, headers: [.location: location])
         }
+        addClientRoutes(to: router)
         return router
     }
 }

@@ -47,6 +47,9 @@ struct HTTPArgumentTests {
         InvalidConfiguration("maxBodySize: -1", "configuration.maxBodySize must be at least 0 (got -1)") {
             $0.maxBodySize = -1
         },
+        InvalidConfiguration("maxDecompressedSize: -1", "configuration.maxDecompressedSize must be at least 0 (got -1)") {
+            $0.maxDecompressedSize = -1
+        },
     ]
 
     @Test("a session with a field out of range is refused at creation, naming the field, the value and the range",

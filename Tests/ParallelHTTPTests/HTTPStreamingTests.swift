@@ -68,4 +68,26 @@ struct HTTPStreamingTests {
             }
         }
     }
+
+    @Test("stream's total timeout bounds the whole stream, body included: a body that drips past it throws timeout(.total)")
+    func totalTimeoutCoversBody() async throws {
+        try await withTestServer { server in
+            let configuration = HTTPSessionConfiguration(timeouts: HTTPTimeouts(total: .milliseconds(500)))
+            try await withHTTPSession(configuration: configuration) { session throws in
+                let url = "\(server.baseURL)/drip/20?delay=0.1"
+                let started = ContinuousClock.now
+                await #expect(throws: HTTPError.timeout(.total, url: url)) {
+                    try await session.stream(.GET, url) { response in
+                        var lines = 0
+                        for try await chunk in response.body { lines += chunk.count / 2 }
+                        return lines
+                    }
+                }
+                #expect(ContinuousClock.now - started < .seconds(1.5))
+                // Within the limit a streamed body arrives whole.
+                let quick = try await session.stream(.GET, "\(server.baseURL)/drip/3?delay=0.01") { try await $0.body.collect() }
+                #expect(String(decoding: quick, as: UTF8.self) == "0\n1\n2\n")
+            }
+        }
+    }
 }
