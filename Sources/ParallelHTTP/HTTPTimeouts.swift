@@ -32,7 +32,7 @@ public struct HTTPTimeouts: Sendable, Hashable {
     /// The longest time one attempt may take, body included (aiohttp's `total`). For `get`, `post`
     /// and `request` an attempt is one hop: each redirect and each retry gets the limit afresh
     /// (aiohttp's `total` covers the whole call, redirects included; wrap the call in
-    /// ``withTimeout(_:isolation:_:)`` for that). For
+    /// Parallel's `withTimeout` for that). For
     /// ``HTTPSession/stream(_:_:headers:body:basicAuth:maxBytes:isolation:_:)`` it bounds the whole call:
     /// retries and redirects of the head, then the handler reading the body; when it expires the
     /// handler is cancelled and the call throws ``HTTPError/timeout(_:url:)`` with `.total`.
