@@ -36,6 +36,8 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                // A pool runs as a Service in a ServiceGroup; it brings swift-log, no NIO.
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "CParallelShims",
             ],
             swiftSettings: strictSettings
@@ -52,6 +54,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -93,7 +96,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ParallelProcessTests",
-            dependencies: ["Parallel", "ParallelTestTasks", "ParallelTestWorker"],
+            dependencies: [
+                "Parallel", "ParallelTestTasks", "ParallelTestWorker",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -109,7 +116,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ParallelHTTPTests",
-            dependencies: ["Parallel", "ParallelHTTP", "ParallelTestServer"],
+            dependencies: [
+                "Parallel", "ParallelHTTP", "ParallelTestServer",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         // Every example of README.md and of the DocC articles, verbatim, in programs as users write them
@@ -118,7 +129,11 @@ let package = Package(
         // every documented example is here.
         .executableTarget(
             name: "ReadmeExamples",
-            dependencies: ["Parallel", "ParallelHTTP", "ParallelTestServer"],
+            dependencies: [
+                "Parallel", "ParallelHTTP", "ParallelTestServer",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Examples/ReadmeExamples",
             swiftSettings: strictSettings
         ),
