@@ -34,7 +34,7 @@ public final class HTTPSession: Sendable {
 
     /// Creates a session; `clock` times the waits between retries (pass a test clock to drive them).
     ///
-    /// - Throws: ``InvalidArgumentError`` naming the field (`configuration.maxConnections`, …) if
+    /// - Throws: `InvalidArgumentError` naming the field (`configuration.maxConnections`, …) if
     ///   `maxConnections`, `maxConnectionsPerHost` or `retry.maxAttempts` is less than 1,
     ///   `maxRedirects`, `maxBodySize` or `retry.maxRetryAfter` is negative, or a timeout is not more
     ///   than zero.
@@ -143,7 +143,7 @@ public final class HTTPSession: Sendable {
     /// rest of the body is dropped and that connection closed. Reading more than `maxBytes` throws
     /// ``HTTPError/bodyTooLarge(limit:)`` from the body's iterator.
     ///
-    /// - Throws: ``InvalidArgumentError`` before sending if `maxBytes` is negative; then
+    /// - Throws: `InvalidArgumentError` before sending if `maxBytes` is negative; then
     ///   ``HTTPError`` or what `handle` throws.
     ///
     /// ```swift
@@ -313,7 +313,7 @@ extension TimeAmount {
 /// Runs `body` with a new ``HTTPSession`` and shuts the session down when `body` returns or throws,
 /// so no connection outlives the scope (aiohttp's `async with aiohttp.ClientSession() as session:`).
 ///
-/// - Throws: ``InvalidArgumentError`` before `body` runs if `configuration` is out of range (see
+/// - Throws: `InvalidArgumentError` before `body` runs if `configuration` is out of range (see
 ///   ``HTTPSession/init(configuration:clock:)``); otherwise what `body` throws.
 ///
 /// ```swift

@@ -41,7 +41,7 @@ public struct HTTPSessionConfiguration: Sendable {
     public var maxBodySize: Int
 
     /// Creates a configuration; every argument has aiohttp's default. Fields out of range are
-    /// refused by ``HTTPSession/init(configuration:clock:)`` with an ``InvalidArgumentError``.
+    /// refused by ``HTTPSession/init(configuration:clock:)`` with an `InvalidArgumentError`.
     ///
     /// ```swift
     /// let configuration = HTTPSessionConfiguration(maxConnections: 10, retry: .standard)
