@@ -40,6 +40,8 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                // A pool runs as a Service in a ServiceGroup; it brings swift-log, no NIO.
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "CParallelShims",
             ],
             swiftSettings: strictSettings
@@ -57,6 +59,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -98,7 +101,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ParallelProcessTests",
-            dependencies: ["Parallel", "ParallelTestTasks", "ParallelTestWorker"],
+            dependencies: [
+                "Parallel", "ParallelTestTasks", "ParallelTestWorker",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -117,6 +124,8 @@ let package = Package(
             dependencies: [
                 "Parallel", "ParallelHTTP", "ParallelTestServer",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -126,7 +135,11 @@ let package = Package(
         // every documented example is here.
         .executableTarget(
             name: "ReadmeExamples",
-            dependencies: ["Parallel", "ParallelHTTP", "ParallelTestServer"],
+            dependencies: [
+                "Parallel", "ParallelHTTP", "ParallelTestServer",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Examples/ReadmeExamples",
             swiftSettings: strictSettings
         ),

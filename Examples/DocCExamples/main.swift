@@ -1,4 +1,5 @@
-// A program built from the DocC articles' examples (Sources/Parallel/Parallel.docc), as a user
+// A program built from the DocC articles' examples (Sources/Parallel/Parallel.docc and
+// Sources/ParallelHTTP/ParallelHTTP.docc), as a user
 // writes one. The articles show some examples as top-level code (a `main.swift`), so this is one:
 // top-level code runs on the main actor, as a `@main` type's `main()` does. The examples that are
 // whole `@main` programs are the targets GettingStartedApp and FromPythonApp. CI builds every
@@ -87,6 +88,7 @@ try await fromPythonToThread()
 try await fromPythonAsyncQueue()
 try fromPythonThreadSynchronisation()
 try await fromPythonConcurrentMap()
+await parallelHTTPOverview()
 
 /// A task the guarantees article's timeout example runs (as README.md defines it).
 struct Hang: ProcessTask {
@@ -267,3 +269,17 @@ struct Hang: ProcessTask {
     print(lengths)
 }
 
+
+// ParallelHTTP.md (the ParallelHTTP catalog's overview); no server listens here when run, so it
+// prints the error.
+
+@MainActor func parallelHTTPOverview() async {
+    do {
+        let text = try await withHTTPSession { session in
+            try await session.get("http://127.0.0.1:8080/get").text()
+        }
+        print(text)
+    } catch {
+        print("ParallelHTTP overview: \(error)")
+    }
+}

@@ -16,6 +16,7 @@ struct ReadmeExamples {
         try await processTimeout()
         try await processSubmitAndStream()
         try await parallelProcess()
+        try await processPoolService()
         badArguments()
 
         try futures()

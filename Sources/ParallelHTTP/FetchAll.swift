@@ -34,7 +34,7 @@ extension HTTPSession {
     /// request. Cancelling the calling task cancels the requests still running; their slots hold
     /// ``HTTPError/cancelled``.
     ///
-    /// - Throws: ``InvalidArgumentError`` before any request if `maxConcurrent` is less than 1; nothing
+    /// - Throws: `InvalidArgumentError` before any request if `maxConcurrent` is less than 1; nothing
     ///   else (failures are in the results).
     ///
     /// ```swift
@@ -72,7 +72,7 @@ extension HTTPSession {
 /// Fetches every URL with a new session, at most `maxConcurrent` at once, then shuts the session down:
 /// the seed's aiohttp example in one call.
 ///
-/// - Throws: ``InvalidArgumentError`` before any request if `maxConcurrent` or `configuration` is out
+/// - Throws: `InvalidArgumentError` before any request if `maxConcurrent` or `configuration` is out
 ///   of range; nothing else (failures are in the results).
 ///
 /// ```swift

@@ -24,7 +24,7 @@ public struct HTTPRetryPolicy: Sendable, Hashable {
     public var maxRetryAfter: Duration
 
     /// Creates a policy. ``HTTPSession/init(configuration:clock:)`` refuses a `maxAttempts` below 1 or
-    /// a negative `maxRetryAfter` with an ``InvalidArgumentError``.
+    /// a negative `maxRetryAfter` with an `InvalidArgumentError`.
     ///
     /// ```swift
     /// let patient = HTTPRetryPolicy(maxAttempts: 5)
@@ -42,7 +42,7 @@ public struct HTTPRetryPolicy: Sendable, Hashable {
     /// ```
     public static let none = HTTPRetryPolicy(maxAttempts: 1)
 
-    /// Three attempts with ``Backoff/standard`` (100 ms, 200 ms, with jitter).
+    /// Three attempts with `Backoff.standard` (100 ms, 200 ms, with jitter).
     ///
     /// ```swift
     /// configuration.retry = .standard

@@ -44,7 +44,7 @@ public final class HTTPSession: Sendable {
 
     /// Creates a session; `clock` times the waits between retries (pass a test clock to drive them).
     ///
-    /// - Throws: ``InvalidArgumentError`` naming the field (`configuration.maxConnections`, …) if
+    /// - Throws: `InvalidArgumentError` naming the field (`configuration.maxConnections`, …) if
     ///   `maxConnections`, `maxConnectionsPerHost` or `retry.maxAttempts` is less than 1,
     ///   `maxRedirects`, `maxBodySize` or `retry.maxRetryAfter` is negative, or a timeout is not more
     ///   than zero.
@@ -182,7 +182,7 @@ public final class HTTPSession: Sendable {
     /// reading the body included: when it expires `handle` is cancelled and the call throws
     /// ``HTTPError/timeout(_:url:)`` with `.total`.
     ///
-    /// - Throws: ``InvalidArgumentError`` before sending if `maxBytes` is negative; then
+    /// - Throws: `InvalidArgumentError` before sending if `maxBytes` is negative; then
     ///   ``HTTPError`` or what `handle` throws.
     ///
     /// ```swift
@@ -443,7 +443,7 @@ extension TimeAmount {
 /// so no request outlives the scope and its connections are closed (their sockets within milliseconds
 /// after; aiohttp's `async with aiohttp.ClientSession() as session:`).
 ///
-/// - Throws: ``InvalidArgumentError`` before `body` runs if `configuration` is out of range (see
+/// - Throws: `InvalidArgumentError` before `body` runs if `configuration` is out of range (see
 ///   ``HTTPSession/init(configuration:clock:)``); otherwise what `body` throws.
 ///
 /// ```swift

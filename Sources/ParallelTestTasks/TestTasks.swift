@@ -55,6 +55,14 @@ public struct Nap: ProcessTask {
     }
 }
 
+/// Sleeps `milliseconds`, then returns the worker's pid: which worker ran it, after a while.
+public struct NapPID: ProcessTask {
+    public static func run(_ milliseconds: Int) async throws -> Int32 {
+        usleep(UInt32(milliseconds) * 1000)
+        return getpid()
+    }
+}
+
 /// Kills its own worker with SIGKILL when the input is negative; echoes the others.
 public struct CrashOnNegative: ProcessTask {
     public static func run(_ n: Int) async throws -> Int {
@@ -198,5 +206,5 @@ public let testRegistry = TaskRegistry([
     Square.self, SumOfSquares.self, WorkerPID.self, FailOnNegative.self, Hang.self, Nap.self,
     CrashOnNegative.self, Exit.self, WriteGarbage.self, WriteText.self, WriteTruncatedFrame.self, NotANumber.self,
     Mismatch.self, Blob.self, Counter.self, SetCounter.self, Say.self,
-    BlockWhenNegative.self, LogStart.self,
+    BlockWhenNegative.self, LogStart.self, NapPID.self,
 ])

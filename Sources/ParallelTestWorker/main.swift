@@ -4,7 +4,13 @@
 // timeouts and garbage, shuts it down and prints what the OS still holds of it (the "nothing left
 // behind" test: alone in its own process, so no other test's descriptors can blur the count);
 // `ParallelTestWorker fork-servers` prints what pools leave of their fork server, before and after
-// `ProcessPool.stopForkServers()` (alone too, for the same reason).
+// `ProcessPool.stopForkServers()` (alone too, for the same reason);
+// `ParallelTestWorker sigint-map handle|default [spawn]` is a program that gets a terminal's Ctrl-C mid-map
+// (the "Ctrl-C" tests): it prints `mid-map <worker pids>` once the map's first result is in, and the
+// test then sends SIGINT to this program's whole process group. With `handle` it has a SIGINT handler,
+// lets the map finish and prints `interrupted <true|false> finished <count> by <pids>`, the workers
+// that ran the map; with `default` SIGINT kills it. Its workers are forked by a fork server, or
+// spawned with `spawn`.
 // Started with `late` as its first argument, it starts a thread before serving worker mode: such a
 // program cannot be a fork server (the "fork server refuses" test). With `exits-without-serving` or
 // `never-serves`, it is a program that does not call `serveIfRequested` (the "start failures" tests).
@@ -136,5 +142,25 @@ if arguments.count >= 2, arguments[1] == "fork-servers" {
     }
     exit(0)
 }
-print("usage: ParallelTestWorker parent [workers] | leaks | fork-servers")
+if arguments.count >= 3, arguments[1] == "sigint-map" {
+    let handle = arguments[2] == "handle"
+    if handle, !Interrupts.install() { exit(70) }
+    let pool = try ProcessPool(workers: 2, startMethod: arguments.contains("spawn") ? .spawn : .forkServer)
+    var finished = 0
+    var ranBy: Set<Int32> = []
+    for try await pid in try pool.imap(NapPID.self, Array(repeating: 400, count: 8)) {
+        finished += 1
+        ranBy.insert(pid)
+        if finished == 1 {
+            print("mid-map \(pool.workerProcessIDs.sorted().map(String.init).joined(separator: " "))")
+            fflush(nil)
+        }
+    }
+    // The map is done; SIGINT was sent while it ran (wait for it, bounded, in case it is late).
+    let interrupted = Interrupts.wait(milliseconds: 10_000)
+    await pool.shutdown()
+    print("interrupted \(interrupted) finished \(finished) by \(ranBy.sorted().map(String.init).joined(separator: " "))")
+    exit(0)
+}
+print("usage: ParallelTestWorker parent [workers] | leaks | fork-servers | sigint-map handle|default [spawn]")
 exit(64)

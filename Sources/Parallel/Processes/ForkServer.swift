@@ -29,7 +29,8 @@ import CParallelShims
 /// The server reaps its workers (`SIGCHLD` through a signalfd) and writes each one's wait status to its
 /// pipe. When the parent's end of the socket closes (the parent exited or died) it kills its workers
 /// and spares and exits; each of them also dies with the server (`PR_SET_PDEATHSIG`), so none can be
-/// orphaned.
+/// orphaned. The server is spawned in a process group of its own (``ProcessSpawner``), and what it
+/// forks stays in that group: a terminal's Ctrl-C reaches none of them.
 enum ForkServer {
     /// The message the server sends once it is ready.
     static let ready: Int64 = 0

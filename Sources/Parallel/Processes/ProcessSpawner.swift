@@ -31,7 +31,8 @@ struct SpawnedProcess: Sendable {
 /// The child gets its end of a socket pair on descriptor 3 and nothing else from the parent: every
 /// descriptor the parent creates here is close-on-exec (so concurrent spawns do not leak channels into
 /// each other) and, on Linux, every other descriptor above 3 is closed in the child. Standard input,
-/// output and error stay the user's unless capture is asked for.
+/// output and error stay the user's unless capture is asked for. The child runs in a process group of
+/// its own, so a terminal's Ctrl-C reaches only the parent.
 enum ProcessSpawner {
     static func spawn(
         _ executable: WorkerExecutable, frameLimit: Int, hasInitializer: Bool, capture: Bool = false,
@@ -102,7 +103,10 @@ enum ProcessSpawner {
         sigemptyset(&defaults)
         for signal in [SIGPIPE, SIGINT, SIGTERM, SIGHUP] { sigaddset(&defaults, signal) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
+        // A process group of its own (a fork server's forks stay in the server's): a terminal's
+        // Ctrl-C, SIGINT to its foreground group, is the parent's to handle, not the workers'.
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var flags = Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP)
         #if canImport(Darwin)
         flags |= Int32(POSIX_SPAWN_CLOEXEC_DEFAULT)
         #endif

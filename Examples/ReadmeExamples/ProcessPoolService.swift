@@ -1,0 +1,21 @@
+// README.md's "Processes" section: a pool as a Service in a ServiceGroup, verbatim. Run here, the
+// group is cancelled at once (nothing sends SIGTERM), which stops the pool as shutdownNow() does.
+import Logging
+import Parallel
+import ServiceLifecycle
+
+@MainActor
+extension ReadmeExamples {
+    static func processPoolService() async throws {
+        let service = Task { @MainActor in
+            let pool = try ProcessPool(workers: 2)
+            let group = ServiceGroup(configuration: .init(
+                services: [pool], gracefulShutdownSignals: [.sigterm], logger: Logger(label: "app")
+            ))
+            try await group.run()   // until SIGTERM; meanwhile other services submit work to the pool
+        }
+        service.cancel()
+        _ = await service.result
+        print("service group ended")
+    }
+}
