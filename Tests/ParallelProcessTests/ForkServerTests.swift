@@ -77,7 +77,10 @@ struct ForkServerTests {
         #expect(forked[3] == "socket")
         // Above 3 only what the worker's own runtime opened (its executor's epoll, eventfd, timerfd).
         #expect(forked.filter { $0.key > 3 }.values.allSatisfy { $0.hasPrefix("anon_inode") }, "\(forked)")
-        #expect(forked.count <= spawned.count, "forked \(forked), spawned \(spawned)")
+        // Up to 3 the same descriptors (standard streams, channel). Above 3 the runtime's own may
+        // differ in number: it opens them lazily (a forked spare has started its runtime earlier,
+        // and one more was seen in 2 of 10 runs); anything of the server's would not be anon_inode.
+        #expect(forked.filter { $0.key <= 3 } == spawned.filter { $0.key <= 3 }, "forked \(forked), spawned \(spawned)")
     }
 
     @Test("an idle fork server keeps two spares forked in advance, and the next pool's workers are those spares")
