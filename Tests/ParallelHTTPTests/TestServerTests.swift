@@ -70,8 +70,13 @@ struct TestServerTests {
         #expect(stats.acceptedConnections == 1, "keep-alive: three requests over one connection")
         await server.shutdown()
         try await withHTTPSession { session in
-            await #expect(throws: HTTPError.connectionRefused(host: "127.0.0.1", port: server.port)) {
-                _ = try await session.get(url)
+            // Refused; or, on a loaded machine, reset: a connection the closing listener had
+            // queued but never accepted (seen once in a whole-suite run). Either way, not served.
+            let error = await #expect(throws: HTTPError.self) { _ = try await session.get(url) }
+            switch error {
+            case .connectionRefused(host: "127.0.0.1", port: server.port)?: break
+            case .connectionFailed(let detail)? where detail.contains("reset"): break
+            default: Issue.record("expected the connection to be refused, got \(String(describing: error))")
             }
         }
     }
