@@ -39,17 +39,8 @@ struct ForkServerTests {
     func forkServerLifecycle() async throws {
         // In a process of its own: stopping the servers here would stop this suite's, and other
         // tests' descriptors would blur the count.
-        let report = try await toThread { () throws -> String in
-            let checker = Process()
-            checker.executableURL = URL(fileURLWithPath: TestWorker.path)
-            checker.arguments = ["fork-servers"]
-            let output = Pipe()
-            checker.standardOutput = output
-            try checker.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            checker.waitUntilExit()
-            return text
-        }
+        let (report, status) = try await runTestWorker(["fork-servers"])
+        #expect(status == 0)
         let kept = "workers 0 servers 1 spares 2 descriptors +1"
         let stopped = "stopped: servers gone true spares gone true children 0 descriptors +0"
         #expect(report.split(separator: "\n").map(String.init) == [

@@ -84,15 +84,8 @@ struct ProcessPoolReliabilityTests {
     @Test("a pool leaves no process, zombie or descriptor behind, even after crashes and timeouts")
     func nothingLeftBehind() async throws {
         // Run in a process of its own: other tests open and close descriptors in this one meanwhile.
-        let checker = Process()
-        checker.executableURL = URL(fileURLWithPath: TestWorker.path)
-        checker.arguments = ["leaks"]
-        let output = Pipe()
-        checker.standardOutput = output
-        try checker.run()
-        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        checker.waitUntilExit()
-        #expect(checker.terminationStatus == 0)
+        let (report, status) = try await runTestWorker(["leaks"])
+        #expect(status == 0)
         // "workers N alive [] children [] descriptors BEFORE AFTER"
         let fields = report.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ")
         try #require(fields.count == 9, "unexpected report: \(report)")

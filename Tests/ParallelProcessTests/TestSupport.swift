@@ -102,3 +102,20 @@ func blockingWorker(marker: String, within limit: Duration = .seconds(10)) async
     }
     return pid
 }
+
+/// Runs the test worker with `arguments` in a process of its own (for checks that other tests of
+/// this process would blur) and returns what it printed and how it exited. The blocking wait runs on
+/// a thread of the package's own pool, never on one of the cooperative threads.
+func runTestWorker(_ arguments: [String]) async throws -> (output: String, status: Int32) {
+    try await toThread { () throws -> (output: String, status: Int32) in
+        let checker = Process()
+        checker.executableURL = URL(fileURLWithPath: TestWorker.path)
+        checker.arguments = arguments
+        let output = Pipe()
+        checker.standardOutput = output
+        try checker.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        checker.waitUntilExit()
+        return (text, checker.terminationStatus)
+    }
+}
