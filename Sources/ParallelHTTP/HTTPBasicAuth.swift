@@ -7,7 +7,7 @@ import Foundation
 /// A user name and password sent as HTTP Basic authentication (aiohttp's `BasicAuth`).
 ///
 /// Give it for the whole session (``HTTPSessionConfiguration/basicAuth``), per request (the
-/// `basicAuth:` argument of ``HTTPSession/request(_:_:headers:body:basicAuth:)``), or in the URL
+/// `basicAuth:` argument of ``HTTPSession/request(_:_:headers:body:basicAuth:)-(_,_,_,[UInt8]?,_)``), or in the URL
 /// (`http://user:password@host/`): the URL's credentials win, then the request's, then the session's; an
 /// `Authorization` header of your own wins over all three. Like aiohttp, credentials are not sent to
 /// another scheme, host or port a redirect leads to.

@@ -174,7 +174,7 @@ public final class HTTPSession: Sendable {
     /// Sends a request and hands its body to `handle` as it arrives, at most `maxBytes` bytes
     /// (aiohttp's `async for chunk in response.content.iter_any()`).
     ///
-    /// The response head is retried like ``request(_:_:headers:body:basicAuth:)`` and redirects are
+    /// The response head is retried like ``request(_:_:headers:body:basicAuth:)-(_,_,_,[UInt8]?,_)`` and redirects are
     /// followed the same way; the body is not retried (it is already yours). `handle` runs while the
     /// request holds its connection slot; when it returns, any unread rest of the body is dropped and
     /// that connection closed. Reading more than `maxBytes` throws ``HTTPError/bodyTooLarge(limit:)``
