@@ -73,6 +73,13 @@ extension ReadmeExamples {
         print(results.map { try? $0.get() })   // [Optional(1), Optional(4), Optional(9)]
     }
 
+    static func processProgress() async throws {
+        let squares = try await withProcessPool(workers: 2) { pool in
+            try await pool.map(Square.self, Array(1...10_000), progress: { print($0) })   // 1250/10000 … 10000/10000
+        }
+        print(squares.count)   // 10000
+    }
+
     static func parallelProcess() async throws {
         let process = try await ParallelProcess.start(SumOfSquares.self, 1_000)
         print(process.pid > 0)              // true

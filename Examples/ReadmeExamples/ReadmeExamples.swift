@@ -15,6 +15,7 @@ struct ReadmeExamples {
         try await processRun()
         try await processTimeout()
         try await processSubmitAndStream()
+        try await processProgress()
         try await parallelProcess()
         try await processPoolService()
         badArguments()

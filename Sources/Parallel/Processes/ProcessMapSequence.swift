@@ -4,6 +4,8 @@ extension ProcessPool {
     /// Streams `task`'s outputs in input order (`Pool.imap`), keeping at most `window` chunks of
     /// `chunkSize` inputs in flight: mapping a million inputs never holds a million requests or
     /// results. Iteration throws the first failure; leaving the loop cancels the work in flight.
+    /// `progress`, if given, hears each time a chunk's outputs are handed to the loop (see
+    /// ``MapProgress``).
     ///
     /// - Throws: ``InvalidArgumentError`` if `chunkSize` or `window` is less than 1 or `timeout` is
     ///   not more than zero.
@@ -14,25 +16,33 @@ extension ProcessPool {
     /// }
     /// ```
     public func imap<T: ProcessTask, Inputs: Sequence<T.Input>>(
-        _ task: T.Type, _ inputs: Inputs, chunkSize: Int = 1, window: Int? = nil, timeout: Duration? = nil
+        _ task: T.Type, _ inputs: Inputs, chunkSize: Int = 1, window: Int? = nil, timeout: Duration? = nil,
+        progress: (@Sendable (MapProgress) -> Void)? = nil
     ) throws(InvalidArgumentError) -> ProcessMapSequence<T, Inputs> {
         try checkMapArguments(chunkSize: chunkSize, window: window, timeout: timeout)
-        return ProcessMapSequence(pool: self, inputs: inputs, chunkSize: chunkSize, window: window ?? 2 * workerCount, timeout: timeout, ordered: true)
+        return ProcessMapSequence(
+            pool: self, inputs: inputs, chunkSize: chunkSize, window: window ?? 2 * workerCount, timeout: timeout,
+            ordered: true, progress: progress
+        )
     }
 
     /// Streams `task`'s outputs as they complete (`Pool.imap_unordered`), with the same bounded
-    /// window as ``imap(_:_:chunkSize:window:timeout:)``.
+    /// window and `progress` as ``imap(_:_:chunkSize:window:timeout:progress:)``.
     ///
-    /// - Throws: ``InvalidArgumentError``, as ``imap(_:_:chunkSize:window:timeout:)``.
+    /// - Throws: ``InvalidArgumentError``, as ``imap(_:_:chunkSize:window:timeout:progress:)``.
     ///
     /// ```swift
     /// for try await output in try pool.imapUnordered(Slow.self, inputs) { print(output) }
     /// ```
     public func imapUnordered<T: ProcessTask, Inputs: Sequence<T.Input>>(
-        _ task: T.Type, _ inputs: Inputs, chunkSize: Int = 1, window: Int? = nil, timeout: Duration? = nil
+        _ task: T.Type, _ inputs: Inputs, chunkSize: Int = 1, window: Int? = nil, timeout: Duration? = nil,
+        progress: (@Sendable (MapProgress) -> Void)? = nil
     ) throws(InvalidArgumentError) -> ProcessMapSequence<T, Inputs> {
         try checkMapArguments(chunkSize: chunkSize, window: window, timeout: timeout)
-        return ProcessMapSequence(pool: self, inputs: inputs, chunkSize: chunkSize, window: window ?? 2 * workerCount, timeout: timeout, ordered: false)
+        return ProcessMapSequence(
+            pool: self, inputs: inputs, chunkSize: chunkSize, window: window ?? 2 * workerCount, timeout: timeout,
+            ordered: false, progress: progress
+        )
     }
 
     private func checkMapArguments(chunkSize: Int, window: Int?, timeout: Duration?) throws(InvalidArgumentError) {
@@ -43,8 +53,8 @@ extension ProcessPool {
 }
 
 /// The outputs of a task over a sequence of inputs, computed by a ``ProcessPool`` with a bounded
-/// window of requests in flight; made by ``ProcessPool/imap(_:_:chunkSize:window:timeout:)`` and
-/// ``ProcessPool/imapUnordered(_:_:chunkSize:window:timeout:)``.
+/// window of requests in flight; made by ``ProcessPool/imap(_:_:chunkSize:window:timeout:progress:)`` and
+/// ``ProcessPool/imapUnordered(_:_:chunkSize:window:timeout:progress:)``.
 ///
 /// ```swift
 /// for try await output in try pool.imap(Square.self, [1, 2, 3]) { print(output) }
@@ -59,6 +69,7 @@ public struct ProcessMapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>: Asy
     let window: Int
     let timeout: Duration?
     let ordered: Bool
+    let progress: (@Sendable (MapProgress) -> Void)?
 
     /// Starts pulling inputs: nothing is submitted before the first `next()`.
     ///
@@ -81,6 +92,9 @@ public struct ProcessMapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>: Asy
         private let window: Int
         private let timeout: Duration?
         private let flight: InFlight
+        private let progress: (@Sendable (MapProgress) -> Void)?
+        private var report: MapProgress
+        private var submitted = 0
         private var ready: Deque<T.Output> = []
         private var inputsDone = false
         private var finished = false
@@ -92,6 +106,10 @@ public struct ProcessMapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>: Asy
             window = sequence.window
             timeout = sequence.timeout
             flight = InFlight(core: sequence.pool.core, ordered: sequence.ordered)
+            progress = sequence.progress
+            // The one dynamic cast, and only when progress is asked for: the total of a collection.
+            let total = sequence.progress == nil ? nil : (sequence.inputs as? any Collection)?.count
+            report = MapProgress(completed: 0, failed: 0, total: total)
         }
 
         /// The next output (in order or as completed), `nil` after the last; throws the first
@@ -115,18 +133,33 @@ public struct ProcessMapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>: Asy
                 guard let next else {
                     finished = true
                     try Task.checkCancellation()
+                    if let progress, report.total == nil {
+                        // The inputs ended after the last report: one more, now with the total.
+                        report.total = submitted
+                        progress(report)
+                    }
                     return nil
                 }
                 flight.handedOut(next.box)
                 do {
                     ready.append(contentsOf: try next.box.outputs(next.outcome, as: T.Output.self, task: T.name))
+                    record(next.box, failed: false)
                 } catch {
                     finished = true
                     ready.removeAll()
                     flight.cancelAll()
+                    if error is ProcessPoolError { record(next.box, failed: true) }
                     throw error
                 }
             }
+        }
+
+        private mutating func record(_ box: RequestBox, failed: Bool) {
+            guard let progress else { return }
+            report.completed += box.count
+            if failed { report.failed += box.count }
+            if inputsDone && report.total == nil { report.total = submitted }
+            progress(report)
         }
 
         private mutating func refill() {
@@ -135,6 +168,7 @@ public struct ProcessMapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>: Asy
                 while chunk.count < chunkSize, let input = inputs.next() { chunk.append(input) }
                 if chunk.count < chunkSize { inputsDone = true }
                 guard !chunk.isEmpty else { break }
+                submitted += chunk.count
                 let flight = flight
                 // Weak: the pool holds each request's box, and the box this closure, until it completes;
                 // a strong capture would keep `flight` alive past the iterator, so leaving the loop
