@@ -62,6 +62,25 @@ struct ParCommandTests {
         }
         #expect(rows.count >= 20)
     }
+
+    @Test(
+        "par bench shows plain progress lines when piped, and one live line on a terminal",
+        .disabled(if: ProcessInfo.processInfo.environment["PARALLEL_SANITIZER"] != nil, "a sanitized par is too slow to benchmark")
+    )
+    func progressLine() async throws {
+        let piped = try await Par.run(["bench", "threads", "--quick", "--no-python"], timeout: .seconds(120))
+        #expect(piped.status == 0, "par bench failed: \(piped.errors)")
+        #expect(piped.errors.contains("… suite threads\n"))
+        #expect(!piped.errors.contains("\r") && !piped.errors.contains("\u{1B}"))
+        // On a terminal: `script` runs par on a pseudo-terminal, its standard error included.
+        let command = "TERM=xterm \(Par.executable.path) bench threads --quick --no-python"
+        let terminal = try await Par.run(
+            ["-qefc", command, "/dev/null"], timeout: .seconds(120), executable: URL(fileURLWithPath: "/usr/bin/script")
+        )
+        #expect(terminal.status == 0, "par bench on a terminal failed: \(terminal.output)")
+        #expect(terminal.output.contains("\r\u{1B}[2K[0:0"), "no live line in: \(terminal.output.debugDescription)")
+        #expect(!terminal.output.contains("… suite"))
+    }
 }
 
 /// Runs the `par` executable built next to this test binary.
@@ -78,16 +97,17 @@ enum Par {
         return exe.deletingLastPathComponent().appendingPathComponent("par")
     }
 
-    /// Runs `par arguments` from the package root, killing it if it outlives `timeout`.
+    /// Runs `par arguments` (or another `executable`) from the package root, killing it if it
+    /// outlives `timeout`.
     ///
     /// The waiting happens on a thread of the package's own pool (`toThread`), not on one of the two
     /// cooperative threads: blocking those for a whole `par bench` starved every other test of the
     /// suite for its first 14 s.
-    static func run(_ arguments: [String], timeout: Duration) async throws -> Run {
-        try await toThread { try runBlocking(arguments, timeout: timeout) }
+    static func run(_ arguments: [String], timeout: Duration, executable: URL = Par.executable) async throws -> Run {
+        try await toThread { try runBlocking(arguments, timeout: timeout, executable: executable) }
     }
 
-    private static func runBlocking(_ arguments: [String], timeout: Duration) throws -> Run {
+    private static func runBlocking(_ arguments: [String], timeout: Duration, executable: URL) throws -> Run {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

@@ -48,6 +48,7 @@ struct BenchCommand: AsyncParsableCommand {
             context.progress("suite \(suite.name)")
             rows += try await suite.run(context)
         }
+        context.line.finish()
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -59,11 +60,11 @@ struct BenchCommand: AsyncParsableCommand {
 
     private func makeContext() -> BenchContext {
         if noPython {
-            return BenchContext(quick: quick, python: nil, pythonMissingReason: "skipped (--no-python)")
+            return BenchContext(quick: quick, python: nil, pythonMissingReason: "skipped (--no-python)", line: ProgressLine())
         }
         switch PythonPeer.locate() {
-        case .success(let peer): return BenchContext(quick: quick, python: peer, pythonMissingReason: "")
-        case .failure(let why): return BenchContext(quick: quick, python: nil, pythonMissingReason: why.reason)
+        case .success(let peer): return BenchContext(quick: quick, python: peer, pythonMissingReason: "", line: ProgressLine())
+        case .failure(let why): return BenchContext(quick: quick, python: nil, pythonMissingReason: why.reason, line: ProgressLine())
         }
     }
 }

@@ -46,7 +46,7 @@ extension BenchSuite {
             // Spawned workers: they are this process's children, so their CPU time is counted (forked
             // ones belong to the fork server, out of this process's rusage).
             try await withProcessPool(workers: cores, startMethod: .spawn) { pool in
-                let total = try await pool.map(SumOfSquaresMod.self, pieces).reduce(0, &+)
+                let total = try await pool.map(SumOfSquaresMod.self, pieces, progress: context.mapProgress).reduce(0, &+)
                 // Read while the workers live: the largest one's own memory.
                 return (total, pool.workerProcessIDs.map(Measure.peakResidentMiB(of:)).max() ?? 0)
             }

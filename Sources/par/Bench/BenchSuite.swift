@@ -1,3 +1,5 @@
+import Parallel
+
 /// A group of `par bench` rows owned by one part of the package (threads, processes, async, HTTP…).
 struct BenchSuite: Sendable {
     /// The name on the command line: `par bench <name>`.
@@ -28,9 +30,17 @@ struct BenchContext: Sendable {
     /// `full` normally, `quick` under `--quick`.
     func size(_ full: Int, quick quickSize: Int) -> Int { quick ? quickSize : full }
 
-    /// Prints a progress line to standard error (kept out of `--json` output).
+    /// Where progress goes: a live line on a terminal, plain lines when piped (standard error, out of
+    /// `--json` output).
+    let line: ProgressLine
+
+    /// Starts a step of the run: the progress line shows it.
     func progress(_ message: String) {
-        var standardError = StandardError()
-        print("… \(message)", to: &standardError)
+        line.step(message)
+    }
+
+    /// The current step's `map` progress, for the live line (a `progress:` argument).
+    var mapProgress: @Sendable (MapProgress) -> Void {
+        { [line] progress in line.update(progress) }
     }
 }

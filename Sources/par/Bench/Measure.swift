@@ -88,10 +88,3 @@ private let RUSAGE_CHILDREN_WHO = __rusage_who_t(RUSAGE_CHILDREN.rawValue)
 private let RUSAGE_SELF_WHO = RUSAGE_SELF
 private let RUSAGE_CHILDREN_WHO = RUSAGE_CHILDREN
 #endif
-
-/// Standard error as a `TextOutputStream`, for progress lines.
-struct StandardError: TextOutputStream {
-    mutating func write(_ string: String) {
-        FileHandle.standardError.write(Data(string.utf8))
-    }
-}
