@@ -23,13 +23,13 @@ extension ProcessPool {
                 do {
                     outputs += try box.outputs(await box.wait(), as: T.Output.self, task: T.name)
                 } catch {
-                    core.cancel(boxes[(index + 1)...].map(\.id))
+                    core.cancel(boxes[(index + 1)...])
                     throw error
                 }
             }
             return outputs
         } onCancel: { [core] in
-            core.cancel(boxes.map(\.id))
+            core.cancel(boxes)
         }
     }
 
@@ -57,7 +57,7 @@ extension ProcessPool {
             }
             return results
         } onCancel: { [core] in
-            core.cancel(boxes.map(\.id))
+            core.cancel(boxes)
         }
     }
 
