@@ -18,8 +18,8 @@ import CParallelShims
 struct WakePipe: Sendable {
     let readEnd: Int32
     let writeEnd: Int32
-    /// Whether a byte is in the pipe and not yet drained; shared by copies of the pipe (the lock
-    /// holding `State` orders the writer's use of it, the loop resets it before `poll`).
+    /// Whether a byte was written since the loop last rearmed (a reference: copies of the pipe share
+    /// it). Callers set it, the loop clears it before each `poll`.
     private let pending = LockedValue(false)
 
     init() throws(ProcessPoolError) {
