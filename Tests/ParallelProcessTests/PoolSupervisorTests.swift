@@ -22,12 +22,13 @@ struct PoolSupervisorTests {
     func pipelining() {
         var s = supervisor(depth: 2)
         _ = s.start(now: t0)
+        #expect(s.workerStarted(0, now: t0) == [])
         let sends = (1...5).flatMap { s.submit(UInt64($0), timeout: nil, now: t0) }
         #expect(sends == [.send(1, to: 0), .send(2, to: 1), .send(3, to: 0), .send(4, to: 1)])
         #expect(s.queuedCount == 1)
-        let (verdict, actions) = s.replyReceived(1, from: 0, now: t0)
-        #expect(verdict == .deliver)
-        #expect(actions == [.send(5, to: 0)])
+        #expect(s.frameReceived(.outputs(id: 1, payload: [7]), from: 0, now: t0) == [
+            .deliver(1, .outputs([7])), .send(5, to: 0),
+        ])
     }
 
     @Test("a crash fails the running request, requeues the ones behind it and starts a replacement")
@@ -47,7 +48,8 @@ struct PoolSupervisorTests {
         _ = s.start(now: t0)
         _ = s.submit(1, timeout: .seconds(2), now: t0)
         _ = s.submit(2, timeout: nil, now: t0)
-        s.workerReady(0, now: t0)
+        #expect(s.workerStarted(0, now: t0) == [])
+        #expect(s.frameReceived(.ready, from: 0, now: t0) == [])
         #expect(s.nextDeadline == t0 + .seconds(2))
         #expect(s.tick(now: t0 + .seconds(1)) == [])
         #expect(s.tick(now: t0 + .seconds(2)) == [.fail(1, .timedOut(.seconds(2))), .kill(0)])
@@ -58,8 +60,8 @@ struct PoolSupervisorTests {
     func timeoutStartsAtReady() {
         var s = supervisor(workers: 1)
         _ = s.submit(1, timeout: .seconds(1), now: t0)
-        #expect(s.nextDeadline == nil)
-        s.workerReady(0, now: t0 + .seconds(5))
+        #expect(s.workerStarted(0, now: t0) == [])
+        #expect(s.frameReceived(.ready, from: 0, now: t0 + .seconds(5)) == [])
         #expect(s.nextDeadline == t0 + .seconds(6))
     }
 
@@ -113,8 +115,9 @@ struct PoolSupervisorTests {
         _ = s.start(now: t0)
         _ = s.submit(1, timeout: nil, now: t0)
         _ = s.submit(2, timeout: nil, now: t0)
+        #expect(s.workerStarted(0, now: t0) == [])
         _ = s.cancel(2, now: t0)
-        _ = s.replyReceived(1, from: 0, now: t0)
+        #expect(s.frameReceived(.outputs(id: 1, payload: []), from: 0, now: t0) == [.deliver(1, .outputs([]))])
         #expect(s.batchEnded(0) == [.kill(0)])
     }
 
@@ -124,9 +127,10 @@ struct PoolSupervisorTests {
         _ = s.start(now: t0)
         _ = s.submit(1, timeout: nil, now: t0)
         _ = s.submit(2, timeout: nil, now: t0)
+        #expect(s.workerStarted(0, now: t0) == [])
         _ = s.cancel(2, now: t0)
-        _ = s.replyReceived(1, from: 0, now: t0)
-        #expect(s.replyReceived(2, from: 0, now: t0).0 == .ignore)
+        _ = s.frameReceived(.outputs(id: 1, payload: []), from: 0, now: t0)
+        #expect(s.frameReceived(.cancelled(id: 2), from: 0, now: t0) == [], "the caller was failed at the cancel already")
         #expect(s.batchEnded(0) == [])
     }
 
@@ -135,9 +139,8 @@ struct PoolSupervisorTests {
         var s = supervisor(workers: 1)
         _ = s.start(now: t0)
         _ = s.submit(1, timeout: nil, now: t0)
-        let (verdict, actions) = s.replyReceived(7, from: 0, now: t0)
-        #expect(verdict == .ignore)
-        #expect(actions == [.kill(0)])
+        #expect(s.workerStarted(0, now: t0) == [])
+        #expect(s.frameReceived(.outputs(id: 7, payload: []), from: 0, now: t0) == [.kill(0)])
         #expect(s.workerExited(0, .signaled(signal: 9), now: t0) == [
             .fail(1, .channel("a reply to request 7 while request 1 was running")),
         ])
@@ -151,8 +154,11 @@ struct PoolSupervisorTests {
         #expect(s.inFlight(0) == [1, 2])
         // The replacement starts as soon as the old worker takes no more work.
         #expect(s.submit(3, timeout: nil, now: t0) == [.spawn(1), .send(3, to: 1)])
-        _ = s.replyReceived(1, from: 0, now: t0)
-        #expect(s.replyReceived(2, from: 0, now: t0).1 == [.retire(0)])
+        #expect(s.workerStarted(0, now: t0) == [])
+        #expect(s.frameReceived(.ready, from: 0, now: t0) == [])
+        _ = s.frameReceived(.outputs(id: 1, payload: []), from: 0, now: t0)
+        #expect(s.frameReceived(.outputs(id: 2, payload: []), from: 0, now: t0) == [.deliver(2, .outputs([])), .retire(0)])
+        #expect(s.lifecycle(of: 0) == .retired(unservedSince: nil))
     }
 
     @Test("shutdown drains the queue, retires the workers and stops when they are gone")
@@ -163,8 +169,9 @@ struct PoolSupervisorTests {
         _ = s.submit(2, timeout: nil, now: t0)
         #expect(s.shutdown(immediately: false, now: t0) == [])
         #expect(s.submit(3, timeout: nil, now: t0) == [.fail(3, .shutDown)])
-        #expect(s.replyReceived(1, from: 0, now: t0).1 == [.send(2, to: 0)])
-        #expect(s.replyReceived(2, from: 0, now: t0).1 == [.retire(0)])
+        #expect(s.workerStarted(0, now: t0) == [])
+        #expect(s.frameReceived(.outputs(id: 1, payload: []), from: 0, now: t0) == [.deliver(1, .outputs([])), .send(2, to: 0)])
+        #expect(s.frameReceived(.outputs(id: 2, payload: []), from: 0, now: t0) == [.deliver(2, .outputs([])), .retire(0)])
         #expect(s.workerExited(0, .exited(status: 0), now: t0) == [.stopped])
         #expect(s.isStopped)
     }
@@ -198,7 +205,7 @@ struct PoolSupervisorTests {
         _ = s.submit(1, timeout: .seconds(1), now: t0)
         _ = s.submit(2, timeout: nil, now: t0)
         #expect(s.nextDeadline == nil, "no start clock before the process exists")
-        s.workerStarted(0, now: t0 + .seconds(3))
+        #expect(s.workerStarted(0, now: t0 + .seconds(3)) == [])
         #expect(s.nextDeadline == t0 + .seconds(13))
         #expect(s.tick(now: t0 + .seconds(12)) == [])
         let failure = notServing("it did not start serving within 10.0 seconds")
@@ -212,11 +219,11 @@ struct PoolSupervisorTests {
     func servingStopsStartClock() {
         var s = PoolSupervisor(configuration: .init(workers: 1, startTimeout: .seconds(10)))
         _ = s.submit(1, timeout: .seconds(1), now: t0)
-        s.workerStarted(0, now: t0)
-        s.workerServing(0)
+        #expect(s.workerStarted(0, now: t0) == [])
+        #expect(s.frameReceived(.serving, from: 0, now: t0) == [])
         #expect(s.nextDeadline == nil)
         #expect(s.tick(now: t0 + .seconds(60)) == [])
-        s.workerReady(0, now: t0 + .seconds(60))
+        #expect(s.frameReceived(.ready, from: 0, now: t0 + .seconds(60)) == [])
         #expect(s.nextDeadline == t0 + .seconds(61))
     }
 
@@ -225,7 +232,7 @@ struct PoolSupervisorTests {
         var s = supervisor(workers: 1, depth: 1)
         _ = s.submit(1, timeout: nil, now: t0)
         _ = s.submit(2, timeout: nil, now: t0)
-        s.workerStarted(0, now: t0)
+        #expect(s.workerStarted(0, now: t0) == [])
         let failure = notServing("it exited with status 0 before serving worker mode")
         #expect(s.workerExited(0, .exited(status: 0), now: t0) == [.fail(1, failure), .fail(2, failure)])
         _ = s.submit(3, timeout: nil, now: t0)
@@ -239,9 +246,9 @@ struct PoolSupervisorTests {
     func startFailureWithServingPeer() {
         var s = supervisor(workers: 2, depth: 1)
         _ = (1...3).map { s.submit(UInt64($0), timeout: nil, now: t0) }
-        s.workerStarted(0, now: t0)
-        s.workerStarted(1, now: t0)
-        s.workerReady(1, now: t0)
+        #expect(s.workerStarted(0, now: t0) == [])
+        #expect(s.workerStarted(1, now: t0) == [])
+        #expect(s.frameReceived(.ready, from: 1, now: t0) == [])
         let failure = notServing("it did not start serving within 10.0 seconds")
         #expect(s.tick(now: t0 + .seconds(10)) == [.fail(1, failure), .kill(0)])
         #expect(s.queuedCount == 1)
@@ -253,9 +260,162 @@ struct PoolSupervisorTests {
         var s = supervisor(workers: 1, depth: 2)
         _ = s.submit(1, timeout: nil, now: t0)
         _ = s.submit(2, timeout: nil, now: t0)
-        s.initializerFailed(0, type: "E", message: "no")
+        #expect(s.workerStarted(0, now: t0) == [])
+        #expect(s.frameReceived(.serving, from: 0, now: t0) == [])
+        #expect(s.frameReceived(.initializerFailed(type: "E", message: "no"), from: 0, now: t0) == [])
         #expect(s.workerExited(0, .exited(status: 1), now: t0) == [
             .fail(1, .initializer(type: "E", message: "no")), .spawn(1), .send(2, to: 1),
         ])
     }
+
+    // MARK: Frames and the worker's lifecycle
+
+    @Test("a worker's life: spawning, starting when its process exists, initializing when it serves, ready, retired")
+    func lifecycle() {
+        var s = supervisor(workers: 1, depth: 1, maxTasks: 1)
+        #expect(s.submit(1, timeout: nil, now: t0) == [.spawn(0), .send(1, to: 0)])
+        #expect(s.lifecycle(of: 0) == .spawning)
+        #expect(s.workerStarted(0, now: t0) == [])
+        #expect(s.lifecycle(of: 0) == .starting(since: t0))
+        #expect(s.frameReceived(.serving, from: 0, now: t0) == [])
+        #expect(s.lifecycle(of: 0) == .initializing)
+        #expect(s.frameReceived(.ready, from: 0, now: t0) == [])
+        #expect(s.lifecycle(of: 0) == .ready)
+        #expect(s.frameReceived(.outputs(id: 1, payload: [1]), from: 0, now: t0) == [.deliver(1, .outputs([1])), .retire(0)])
+        #expect(s.lifecycle(of: 0) == .retired(unservedSince: nil))
+        #expect(s.workerExited(0, .exited(status: 0), now: t0) == [])
+        #expect(s.lifecycle(of: 0) == nil)
+    }
+
+    @Test("each kind of reply settles the head: outputs and results are delivered, a failed frame fails it with the worker's reason")
+    func replies() {
+        var s = supervisor(workers: 1, depth: 3)
+        _ = (1...3).map { s.submit(UInt64($0), timeout: nil, now: t0) }
+        #expect(s.workerStarted(0, now: t0) == [])
+        #expect(s.frameReceived(.ready, from: 0, now: t0) == [])
+        let items: [Frame.ItemResult] = [.success([1]), .failure(type: "E", message: "m")]
+        #expect(s.frameReceived(.results(id: 1, items: items), from: 0, now: t0) == [.deliver(1, .results(items))])
+        #expect(s.frameReceived(.failed(id: 2, reason: .unknownTask, message: "Fib"), from: 0, now: t0) == [
+            .fail(2, .worker(.unknownTask, message: "Fib")),
+        ])
+        #expect(s.frameReceived(.outputs(id: 3, payload: [9]), from: 0, now: t0) == [.deliver(3, .outputs([9]))])
+        #expect(s.unresolvedCount == 0)
+        #expect(s.lifecycle(of: 0) == .ready, "a failed request does not end the worker")
+    }
+
+    @Test("a message only the parent sends breaks the protocol: the worker is killed and its head fails as corrupted")
+    func parentsMessageFromWorker() {
+        for frame: Frame in [.run(id: 1, task: "T", count: 1, payload: []), .cancel(id: 1), .initialize(task: "I", payload: [])] {
+            var s = supervisor(workers: 1)
+            _ = s.submit(1, timeout: nil, now: t0)
+            #expect(s.workerStarted(0, now: t0) == [])
+            #expect(s.frameReceived(frame, from: 0, now: t0) == [.kill(0)])
+            #expect(s.lifecycle(of: 0) == .killed(headFailure: .channel("the worker sent a parent's message")))
+            #expect(s.workerExited(0, .signaled(signal: 9), now: t0) == [.fail(1, .channel("the worker sent a parent's message"))])
+        }
+    }
+
+    @Test("garbage or an oversized frame kills the worker, and its head fails with what was wrong")
+    func corruptedChannel() {
+        var s = supervisor(workers: 2, depth: 1)
+        _ = (1...2).map { s.submit(UInt64($0), timeout: nil, now: t0) }
+        #expect(s.workerStarted(0, now: t0) == [])
+        #expect(s.workerStarted(1, now: t0) == [])
+        #expect(s.channelCorrupted(0, .tooLarge(size: 2000, limit: 1024)) == [.kill(0)])
+        #expect(s.channelCorrupted(1, .malformed("bad magic")) == [.kill(1)])
+        #expect(s.workerExited(0, .signaled(signal: 9), now: t0) == [.fail(1, .frameTooLarge(size: 2000, limit: 1024))])
+        #expect(s.workerExited(1, .signaled(signal: 9), now: t0) == [.fail(2, .channel("malformed frame: bad magic"))])
+    }
+
+    @Test("a channel that ends in the middle of a frame kills the worker and fails its head; a clean end changes nothing")
+    func channelClosed() {
+        var s = supervisor(workers: 1)
+        _ = s.submit(1, timeout: nil, now: t0)
+        #expect(s.workerStarted(0, now: t0) == [])
+        #expect(s.channelClosed(0, truncatedBytes: 0) == [])
+        #expect(s.lifecycle(of: 0) == .starting(since: t0))
+        #expect(s.channelClosed(0, truncatedBytes: 5) == [.kill(0)])
+        #expect(s.workerExited(0, .signaled(signal: 9), now: t0) == [
+            .fail(1, .channel("a truncated frame: the channel ended 5 bytes into a message")),
+        ])
+    }
+
+    @Test("the frames of a worker being killed are ignored, a reply included")
+    func framesOfKilledWorker() {
+        var s = supervisor(workers: 1, depth: 2)
+        _ = s.submit(1, timeout: .seconds(1), now: t0)
+        _ = s.submit(2, timeout: nil, now: t0)
+        #expect(s.workerStarted(0, now: t0) == [])
+        #expect(s.frameReceived(.ready, from: 0, now: t0) == [])
+        #expect(s.tick(now: t0 + .seconds(1)) == [.fail(1, .timedOut(.seconds(1))), .kill(0)])
+        #expect(s.lifecycle(of: 0) == .killed(headFailure: nil))
+        #expect(s.frameReceived(.outputs(id: 1, payload: []), from: 0, now: t0) == [])
+        #expect(s.frameReceived(.outputs(id: 7, payload: []), from: 0, now: t0) == [], "not even a protocol error")
+        #expect(s.channelCorrupted(0, .malformed("x")) == [])
+        #expect(s.workerExited(0, .signaled(signal: 9), now: t0) == [.spawn(1), .send(2, to: 1)])
+    }
+
+    @Test("a kill asked for before the worker's process exists is asked for again when it starts")
+    func killBeforeStart() {
+        var s = supervisor(workers: 1, depth: 1)
+        _ = s.start(now: t0)
+        #expect(s.shutdown(immediately: true, now: t0) == [.kill(0)])
+        #expect(s.workerStarted(0, now: t0) == [.kill(0)])
+        #expect(s.lifecycle(of: 0) == .killed(headFailure: nil))
+        #expect(s.workerExited(0, .signaled(signal: 9), now: t0) == [.stopped])
+    }
+
+    @Test("a worker due to retire while spawning is retired when it starts, and still owes its start")
+    func retireAtStart() {
+        var s = PoolSupervisor(configuration: .init(workers: 1, startTimeout: .seconds(10)))
+        _ = s.start(now: t0)
+        #expect(s.shutdown(immediately: false, now: t0) == [], "no process to close the input of yet")
+        #expect(s.workerStarted(0, now: t0) == [.retire(0)])
+        #expect(s.lifecycle(of: 0) == .retired(unservedSince: t0))
+        #expect(s.nextDeadline == t0 + .seconds(10), "a retired worker that never serves is still killed in time")
+        #expect(s.tick(now: t0 + .seconds(10)) == [.kill(0)])
+        #expect(s.workerExited(0, .signaled(signal: 9), now: t0) == [.stopped])
+    }
+
+    @Test("a retired worker that says it serves and exits normally ends the pool's shutdown without a start failure")
+    func retiredWorkerServes() {
+        var s = supervisor(workers: 1)
+        _ = s.start(now: t0)
+        _ = s.shutdown(immediately: false, now: t0)
+        _ = s.workerStarted(0, now: t0)
+        #expect(s.frameReceived(.ready, from: 0, now: t0) == [])
+        #expect(s.lifecycle(of: 0) == .retired(unservedSince: nil))
+        #expect(s.nextDeadline == nil)
+        #expect(s.workerExited(0, .exited(status: 0), now: t0) == [.stopped])
+    }
+
+    @Test("a failed initializer ends the worker's part: later frames are ignored and it is not killed again")
+    func initializerFailureEnds() {
+        var s = supervisor(workers: 1, depth: 1)
+        _ = s.submit(1, timeout: .seconds(1), now: t0)
+        _ = s.workerStarted(0, now: t0)
+        _ = s.frameReceived(.serving, from: 0, now: t0)
+        #expect(s.frameReceived(.initializerFailed(type: "E", message: "no"), from: 0, now: t0) == [])
+        #expect(s.lifecycle(of: 0) == .failedToInitialize(type: "E", message: "no"))
+        #expect(s.frameReceived(.ready, from: 0, now: t0) == [])
+        #expect(s.cancel(1, now: t0) == [.fail(1, .cancelled)], "no kill: it is exiting by itself")
+        #expect(!s.isKilled(0))
+    }
+
+    #if DEBUG
+    @Test("an event the pool cannot produce (a worker started twice, a frame before its process exists) stops a debug build")
+    func impossibleTransitionsStop() async {
+        await #expect(processExitsWith: .failure) {
+            var s = PoolSupervisor(configuration: .init(workers: 1))
+            _ = s.start(now: .now)
+            _ = s.workerStarted(0, now: .now)
+            _ = s.workerStarted(0, now: .now)
+        }
+        await #expect(processExitsWith: .failure) {
+            var s = PoolSupervisor(configuration: .init(workers: 1))
+            _ = s.start(now: .now)
+            _ = s.frameReceived(.ready, from: 0, now: .now)
+        }
+    }
+    #endif
 }

@@ -136,7 +136,7 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
             let outcome = state.withLock { state in
                 state.outcome ?? .failure(Self.failure(exit, served: state.served, executable: state.executable))
             }
-            let box = RequestBox(id: 1, count: 1)
+            let box = RequestBox(count: 1)
             guard let result = try box.results(outcome, as: T.Output.self, task: T.name).first else {
                 throw ProcessPoolError.decodingFailed(task: T.name, message: "the reply held no output")
             }
@@ -189,42 +189,39 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
     /// The service thread's work: send the request, read the reply and any captured output until the
     /// child is done, reap it, and wake the waiters.
     private static func watch(_ child: SpawnedProcess, frame: [UInt8], limit: Int, state: LockedValue<State>) {
-        var channel: Int32 = child.channel
-        // The request is small next to a socket buffer, but write it all even if it is not.
-        _ = fcntl(channel, F_SETFL, fcntl(channel, F_GETFL) & ~O_NONBLOCK)
-        frame.withUnsafeBytes { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var offset = 0
-            while offset < buffer.count {
-                let sent = send(channel, base + offset, buffer.count - offset, noSignalFlag)
-                if sent > 0 { offset += sent } else if sent < 0 && errno == EINTR { continue } else { return }
-            }
-        }
-        var frames = FrameBuffer(limit: limit)
+        var channel = WorkerChannel(input: child.channel, output: child.channel, frameLimit: limit)
+        var channelOpen = true
+        channel.send(frame)
         var outcome: Result<RequestReply, any Error>?
         var served = false
         var pipes: [Int32] = [child.output, child.error].compactMap { $0 }
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        while channel >= 0 || !pipes.isEmpty {
-            var fds = ([channel] + pipes).filter { $0 >= 0 }.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        while channelOpen || !pipes.isEmpty {
+            var fds = pipes.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            if channelOpen {
+                let events = Int16(POLLIN) | (channel.wantsWrite ? Int16(POLLOUT) : 0)
+                fds.append(pollfd(fd: child.channel, events: events, revents: 0))
+            }
             if poll(&fds, nfds_t(fds.count), -1) < 0 {
                 if errno == EINTR { continue }
                 break
             }
             for polled in fds where polled.revents != 0 {
+                if channelOpen && polled.fd == child.channel {
+                    if polled.revents & Int16(POLLOUT) != 0 { channel.flush() }
+                    guard polled.revents & (Int16(POLLIN) | Int16(POLLHUP) | Int16(POLLERR)) != 0 else { continue }
+                    let reading = channel.readAvailable(using: &buffer)
+                    outcome = outcome ?? reply(to: reading, served: &served, limit: limit)
+                    if reading.closed || outcome != nil {
+                        // The answer is in (or the child is gone): closing the channel lets it exit.
+                        close(child.channel)
+                        channelOpen = false
+                    }
+                    continue
+                }
                 let count = buffer.withUnsafeMutableBytes { read(polled.fd, $0.baseAddress, $0.count) }
                 if count < 0 && errno == EINTR { continue }
-                if polled.fd == channel {
-                    if count > 0 {
-                        buffer.withUnsafeBytes { frames.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-                        outcome = outcome ?? reply(from: &frames, served: &served)
-                    }
-                    if count <= 0 || outcome != nil {
-                        // The answer is in (or the child is gone): closing the channel lets it exit.
-                        close(channel)
-                        channel = -1
-                    }
-                } else if count > 0 {
+                if count > 0 {
                     let chunk = Array(buffer[0..<count])
                     let isOutput = polled.fd == child.output
                     state.withLock { isOutput ? $0.output.append(contentsOf: chunk) : $0.error.append(contentsOf: chunk) }
@@ -257,30 +254,26 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
 
     /// The reply to the request, once a whole frame is in; malformed bytes become an error. Notes in
     /// `served` that the child serves worker mode.
-    private static func reply(from frames: inout FrameBuffer, served: inout Bool) -> Result<RequestReply, any Error>? {
-        do {
-            while let frame = try frames.next() {
-                switch frame {
-                case .outputs(_, let payload): return .success(.outputs(payload))
-                case .results(_, let items): return .success(.results(items))
-                case .failed(_, let reason, let message):
-                    switch reason {
-                    case .unknownTask: return .failure(ProcessPoolError.unknownTask(message))
-                    case .decodingFailed: return .failure(ProcessPoolError.decodingFailed(task: T.name, message: message))
-                    case .encodingFailed: return .failure(ProcessPoolError.encodingFailed(task: T.name, message: message))
-                    case .frameTooLarge:
-                        return .failure(ProcessPoolError.frameTooLarge(task: T.name, size: Int(message) ?? 0, limit: frames.limit))
-                    }
-                case .ready, .serving:
-                    served = true
-                    continue
-                default: return .failure(ProcessPoolError.channelCorrupted(task: T.name, detail: "an unexpected message"))
-                }
+    private static func reply(
+        to reading: WorkerChannel.Reading, served: inout Bool, limit: Int
+    ) -> Result<RequestReply, any Error>? {
+        for frame in reading.frames {
+            switch frame {
+            case .outputs(_, let payload): return .success(.outputs(payload))
+            case .results(_, let items): return .success(.results(items))
+            case .failed(_, let reason, let message):
+                let failure = PoolSupervisor.Failure.worker(reason, message: message)
+                return .failure(failure.error(task: T.name, executable: "", frameLimit: limit))
+            case .ready, .serving:
+                served = true
+                continue
+            default: return .failure(ProcessPoolError.channelCorrupted(task: T.name, detail: "an unexpected message"))
             }
-            return nil
-        } catch {
-            return .failure(ProcessPoolError.channelCorrupted(task: T.name, detail: error.description))
         }
+        if let corruption = reading.corruption {
+            return .failure(ProcessPoolError.channelCorrupted(task: T.name, detail: corruption.description))
+        }
+        return nil
     }
 }
 

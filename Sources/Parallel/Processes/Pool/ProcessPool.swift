@@ -1,26 +1,52 @@
 //  How one call flows through the process pool (compare CPython's concurrent/futures/process.py):
 //
-//  caller                 ProcessPool            PoolCore (lock)                 service thread
-//  ------                 -----------            ---------------                 --------------
-//  run/submit/map/imap -> encode inputs ------> PoolSupervisor.submit --------> start workers (WorkerLauncher:
-//    (async, cancellable)  into one request      queue -> least busy worker         fork server or posix_spawn)
-//                                                                               poll() every channel
-//                          (a chunk of inputs)   | .send: frame written           | reply frame
-//                                                v   straight to the socket       v
-//                                         +-------------------------+    PoolSupervisor.replyReceived
-//                                         | worker process          |      -> completion (outside lock)
-//                                         | ProcessWorker: read     |      -> RequestBox -> caller
-//                                         | frame, run the task,    |         decodes the outputs
-//                                         | write the reply frame   |
-//                                         +-------------------------+
-//  Failures take the same road: a worker's exit (end of its channel, waitpid), a timeout (tick ->
-//  SIGKILL), garbage on the channel, or the caller's cancellation become supervisor events; the
-//  request the worker was running fails with a typed ProcessPoolError, the requests queued behind it
-//  go to the front of the queue, and a fresh worker takes the dead one's place.
+//  caller's task                   PoolCore: under its one lock             service thread (PoolCore+ServiceLoop)
+//  -------------                   ----------------------------             -------------------------------------
+//  run/submit/map/imap
+//  encode inputs, frame it   ----> submit(box): id = nextID (into the frame),
+//  (a chunk: one request;          pending[id] = box, PoolSupervisor.submit
+//   box = its RequestBox)          perform(actions):
+//                                   .spawn      -> spawnQueue, wake pipe ---> WorkerLauncher.launch (unlocked)
+//                                                                             -> workerStarted, channel.connect
+//                                   .send       -> WorkerChannel.send: write
+//                                                  now, the rest on POLLOUT       poll() (unlocked): wake pipe
+//                                   .kill       -> SIGKILL                       + every channel
+//                                   .retire     -> channel.closeOutput                 |
+//                                        |                                             | readable
+//                                        v                                             v
+//                            +------------------------+                  channel.readAvailable -> [Frame]
+//                            | worker process         |  reply frames    PoolSupervisor.frameReceived, for
+//                            | ProcessWorker: read a  | ---------------> each frame -> .deliver / .fail
+//                            | frame, run the task,   |                  -> pending[id] leaves the table
+//                            | write the reply frame  |                          |
+//                            +------------------------+                          v
+//  box.complete: decode outputs <--------------------------------------- completions, run after unlock
+//  on the caller's thread
 //
-//  Files: ProcessPool (API), PoolSupervisor (the rules), PoolCore (the I/O), ProcessWorker (the other
-//  side), Frame (the wire format), WorkerLauncher, ForkServer and ProcessSpawner (starting a worker),
-//  WorkerProcess (signalling and reaping one).
+//  Failures take the same road. A worker's exit: its channel ends (channelClosed), the loop takes its
+//  connection out of the table and reaps it unlocked (so no kill can hit a reused pid), then
+//  workerExited. A timeout: tick -> .fail + .kill. Garbage: channelCorrupted -> .kill. A caller's
+//  cancellation: cancel -> .fail, and .kill (running) or .sendCancel (waiting). The request the
+//  worker was running fails with the supervisor's Failure, which one translator
+//  (PoolSupervisor.Failure.error) turns into a ProcessPoolError; the requests queued behind it go
+//  to the front of the queue; a fresh worker takes the dead one's place.
+//
+//  Each worker's lifecycle is one enum in the supervisor (PoolSupervisor.Lifecycle: spawning,
+//  starting, initializing, ready, retired, killed, failedToInitialize); PoolCore holds only its
+//  process and channel.
+//
+//  Layers (folders of Processes/):
+//    Pool/    the API (ProcessPool and its map/imap, handles, errors), PoolCore (lock, request
+//             table, performing actions), PoolCore+ServiceLoop (spawn, poll, read, reap),
+//             PoolSupervisor (the rules: events in, actions out), RequestBox (one promise per
+//             request), WakePipe.
+//    Wire/    Frame (the wire format), WireCodec (inputs and outputs), WorkerChannel (one worker's
+//             stream over any pair of byte streams: outbound queue, flushing, readAvailable).
+//    Worker/  the other side: ProcessWorker serves frames; ProcessTask and TaskRegistry say what
+//             it may run.
+//    Launch/  how a worker starts: WorkerLauncher, ForkServer, ProcessSpawner, WorkerEnvironment,
+//             WorkerProcess (signalling and reaping one), ServiceThread.
+//  ParallelProcess (one task in one child) uses Launch/ and a WorkerChannel, without a pool.
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -222,20 +248,16 @@ public final class ProcessPool: Sendable {
         _ task: T.Type, _ inputs: [T.Input], timeout: Duration?, onComplete: (@Sendable (RequestBox) -> Void)? = nil,
         beforeSending: ((RequestBox) -> Void)? = nil
     ) -> RequestBox {
-        let box = RequestBox(id: core.makeID(), count: inputs.count, onComplete: onComplete)
+        let box = RequestBox(count: inputs.count, onComplete: onComplete)
         beforeSending?(box)
         let payload: [UInt8]
         do {
             payload = try WireCodec.encode(inputs)
         } catch {
-            core.forget(box.id)
             box.complete(.failure(ProcessPoolError.encodingFailed(task: T.name, message: "input: " + WireCodec.message(error))))
             return box
         }
-        core.submit(
-            id: box.id, task: T.name, count: inputs.count, payload: payload, timeout: timeout ?? defaultTimeout,
-            completion: { [box] outcome in box.complete(outcome) }
-        )
+        core.submit(box, task: T.name, count: inputs.count, payload: payload, timeout: timeout ?? defaultTimeout)
         return box
     }
 
@@ -244,7 +266,7 @@ public final class ProcessPool: Sendable {
         await withTaskCancellationHandler {
             await box.wait()
         } onCancel: { [core] in
-            core.cancel(box.id)
+            core.cancel(box)
         }
     }
 }

@@ -109,3 +109,27 @@ public enum ProcessPoolError: Error, Sendable, Hashable, CustomStringConvertible
         "\(what); a program used as a worker must call ProcessWorker.serveIfRequested(_:) first thing in main"
     }
 }
+
+extension PoolSupervisor.Failure {
+    /// The error a caller of `task` sees for this failure: the one translation from what went wrong
+    /// on the wire or in the supervisor to ``ProcessPoolError`` (or `CancellationError`), used by the
+    /// pool and by ``ParallelProcess``. `executable` names the worker program in spawn failures;
+    /// `frameLimit` is the channel's size cap, for a worker's `frameTooLarge` (whose message is the size).
+    func error(task: String, executable: String, frameLimit: Int) -> any Error {
+        switch self {
+        case .crashed(let exit): ProcessPoolError.workerCrashed(task: task, exit: exit)
+        case .timedOut(let after): ProcessPoolError.timedOut(task: task, after: after)
+        case .channel(let detail): ProcessPoolError.channelCorrupted(task: task, detail: detail)
+        case .frameTooLarge(let size, let limit): ProcessPoolError.frameTooLarge(task: task, size: size, limit: limit)
+        case .initializer(let type, let message): ProcessPoolError.initializerFailed(task: task, type: type, message: message)
+        case .spawn(let reason): ProcessPoolError.spawnFailed(executable: executable, reason: reason)
+        case .shutDown: ProcessPoolError.shutDown(task: task)
+        case .cancelled: CancellationError()
+        case .worker(.unknownTask, let message): ProcessPoolError.unknownTask(message)
+        case .worker(.decodingFailed, let message): ProcessPoolError.decodingFailed(task: task, message: message)
+        case .worker(.encodingFailed, let message): ProcessPoolError.encodingFailed(task: task, message: message)
+        case .worker(.frameTooLarge, let message):
+            ProcessPoolError.frameTooLarge(task: task, size: Int(message) ?? 0, limit: frameLimit)
+        }
+    }
+}

@@ -36,7 +36,7 @@ extension ProcessPool {
                         report.completed += box.count
                         report.failed += box.count
                     }
-                    core.cancel(boxes[(index + 1)...].map(\.id))
+                    core.cancel(boxes[(index + 1)...])
                     failure = (index, error)
                 }
                 progress?(report)
@@ -47,7 +47,7 @@ extension ProcessPool {
             guard awaited.isDone(upTo: boxes.count) else { throw CancellationError() }
             return outputs.flatMap { $0 }
         } onCancel: { [core] in
-            core.cancel(boxes.map(\.id))
+            core.cancel(boxes)
         }
     }
 
@@ -86,7 +86,7 @@ extension ProcessPool {
             guard awaited.isDone(upTo: boxes.count) else { throw CancellationError() }
             return results.flatMap { $0 }
         } onCancel: { [core] in
-            core.cancel(boxes.map(\.id))
+            core.cancel(boxes)
         }
     }
 

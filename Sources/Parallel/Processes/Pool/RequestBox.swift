@@ -1,32 +1,81 @@
-/// One request's outcome, awaited by whoever submitted it (a handle, `map`, an `imap` iterator).
+/// A worker's answer to one request, still encoded: callers decode it on their own thread.
+enum RequestReply: Equatable, Sendable {
+    case outputs([UInt8])
+    case results([Frame.ItemResult])
+}
+
+/// One request's promise: its id once submitted, and its outcome, awaited by whoever submitted it (a
+/// handle, `map`, an `imap` iterator).
 ///
 /// The pool completes the box exactly once; any number of waiters get the same outcome. Waiting is
 /// not itself cancellation-aware: callers cancel the request through the pool, which completes the
-/// box promptly with `CancellationError`.
+/// box promptly with `CancellationError`. A box is made before it is submitted (so an `imap` window
+/// can track it first); the pool gives it its id in the same locked step that queues it, and a box
+/// cancelled before that is never sent.
 final class RequestBox: Sendable {
-    let id: UInt64
     /// How many inputs the request carries.
     let count: Int
     private let onComplete: (@Sendable (RequestBox) -> Void)?
-    private let state = LockedValue<State>(.waiting([]))
+    private let state = LockedValue<State>(State())
 
-    private enum State {
-        case waiting([UnsafeContinuation<Result<RequestReply, any Error>, Never>])
+    private struct State {
+        var progress = Progress.unsubmitted
+        var waiters: [UnsafeContinuation<Result<RequestReply, any Error>, Never>] = []
+    }
+
+    private enum Progress {
+        /// Not yet given to the pool.
+        case unsubmitted
+        /// Queued or running in the pool under this id.
+        case submitted(UInt64)
+        /// Cancelled before it was submitted: its outcome is `CancellationError`, delivered by
+        /// whoever cancelled it; it will not be submitted.
+        case cancelledBeforeSubmission
+        /// Done.
         case done(Result<RequestReply, any Error>)
     }
 
-    init(id: UInt64, count: Int, onComplete: (@Sendable (RequestBox) -> Void)? = nil) {
-        self.id = id
+    init(count: Int, onComplete: (@Sendable (RequestBox) -> Void)? = nil) {
         self.count = count
         self.onComplete = onComplete
+    }
+
+    /// The request's id in the pool, once submitted (and until done).
+    var id: UInt64? {
+        state.withLock { state in
+            if case .submitted(let id) = state.progress { return id }
+            return nil
+        }
+    }
+
+    /// Records that the pool queued the request under `id` (called under the pool's lock). False if
+    /// it was cancelled or completed first: it must not be queued.
+    func markSubmitted(_ id: UInt64) -> Bool {
+        state.withLock { state in
+            guard case .unsubmitted = state.progress else { return false }
+            state.progress = .submitted(id)
+            return true
+        }
+    }
+
+    /// Marks a request not yet submitted as cancelled (called under the pool's lock, so a submit
+    /// cannot slip in between): true if it was, and the caller then completes it with
+    /// `CancellationError` once out of the lock.
+    func cancelBeforeSubmission() -> Bool {
+        state.withLock { state in
+            guard case .unsubmitted = state.progress else { return false }
+            state.progress = .cancelledBeforeSubmission
+            return true
+        }
     }
 
     /// Records the outcome and resumes the waiters; later calls are ignored.
     func complete(_ outcome: Result<RequestReply, any Error>) {
         let waiters: [UnsafeContinuation<Result<RequestReply, any Error>, Never>]? = state.withLock { state in
-            guard case .waiting(let waiters) = state else { return nil }
-            state = .done(outcome)
-            return waiters
+            if case .done = state.progress { return nil }
+            state.progress = .done(outcome)
+            defer { state.waiters.removeAll() }
+            return state.waiters
         }
         guard let waiters else { return }
         for waiter in waiters { waiter.resume(returning: outcome) }
@@ -36,7 +85,7 @@ final class RequestBox: Sendable {
     /// The outcome, once there is one.
     var outcome: Result<RequestReply, any Error>? {
         state.withLock { state in
-            if case .done(let outcome) = state { return outcome }
+            if case .done(let outcome) = state.progress { return outcome }
             return nil
         }
     }
@@ -45,14 +94,9 @@ final class RequestBox: Sendable {
     func wait() async -> Result<RequestReply, any Error> {
         await withUnsafeContinuation { continuation in
             let ready: Result<RequestReply, any Error>? = state.withLock { state in
-                switch state {
-                case .done(let outcome):
-                    return outcome
-                case .waiting(var waiters):
-                    waiters.append(continuation)
-                    state = .waiting(waiters)
-                    return nil
-                }
+                if case .done(let outcome) = state.progress { return outcome }
+                state.waiters.append(continuation)
+                return nil
             }
             if let ready { continuation.resume(returning: ready) }
         }

@@ -265,7 +265,7 @@ final class InFlight: Sendable {
             }
             return (Array(state.outstanding), state.waiter)
         }
-        core.cancel(boxes.map(\.id))
+        core.cancel(boxes)
         waiter?.resume(returning: nil)
     }
 }

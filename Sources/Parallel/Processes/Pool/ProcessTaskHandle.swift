@@ -27,7 +27,7 @@ public final class ProcessTaskHandle<Output: Codable & Sendable>: Sendable {
             let outcome = await withTaskCancellationHandler {
                 await box.wait()
             } onCancel: { [core, box] in
-                core.cancel(box.id)
+                core.cancel(box)
             }
             guard let result = try box.results(outcome, as: Output.self, task: task).first else {
                 throw ProcessPoolError.decodingFailed(task: task, message: "the reply held no output")
@@ -50,6 +50,6 @@ public final class ProcessTaskHandle<Output: Codable & Sendable>: Sendable {
     /// handle.cancel()
     /// ```
     public func cancel() {
-        core.cancel(box.id)
+        core.cancel(box)
     }
 }

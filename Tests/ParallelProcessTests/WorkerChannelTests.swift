@@ -1,0 +1,167 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+@testable import Parallel
+import Testing
+
+/// A worker's channel over a plain pipe pair (as over `ssh`'s standard streams), not a socketpair.
+@Suite("WorkerChannel", .timeLimit(.minutes(1)))
+struct WorkerChannelTests {
+    /// Two non-blocking pipes: `toChannel` feeds the channel's input, `fromChannel` drains its output.
+    final class Pipes {
+        let toChannel: (read: Int32, write: Int32)
+        let fromChannel: (read: Int32, write: Int32)
+        private var open: Set<Int32>
+
+        init() throws {
+            var a: [Int32] = [-1, -1]
+            var b: [Int32] = [-1, -1]
+            try #require(pipe(&a) == 0)
+            try #require(pipe(&b) == 0)
+            for fd in a + b { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+            toChannel = (a[0], a[1])
+            fromChannel = (b[0], b[1])
+            open = Set(a + b)
+        }
+
+        func close(_ fd: Int32) {
+            if open.remove(fd) != nil { _ = systemClose(fd) }
+        }
+
+        /// `fd` was closed by the channel: it is not closed again (its number may be another's by then).
+        func closedElsewhere(_ fd: Int32) {
+            open.remove(fd)
+        }
+
+        deinit {
+            for fd in open { _ = systemClose(fd) }
+        }
+
+        /// Writes all of `bytes` into the channel's input.
+        func feed(_ bytes: [UInt8]) {
+            let written = bytes.withUnsafeBytes { write(toChannel.write, $0.baseAddress, $0.count) }
+            #expect(written == bytes.count)
+        }
+
+        /// Everything the channel wrote so far.
+        func drain() -> [UInt8] {
+            var bytes: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            for _ in 0..<1000 {
+                let count = buffer.withUnsafeMutableBytes { read(fromChannel.read, $0.baseAddress, $0.count) }
+                guard count > 0 else { break }
+                bytes += buffer[0..<count]
+            }
+            return bytes
+        }
+    }
+
+    /// Reads until the stream's end (a read that fills less than the buffer stops a round before
+    /// it sees the end), gathering the frames.
+    func readToEnd(_ channel: inout WorkerChannel, scratch: inout [UInt8]) -> WorkerChannel.Reading {
+        var all = WorkerChannel.Reading()
+        for _ in 0..<100 where !all.closed {
+            let reading = channel.readAvailable(using: &scratch)
+            all.frames += reading.frames
+            all.corruption = all.corruption ?? reading.corruption
+            all.closed = reading.closed
+            all.truncatedBytes = reading.truncatedBytes
+        }
+        return all
+    }
+
+    @Test("frames sent on a pipe pair arrive whole, in order, on the other side")
+    func sendsOverPipes() throws {
+        let pipes = try Pipes()
+        var channel = WorkerChannel(input: pipes.toChannel.read, output: pipes.fromChannel.write, frameLimit: 1 << 20)
+        let frames: [Frame] = [.cancel(id: 3), .run(id: 4, task: "Square", count: 1, payload: Array("[5]".utf8))]
+        for frame in frames { channel.send(frame.encoded()) }
+        #expect(!channel.wantsWrite, "a pipe with room takes everything at once")
+        var reader = FrameBuffer(limit: 1 << 20)
+        pipes.drain().withUnsafeBytes { reader.append($0) }
+        var received: [Frame] = []
+        while let frame = try reader.next() { received.append(frame) }
+        #expect(received == frames)
+    }
+
+    @Test("frames sent before the streams exist wait in the queue and go out on connect")
+    func queuesUntilConnected() throws {
+        let pipes = try Pipes()
+        var channel = WorkerChannel(frameLimit: 1 << 20)
+        channel.send(Frame.cancel(id: 9).encoded())
+        #expect(!channel.wantsWrite, "nothing to poll for before there is a stream")
+        channel.connect(input: pipes.toChannel.read, output: pipes.fromChannel.write)
+        #expect(pipes.drain() == Frame.cancel(id: 9).encoded())
+    }
+
+    @Test("a frame split across reads is reassembled, and the end of the stream is reported")
+    func reassemblesAcrossReads() throws {
+        let pipes = try Pipes()
+        var channel = WorkerChannel(input: pipes.toChannel.read, output: pipes.fromChannel.write, frameLimit: 1 << 20)
+        var scratch = [UInt8](repeating: 0, count: 16)
+        let frame = Frame.outputs(id: 12, payload: Array(repeating: 42, count: 300))
+        let bytes = frame.encoded()
+        pipes.feed(Array(bytes[..<10]))
+        let first = channel.readAvailable(using: &scratch)
+        #expect(first.frames.isEmpty)
+        #expect(!first.closed)
+        // The rest is many times the 16-byte scratch buffer: several reads make up one frame.
+        pipes.feed(Array(bytes[10...]) + Frame.ready.encoded())
+        var frames: [Frame] = []
+        for _ in 0..<100 where frames.count < 2 { frames += channel.readAvailable(using: &scratch).frames }
+        #expect(frames == [frame, .ready])
+        pipes.close(pipes.toChannel.write)
+        let end = readToEnd(&channel, scratch: &scratch)
+        #expect(end.closed)
+        #expect(end.truncatedBytes == 0)
+    }
+
+    @Test("a stream that ends in the middle of a frame reports how many bytes were cut off")
+    func truncatedEnd() throws {
+        let pipes = try Pipes()
+        var channel = WorkerChannel(input: pipes.toChannel.read, output: pipes.fromChannel.write, frameLimit: 1 << 20)
+        var scratch = [UInt8](repeating: 0, count: 4096)
+        pipes.feed(Array(Frame.cancelled(id: 1).encoded().prefix(7)))
+        pipes.close(pipes.toChannel.write)
+        let end = readToEnd(&channel, scratch: &scratch)
+        #expect(end.frames.isEmpty)
+        #expect(end.closed)
+        #expect(end.truncatedBytes == 7)
+    }
+
+    @Test("garbage is reported once as corruption; the frames before it are kept and nothing after")
+    func corruption() throws {
+        let pipes = try Pipes()
+        var channel = WorkerChannel(input: pipes.toChannel.read, output: pipes.fromChannel.write, frameLimit: 1 << 20)
+        var scratch = [UInt8](repeating: 0, count: 4096)
+        pipes.feed(Frame.ready.encoded() + Array("garbage!".utf8))
+        let reading = channel.readAvailable(using: &scratch)
+        #expect(reading.frames == [.ready])
+        #expect(reading.corruption == .malformed(Frame.badMagic(UInt8(ascii: "a"))))
+        pipes.feed(Frame.ready.encoded())
+        pipes.close(pipes.toChannel.write)
+        let after = readToEnd(&channel, scratch: &scratch)
+        #expect(after.frames.isEmpty)
+        #expect(after.corruption == nil)
+        #expect(after.closed)
+        #expect(after.truncatedBytes == 0, "a corrupted stream's leftovers are not a truncated frame")
+    }
+
+    @Test("closing the output of a pipe pair ends the other side's stream; later frames are dropped")
+    func closeOutput() throws {
+        let pipes = try Pipes()
+        var channel = WorkerChannel(input: pipes.toChannel.read, output: pipes.fromChannel.write, frameLimit: 1 << 20)
+        channel.closeOutput()
+        pipes.closedElsewhere(pipes.fromChannel.write)
+        channel.send(Frame.cancel(id: 1).encoded())
+        var byte: UInt8 = 0
+        #expect(read(pipes.fromChannel.read, &byte, 1) == 0, "end of stream, not EAGAIN: the write end is closed")
+    }
+}
+
+/// `close(2)`, under a name that `Pipes.close(_:)` does not shadow.
+private func systemClose(_ fd: Int32) -> Int32 { close(fd) }
