@@ -71,16 +71,16 @@ final class DecodingInput {
 
     // MARK: Errors
 
-    func corrupted(_ detail: String, _ path: CodingPathNode) -> DecodingError {
-        .dataCorrupted(DecodingError.Context(codingPath: path.path, debugDescription: detail))
+    func corrupted(_ detail: String, _ path: @autoclosure () -> CodingPathNode) -> DecodingError {
+        .dataCorrupted(DecodingError.Context(codingPath: path().path, debugDescription: detail))
     }
 
-    func mismatch(_ type: Any.Type, at offset: Int, _ path: CodingPathNode) -> DecodingError {
+    func mismatch(_ type: Any.Type, at offset: Int, _ path: @autoclosure () -> CodingPathNode) -> DecodingError {
         let found = offset < bodyEnd ? BinaryFormat.Tag(rawValue: bytes[offset]).map { "\($0)" } ?? "tag \(bytes[offset])" : "the end"
         if found == "null" {
-            return .valueNotFound(type, DecodingError.Context(codingPath: path.path, debugDescription: "found nil"))
+            return .valueNotFound(type, DecodingError.Context(codingPath: path().path, debugDescription: "found nil"))
         }
-        return .typeMismatch(type, DecodingError.Context(codingPath: path.path, debugDescription: "found \(found)"))
+        return .typeMismatch(type, DecodingError.Context(codingPath: path().path, debugDescription: "found \(found)"))
     }
 
     // MARK: Structure
@@ -101,19 +101,19 @@ final class DecodingInput {
         return nil
     }
 
-    func varint(_ position: inout Int, limit: Int, _ path: CodingPathNode) throws -> UInt64 {
+    func varint(_ position: inout Int, limit: Int, _ path: @autoclosure () -> CodingPathNode) throws -> UInt64 {
         guard let value = Self.varint(bytes, &position, limit: limit) else {
-            throw corrupted("a truncated or over-long varint", path)
+            throw corrupted("a truncated or over-long varint", path())
         }
         return value
     }
 
     /// A varint that counts bytes before `limit`: checked against them, so it cannot ask for more.
-    func length(_ position: inout Int, limit: Int, width: Int = 1, _ path: CodingPathNode) throws -> Int {
-        let raw = try varint(&position, limit: limit, path)
+    func length(_ position: inout Int, limit: Int, width: Int = 1, _ path: @autoclosure () -> CodingPathNode) throws -> Int {
+        let raw = try varint(&position, limit: limit, path())
         guard raw <= UInt64(Int.max), case let (bytes, overflow) = Int(raw).multipliedReportingOverflow(by: width),
               !overflow, bytes <= limit - position
-        else { throw corrupted("a length of \(raw) × \(width) bytes where \(limit - position) remain", path) }
+        else { throw corrupted("a length of \(raw) × \(width) bytes where \(limit - position) remain", path()) }
         return Int(raw)
     }
 
@@ -122,47 +122,47 @@ final class DecodingInput {
     }
 
     /// Where the value at `offset` ends, checking that it ends by `limit`.
-    func skip(at offset: Int, limit: Int, path: CodingPathNode) throws -> Int {
+    func skip(at offset: Int, limit: Int, path: @autoclosure () -> CodingPathNode) throws -> Int {
         guard offset < limit, let tag = BinaryFormat.Tag(rawValue: bytes[offset]) else {
-            throw corrupted(offset < limit ? "unknown tag \(bytes[offset])" : "truncated: a value expected", path)
+            throw corrupted(offset < limit ? "unknown tag \(bytes[offset])" : "truncated: a value expected", path())
         }
         var position = offset + 1
         switch tag {
         case .null, .falseValue, .trueValue:
             break
         case .int, .uint:
-            _ = try varint(&position, limit: limit, path)
+            _ = try varint(&position, limit: limit, path())
         case .float, .double:
             let width = tag == .float ? 4 : 8
-            guard limit - position >= width else { throw corrupted("a truncated number", path) }
+            guard limit - position >= width else { throw corrupted("a truncated number", path()) }
             position += width
         case .string:
-            position += try length(&position, limit: limit, path)
+            position += try length(&position, limit: limit, path())
         case .scalars:
             guard position < limit, let kind = BinaryFormat.ScalarKind(rawValue: bytes[position]) else {
-                throw corrupted("an unknown scalar array element kind", path)
+                throw corrupted("an unknown scalar array element kind", path())
             }
             position += 1
-            position += try length(&position, limit: limit, width: kind.width, path) * kind.width
+            position += try length(&position, limit: limit, width: kind.width, path()) * kind.width
         case .keyed, .unkeyed:
-            guard limit - position >= 8 else { throw corrupted("a truncated container header", path) }
+            guard limit - position >= 8 else { throw corrupted("a truncated container header", path()) }
             let content = uint32(at: position)
             position += 8
-            guard content <= limit - position else { throw corrupted("a container of \(content) bytes where \(limit - position) remain", path) }
+            guard content <= limit - position else { throw corrupted("a container of \(content) bytes where \(limit - position) remain", path()) }
             position += content
         }
         return position
     }
 
     /// The content range and count of the container at `offset`.
-    func container(at offset: Int, keyed: Bool, _ type: Any.Type, _ path: CodingPathNode) throws -> (start: Int, end: Int, count: Int) {
+    func container(at offset: Int, keyed: Bool, _ type: Any.Type, _ path: @autoclosure () -> CodingPathNode) throws -> (start: Int, end: Int, count: Int) {
         guard offset < bodyEnd, bytes[offset] == (keyed ? BinaryFormat.Tag.keyed : BinaryFormat.Tag.unkeyed).rawValue else {
-            throw mismatch(type, at: offset, path)
+            throw mismatch(type, at: offset, path())
         }
-        let end = try skip(at: offset, limit: bodyEnd, path: path)
+        let end = try skip(at: offset, limit: bodyEnd, path: path())
         let count = uint32(at: offset + 5)
         let start = offset + BinaryFormat.containerHeaderSize
-        guard count <= end - start else { throw corrupted("\(count) entries in \(end - start) bytes", path) }
+        guard count <= end - start else { throw corrupted("\(count) entries in \(end - start) bytes", path()) }
         return (start, end, count)
     }
 
@@ -170,30 +170,30 @@ final class DecodingInput {
 
     func isNil(at offset: Int) -> Bool { offset < bodyEnd && bytes[offset] == BinaryFormat.Tag.null.rawValue }
 
-    func bool(at offset: Int, _ path: CodingPathNode) throws -> Bool {
-        guard offset < bodyEnd else { throw mismatch(Bool.self, at: offset, path) }
+    func bool(at offset: Int, _ path: @autoclosure () -> CodingPathNode) throws -> Bool {
+        guard offset < bodyEnd else { throw mismatch(Bool.self, at: offset, path()) }
         switch bytes[offset] {
         case BinaryFormat.Tag.falseValue.rawValue: return false
         case BinaryFormat.Tag.trueValue.rawValue: return true
-        default: throw mismatch(Bool.self, at: offset, path)
+        default: throw mismatch(Bool.self, at: offset, path())
         }
     }
 
-    func integer<T: FixedWidthInteger>(_ type: T.Type, at offset: Int, _ path: CodingPathNode) throws -> T {
-        guard offset < bodyEnd else { throw mismatch(type, at: offset, path) }
+    func integer<T: FixedWidthInteger>(_ type: T.Type, at offset: Int, _ path: @autoclosure () -> CodingPathNode) throws -> T {
+        guard offset < bodyEnd else { throw mismatch(type, at: offset, path()) }
         var position = offset + 1
         if bytes[offset] == BinaryFormat.Tag.int.rawValue {
-            let zigzag = try varint(&position, limit: bodyEnd, path)
+            let zigzag = try varint(&position, limit: bodyEnd, path())
             let value = Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1)
-            guard let result = T(exactly: value) else { throw corrupted("\(value) does not fit in \(type)", path) }
+            guard let result = T(exactly: value) else { throw corrupted("\(value) does not fit in \(type)", path()) }
             return result
         }
         if bytes[offset] == BinaryFormat.Tag.uint.rawValue {
-            let value = try varint(&position, limit: bodyEnd, path)
-            guard let result = T(exactly: value) else { throw corrupted("\(value) does not fit in \(type)", path) }
+            let value = try varint(&position, limit: bodyEnd, path())
+            guard let result = T(exactly: value) else { throw corrupted("\(value) does not fit in \(type)", path()) }
             return result
         }
-        throw mismatch(type, at: offset, path)
+        throw mismatch(type, at: offset, path())
     }
 
     private func fixed64(at offset: Int) -> UInt64 {
@@ -202,45 +202,45 @@ final class DecodingInput {
         return value
     }
 
-    func double(at offset: Int, _ path: CodingPathNode) throws -> Double {
-        guard offset < bodyEnd else { throw mismatch(Double.self, at: offset, path) }
+    func double(at offset: Int, _ path: @autoclosure () -> CodingPathNode) throws -> Double {
+        guard offset < bodyEnd else { throw mismatch(Double.self, at: offset, path()) }
         if bytes[offset] == BinaryFormat.Tag.double.rawValue, bodyEnd - offset >= 9 {
             return Double(bitPattern: fixed64(at: offset + 1))
         }
-        if bytes[offset] == BinaryFormat.Tag.float.rawValue { return Double(try float(at: offset, path)) }
-        throw mismatch(Double.self, at: offset, path)
+        if bytes[offset] == BinaryFormat.Tag.float.rawValue { return Double(try float(at: offset, path())) }
+        throw mismatch(Double.self, at: offset, path())
     }
 
-    func float(at offset: Int, _ path: CodingPathNode) throws -> Float {
+    func float(at offset: Int, _ path: @autoclosure () -> CodingPathNode) throws -> Float {
         guard offset < bodyEnd, bytes[offset] == BinaryFormat.Tag.float.rawValue, bodyEnd - offset >= 5 else {
-            throw mismatch(Float.self, at: offset, path)
+            throw mismatch(Float.self, at: offset, path())
         }
         return Float(bitPattern: UInt32(uint32(at: offset + 1)))
     }
 
-    func string(at offset: Int, _ path: CodingPathNode) throws -> String {
-        guard offset < bodyEnd, bytes[offset] == BinaryFormat.Tag.string.rawValue else { throw mismatch(String.self, at: offset, path) }
+    func string(at offset: Int, _ path: @autoclosure () -> CodingPathNode) throws -> String {
+        guard offset < bodyEnd, bytes[offset] == BinaryFormat.Tag.string.rawValue else { throw mismatch(String.self, at: offset, path()) }
         var position = offset + 1
-        let count = try length(&position, limit: bodyEnd, path)
+        let count = try length(&position, limit: bodyEnd, path())
         guard let string = String(validating: bytes[position..<position + count], as: UTF8.self) else {
-            throw corrupted("a string that is not UTF-8", path)
+            throw corrupted("a string that is not UTF-8", path())
         }
         return string
     }
 
     /// The byte range of the elements of the scalar array at `offset`, which must hold `kind`.
-    func scalars(at offset: Int, kind: BinaryFormat.ScalarKind, path: CodingPathNode) throws -> Range<Int> {
+    func scalars(at offset: Int, kind: BinaryFormat.ScalarKind, path: @autoclosure () -> CodingPathNode) throws -> Range<Int> {
         guard offset + 1 < bodyEnd, bytes[offset] == BinaryFormat.Tag.scalars.rawValue else {
-            throw mismatch([Any].self, at: offset, path)
+            throw mismatch([Any].self, at: offset, path())
         }
         guard bytes[offset + 1] == kind.rawValue else {
             throw DecodingError.typeMismatch([Any].self, DecodingError.Context(
-                codingPath: path.path,
+                codingPath: path().path,
                 debugDescription: "an array of \(BinaryFormat.ScalarKind(rawValue: bytes[offset + 1]).map { "\($0)" } ?? "unknown elements") where one of \(kind) was expected"
             ))
         }
         var position = offset + 2
-        let count = try length(&position, limit: bodyEnd, width: kind.width, path)
+        let count = try length(&position, limit: bodyEnd, width: kind.width, path())
         return position..<position + count * kind.width
     }
 

@@ -28,10 +28,12 @@ final class KeyCursor {
     let input: DecodingInput
     let start: Int
     let end: Int
-    /// The entry found last (its key index and value offset), and the entry after it.
-    private var lastKey = -1
-    private var lastValue = 0
-    private var next: Int
+    /// The entry found last (its key index and value offset), and the entry after it. Unchecked for
+    /// exclusivity as ``EncodingState``'s properties are, for the same reason: one decoding thread,
+    /// no access spanning a call to user code.
+    @exclusivity(unchecked) private var lastKey = -1
+    @exclusivity(unchecked) private var lastValue = 0
+    @exclusivity(unchecked) private var next: Int
 
     init(input: DecodingInput, start: Int, end: Int) {
         self.input = input
@@ -92,7 +94,6 @@ struct KeyedReader<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let path: CodingPathNode
     let depth: Int
     private let cursor: KeyCursor
-    let allKeys: [Key]
 
     var codingPath: [any CodingKey] { path.path }
 
@@ -102,10 +103,11 @@ struct KeyedReader<Key: CodingKey>: KeyedDecodingContainerProtocol {
         self.path = path
         self.depth = depth
         cursor = KeyCursor(input: input, start: start, end: end)
-        // Built eagerly because the protocol's `allKeys` cannot throw; the scan also checks that
-        // every entry lies inside the container.
-        allKeys = try cursor.allKeys(path).compactMap { Key(stringValue: $0) }
     }
+
+    /// Every key, or none if an entry is malformed (the protocol's `allKeys` cannot throw; decoding
+    /// that entry's value throws).
+    var allKeys: [Key] { ((try? cursor.allKeys(path)) ?? []).compactMap { Key(stringValue: $0) } }
 
     func contains(_ key: Key) -> Bool { (try? cursor.find(key.stringValue, path)) != nil }
 

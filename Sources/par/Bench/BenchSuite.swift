@@ -10,6 +10,7 @@ struct BenchSuite: Sendable {
         .threads,
         .futures,
         .processes,
+        .payloads,
         .async,
         .http,
         .table,
