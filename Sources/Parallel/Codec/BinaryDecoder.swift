@@ -247,7 +247,9 @@ final class DecodingInput {
     /// Decodes a `Value` at `offset`: the types ``EncodingState/encodeValue(_:path:)`` writes directly
     /// are read directly, anything else through its `init(from:)`.
     func decodeValue<Value: Decodable>(_ type: Value.Type, at offset: Int, path: CodingPathNode, depth: Int) throws -> Value {
-        if let array = try ScalarArrays.decode(type, from: self, at: offset, path: path) { return array }
+        // An unkeyed container holding scalars (written by another encoder) decodes element by element.
+        let unkeyed = offset < bodyEnd && bytes[offset] == BinaryFormat.Tag.unkeyed.rawValue
+        if !unkeyed, let array = try ScalarArrays.decode(type, from: self, at: offset, path: path) { return array }
         if Value.self == String.self { return unsafeBitCast(try string(at: offset, path), to: Value.self) }
         if Value.self == Double.self { return unsafeBitCast(try double(at: offset, path), to: Value.self) }
         if Value.self == Int.self { return unsafeBitCast(try integer(Int.self, at: offset, path), to: Value.self) }

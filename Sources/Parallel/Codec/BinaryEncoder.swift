@@ -148,15 +148,17 @@ final class EncodingState {
     /// The container of slot `slot`: the one opened on it before if of the same kind (a subclass
     /// and its superclass share one keyed container, as with JSON), else a new one.
     func container(ofSlot slot: Int, keyed: Bool) -> Int {
+        let kind: Item.Kind = keyed ? .keyed : .unkeyed
         do {
-            let index = try focus(slot)
-            if let content = open[index].content {
-                if content >= 0, let item = open.last(where: { $0.id == content }), item.kind == (keyed ? .keyed : .unkeyed) {
-                    return content
+            if let content = open.last(where: { $0.id == slot })?.content {
+                guard content >= 0, open.contains(where: { $0.id == content && $0.kind == kind }) else {
+                    record("a value asked its encoder for a second container of another kind, or after its first one closed")
+                    return -1
                 }
-                record("a value asked its encoder for a second container of another kind")
-                return -1
+                _ = try focus(content)
+                return content
             }
+            let index = try focus(slot)
             let id = openContainer(keyed: keyed)
             open[index].content = id
             return id

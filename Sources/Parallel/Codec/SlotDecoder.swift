@@ -76,12 +76,21 @@ final class KeyCursor {
         return position
     }
 
-    /// Every key, in the order of encoding.
-    func allKeys(_ path: CodingPathNode) throws -> [String] {
-        var keys: [String] = []
+    /// Checks that every entry names a key in the table and ends inside the container.
+    func validate(_ path: CodingPathNode) throws {
         var position = start
         while position < end {
-            keys.append(input.keys[try keyIndex(&position, path)])
+            _ = try keyIndex(&position, path)
+            position = try input.skip(at: position, limit: end, path: path)
+        }
+    }
+
+    /// The key table index of every entry, in the order of encoding; checks each entry's bounds.
+    func allKeyIndices(_ path: CodingPathNode) throws -> [Int] {
+        var keys: [Int] = []
+        var position = start
+        while position < end {
+            keys.append(try keyIndex(&position, path))
             position = try input.skip(at: position, limit: end, path: path)
         }
         return keys
@@ -103,11 +112,12 @@ struct KeyedReader<Key: CodingKey>: KeyedDecodingContainerProtocol {
         self.path = path
         self.depth = depth
         cursor = KeyCursor(input: input, start: start, end: end)
+        // Checked now because `allKeys` cannot throw: a dictionary decoded from a malformed
+        // container must fail, not come back empty.
+        try cursor.validate(path)
     }
 
-    /// Every key, or none if an entry is malformed (the protocol's `allKeys` cannot throw; decoding
-    /// that entry's value throws).
-    var allKeys: [Key] { ((try? cursor.allKeys(path)) ?? []).compactMap { Key(stringValue: $0) } }
+    var allKeys: [Key] { ((try? cursor.allKeyIndices(path)) ?? []).compactMap { Key(stringValue: input.keys[$0]) } }
 
     func contains(_ key: Key) -> Bool { (try? cursor.find(key.stringValue, path)) != nil }
 
