@@ -27,7 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.7.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
-        // Tests only: property-based checks over generated inputs (the URL validation of ParallelHTTP).
+        // Tests only: property-based checks over generated inputs (ParallelHTTP's URL validation, the codec).
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         // Already in the graph through AsyncHTTPClient; named so ParallelHTTP can tell a decompression bomb.
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.26.0"),
@@ -105,6 +105,7 @@ let package = Package(
                 "Parallel", "ParallelTestTasks", "ParallelTestWorker",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: strictSettings
         ),

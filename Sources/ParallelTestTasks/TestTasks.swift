@@ -196,6 +196,23 @@ public struct LogStart: ProcessTask {
     }
 }
 
+/// Numbers and a name, the input and output of `Scale`.
+public struct Series: Codable, Sendable, Equatable {
+    public var values: [Double]
+    public var name: String
+    public init(values: [Double], name: String) {
+        self.values = values
+        self.name = name
+    }
+}
+
+/// Doubles every value and appends "×2" to the name.
+public struct Scale: ProcessTask {
+    public static func run(_ series: Series) async throws -> Series {
+        Series(values: series.values.map { $0 * 2 }, name: series.name + "×2")
+    }
+}
+
 /// Not registered in the worker.
 public struct Unregistered: ProcessTask {
     public static func run(_ n: Int) async throws -> Int { n }
@@ -206,5 +223,5 @@ public let testRegistry = TaskRegistry([
     Square.self, SumOfSquares.self, WorkerPID.self, FailOnNegative.self, Hang.self, Nap.self,
     CrashOnNegative.self, Exit.self, WriteGarbage.self, WriteText.self, WriteTruncatedFrame.self, NotANumber.self,
     Mismatch.self, Blob.self, Counter.self, SetCounter.self, Say.self,
-    BlockWhenNegative.self, LogStart.self, NapPID.self,
+    BlockWhenNegative.self, LogStart.self, NapPID.self, Scale.self,
 ])

@@ -1,3 +1,4 @@
+import Foundation
 @testable import Parallel
 import Testing
 
@@ -32,5 +33,23 @@ struct WireCodecTests {
         #expect(throws: WireCodecError.self) { try WireCodec.decode([Int].self, from: [1, 1, 2, 3]) }
         #expect(throws: (any Error).self) { try WireCodec.decode(Int.self, from: [5, 1, 2, 3]) }
         #expect(throws: (any Error).self) { try WireCodec.decode(Point.self, from: [0, 123]) }
+    }
+
+    @Test("values off the raw paths travel in the binary format, and JSON-tagged bytes still decode")
+    func binaryByDefault() throws {
+        let points = [Point(x: 1, label: "a", tags: ["t"])]
+        let bytes = try WireCodec.encode(points)
+        #expect(bytes.first == 9)  // the binary tag
+        #expect(bytes.dropFirst().first == BinaryFormat.version)
+        #expect(try WireCodec.decode([Point].self, from: [0] + Array(try JSONEncoder().encode(points))) == points)
+        #expect(try roundTrip([[1.5, 2.5], []]) == [[1.5, 2.5], []])
+    }
+
+    @Test("PARALLEL_PAYLOAD_FORMAT picks json or binary; unset means binary and any other value is reported")
+    func payloadFormatVariable() {
+        #expect(WireCodec.PayloadFormat(environmentValue: nil) == .binary)
+        #expect(WireCodec.PayloadFormat(environmentValue: "binary") == .binary)
+        #expect(WireCodec.PayloadFormat(environmentValue: "json") == .json)
+        #expect(WireCodec.PayloadFormat(environmentValue: "JSON ") == .invalid("JSON "))
     }
 }

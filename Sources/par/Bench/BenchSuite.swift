@@ -12,6 +12,7 @@ struct BenchSuite: Sendable {
         .threads,
         .futures,
         .processes,
+        .payloads,
         .async,
         .http,
         .table,

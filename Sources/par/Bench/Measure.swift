@@ -65,6 +65,23 @@ enum Measure {
         return (result, RunProfile(seconds: seconds, speedup: nil, cpuCores: cpu / max(seconds, 1e-9), memoryMiB: memory))
     }
 
+    /// The peak resident set size of this process since it started or since ``resetPeakResident()``, in
+    /// MiB (`VmHWM` in `/proc/self/status`; 0 where there is none).
+    static func peakResidentMiB() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+        else { return 0 }
+        return kilobytes / 1024
+    }
+
+    /// Makes the peak resident set the current one (Linux: `5` into `/proc/self/clear_refs`).
+    static func resetPeakResident() {
+        guard let file = fopen("/proc/self/clear_refs", "w") else { return }
+        fputs("5", file)
+        fclose(file)
+    }
+
     /// The resident set size of this process now, in MiB (from `/proc/self/statm` on Linux; the peak
     /// so far elsewhere).
     static func residentMiB() -> Double {

@@ -3,11 +3,13 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 import Parallel
 
 /// The process tasks of `par`'s demos and benchmarks, registered in `Par.tasks`.
 enum ParTasks {
-    static let all: [any ProcessTask.Type] = [PrintPID.self, SlowSquare.self, SumOfSquares.self, Identity.self, Scramble.self, SumOfSquaresMod.self]
+    static let all: [any ProcessTask.Type] = [PrintPID.self, SlowSquare.self, SumOfSquares.self, Identity.self, Scramble.self, SumOfSquaresMod.self,
+                                                PointSum.self, EchoBulk.self, PeakResident.self]
 }
 
 /// The seed's `worker()`: prints "Process: <pid>" in the child.
@@ -85,5 +87,37 @@ struct SumOfSquaresMod: ProcessTask {
     static func pieces(_ size: Int, _ parts: Int) -> [Input] {
         let step = (size + parts - 1) / parts
         return stride(from: 0, to: size, by: step).map { Input(lower: $0, upper: min(size, $0 + step)) }
+    }
+}
+
+/// A labelled point: the struct input of the payload benchmark.
+struct LabelledPoint: Codable, Sendable, Equatable {
+    var x, y, z: Double
+    var label: String
+}
+
+/// x + y + z of a labelled point.
+struct PointSum: ProcessTask {
+    static func run(_ point: LabelledPoint) async throws -> Double { point.x + point.y + point.z }
+}
+
+/// Bulk data of the four kinds that travel as one copy of their bytes.
+struct Bulk: Codable, Sendable, Equatable {
+    var doubles: [Double]
+    var bytes: [UInt8]
+    var data: Data
+    var text: String
+}
+
+/// Returns its input: the bulk round trip of the payload benchmark.
+struct EchoBulk: ProcessTask {
+    static func run(_ bulk: Bulk) async throws -> Bulk { bulk }
+}
+
+/// The worker's peak resident set since the last reset, in MiB; an input of 1 resets it first.
+struct PeakResident: ProcessTask {
+    static func run(_ reset: Int) async throws -> Double {
+        if reset == 1 { Measure.resetPeakResident() }
+        return Measure.peakResidentMiB()
     }
 }

@@ -6,15 +6,39 @@ import Foundation
 
 /// How task inputs and outputs become bytes on a worker's channel.
 ///
-/// Measured, then chosen: JSON costs over a microsecond per integer each way, so the values tasks
-/// pass most often — integers, floating-point numbers, strings and booleans, alone or in arrays
-/// (a chunk of inputs is an array) — travel as raw little-endian bytes behind a one-byte tag, and
-/// everything else as JSON. Every decode checks the tag and the length, so bad bytes are an error.
+/// Measured, then chosen: the values tasks pass most often — integers, floating-point numbers,
+/// strings and booleans, alone or in arrays (a chunk of inputs is an array) — travel as raw
+/// little-endian bytes behind a one-byte tag; everything else in the package's ``BinaryFormat``
+/// (structs, enums, nested arrays, `Data`…; numbers and bytes in it are raw too). JSON stays
+/// available for debugging: with `PARALLEL_PAYLOAD_FORMAT=json` in the environment, a process
+/// encodes as JSON what it would encode in the binary format (workers inherit the variable, and every
+/// decoder reads both, by the tag). Every decode checks the tag and the lengths, so bad bytes are an
+/// error.
 enum WireCodec {
     private enum Tag: UInt8 {
         case json = 0
         case ints, doubles, strings, bools
         case int, double, string, bool
+        case binary
+    }
+
+    /// How values off the raw paths are encoded, from `PARALLEL_PAYLOAD_FORMAT`.
+    enum PayloadFormat: Equatable {
+        case binary, json
+        case invalid(String)
+
+        static let variable = "PARALLEL_PAYLOAD_FORMAT"
+
+        init(environmentValue: String?) {
+            switch environmentValue {
+            case nil, "", "binary": self = .binary
+            case "json": self = .json
+            case let other?: self = .invalid(other)
+            }
+        }
+
+        /// This process's choice, read once.
+        static let current = PayloadFormat(environmentValue: ProcessInfo.processInfo.environment[variable])
     }
 
     /// Encodes `value`.
@@ -33,8 +57,10 @@ enum WireCodec {
             return bytes
         }
         if Value.self == [Double].self {
+            let doubles = unsafeBitCast(value, to: [Double].self)
             var bytes = [Tag.doubles.rawValue]
-            for double in unsafeBitCast(value, to: [Double].self) { appendInt(Int64(bitPattern: double.bitPattern), to: &bytes) }
+            bytes.reserveCapacity(1 + doubles.count * 8)
+            doubles.withUnsafeBytes { bytes.appendBytes($0) }
             return bytes
         }
         if Value.self == [String].self {
@@ -63,7 +89,14 @@ enum WireCodec {
         if Value.self == Bool.self {
             return [Tag.bool.rawValue, unsafeBitCast(value, to: Bool.self) ? 1 : 0]
         }
-        return [Tag.json.rawValue] + Array(try JSONEncoder().encode(value))
+        switch PayloadFormat.current {
+        case .binary:
+            return try BinaryEncoder().encode(value, prefix: [Tag.binary.rawValue])
+        case .json:
+            return [Tag.json.rawValue] + Array(try JSONEncoder().encode(value))
+        case .invalid(let text):
+            throw WireCodecError(message: "\(PayloadFormat.variable)=\(text) is not a payload format: set it to json (for debugging) or binary, or unset it")
+        }
     }
 
     /// Decodes a `Value` from `bytes`.
@@ -74,12 +107,14 @@ enum WireCodec {
         let body = bytes[1...]
         // A raw tag is accepted only for the exact type it encodes, which makes the `unsafeBitCast`s
         // below identity conversions.
-        guard tag == .json || expectedTag(for: Value.self) == tag else {
+        guard tag == .json || tag == .binary || expectedTag(for: Value.self) == tag else {
             throw WireCodecError(message: "expected \(Value.self), got bytes tagged \(tag)")
         }
         switch tag {
         case .json:
             return try JSONDecoder().decode(type, from: Data(body))
+        case .binary:
+            return try BinaryDecoder().decode(type, from: bytes, startingAt: 1)
         case .ints:
             guard body.count % 8 == 0 else { throw WireCodecError(message: "\(body.count) bytes are not whole integers") }
             var ints = [Int](repeating: 0, count: body.count / 8)
@@ -92,8 +127,8 @@ enum WireCodec {
             return unsafeBitCast(ints, to: Value.self)
         case .doubles:
             guard body.count % 8 == 0 else { throw WireCodecError(message: "\(body.count) bytes are not whole numbers") }
-            var reader = ByteReader(bytes: body)
-            let doubles = try (0..<(body.count / 8)).map { _ in Double(bitPattern: try reader.readUInt64()) }
+            var doubles = [Double](repeating: 0, count: body.count / 8)
+            doubles.withUnsafeMutableBytes { target in body.withUnsafeBytes { target.copyMemory(from: $0) } }
             return unsafeBitCast(doubles, to: Value.self)
         case .strings:
             var reader = ByteReader(bytes: body)

@@ -1,0 +1,332 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Encodes any `Encodable` value in the package's ``BinaryFormat``.
+///
+/// ```swift
+/// let bytes = try BinaryEncoder().encode(["a": [1.5, 2.5]])
+/// let back = try BinaryDecoder().decode([String: [Double]].self, from: bytes)
+/// ```
+struct BinaryEncoder {
+    /// Encodes `value`, after `prefix` (bytes the caller puts first, such as a tag, without a
+    /// second copy of the encoding).
+    func encode<Value: Encodable>(_ value: Value, prefix: [UInt8] = []) throws -> [UInt8] {
+        let state = EncodingState(prefix: prefix)
+        try state.encodeValue(value, path: CodingPathNode.root)
+        return try state.finish(value)
+    }
+}
+
+/// A coding path built only when something asks for it (errors, `codingPath`): building arrays of
+/// keys for every value would cost an allocation per value.
+struct CodingPathNode {
+    let parent: [any CodingKey]
+    let key: (any CodingKey)?
+
+    static let root = CodingPathNode(parent: [], key: nil)
+
+    var path: [any CodingKey] { key.map { parent + [$0] } ?? parent }
+    func appending(_ key: any CodingKey) -> CodingPathNode { CodingPathNode(parent: path, key: key) }
+}
+
+/// The position of an element in an unkeyed container, for coding paths.
+struct IndexKey: CodingKey {
+    let intValue: Int?
+    var stringValue: String { intValue.map { "Index \($0)" } ?? "" }
+    init(_ index: Int) { intValue = index }
+    init?(stringValue: String) { return nil }
+    init?(intValue: Int) { self.intValue = intValue }
+}
+
+/// The key `superEncoder()` and `superDecoder()` use.
+struct SuperKey: CodingKey {
+    var stringValue: String { "super" }
+    var intValue: Int? { nil }
+    init() {}
+    init?(stringValue: String) { guard stringValue == "super" else { return nil } }
+    init?(intValue: Int) { return nil }
+}
+
+/// One encoding in progress: the buffer, the key table, and the containers and value slots that are
+/// open, innermost last.
+///
+/// A container writes only while it is open; writing closes everything opened after it (their
+/// headers are patched then). A value slot is where one nested value goes (an `Encoder` handed to a
+/// value's `encode(to:)`, or a `superEncoder()`); one that closes empty gets an empty keyed
+/// container, as JSON writes `{}`.
+///
+/// The mutable properties opt out of dynamic exclusivity checks, which took a third of the encoding
+/// time (two runtime calls per byte appended): a state belongs to one `encode` call on one thread,
+/// and no access to them spans a call out to user code (`encode(to:)` runs between accesses), so
+/// accesses cannot overlap.
+final class EncodingState {
+    @exclusivity(unchecked) private(set) var bytes: [UInt8]
+    private let base: Int
+    @exclusivity(unchecked) private var keyIndex: [String: Int] = [:]
+    @exclusivity(unchecked) private var keys: [String] = []
+    /// `successor[k + 1]`: the key that followed key `k` last time (`successor[0]`: after a start).
+    /// Types encode their keys in the same order every time, so this guess spares most hash lookups.
+    @exclusivity(unchecked) private var successor: [Int] = [-1]
+    @exclusivity(unchecked) private var lastKey = -1
+    @exclusivity(unchecked) private var open: [Item] = []
+    @exclusivity(unchecked) private var nextID = 0
+    /// The first misuse seen by a method that cannot throw; `finish` throws it.
+    @exclusivity(unchecked) private var misuse: String?
+
+    private struct Item {
+        enum Kind: Equatable { case keyed, unkeyed, slot }
+        let id: Int
+        let kind: Kind
+        /// For a container, where its header starts.
+        let header: Int
+        var count: UInt32 = 0
+        /// For a slot: the container opened on it (its id), or `-1` for a single value, `nil` if none.
+        var content: Int?
+    }
+
+    init(prefix: [UInt8]) {
+        bytes = prefix
+        base = prefix.count
+        bytes.append(BinaryFormat.version)
+        bytes.append(contentsOf: repeatElement(0, count: 8))
+    }
+
+    // MARK: Structure
+
+    /// Makes `id` the innermost open item, closing those opened after it.
+    private func focus(_ id: Int) throws -> Int {
+        guard let index = open.lastIndex(where: { $0.id == id }) else {
+            throw EncodingError.invalidValue(id, EncodingError.Context(
+                codingPath: [],
+                debugDescription: "a container was written after its parent wrote again; encode each nested container completely before writing to its parent"
+            ))
+        }
+        while open.count > index + 1 { try close() }
+        return index
+    }
+
+    /// Starts an entry of keyed container `id`.
+    func beginEntry(_ id: Int, key: any CodingKey) throws {
+        let index = try focus(id)
+        open[index].count += 1
+        appendVarint(UInt64(keyNumber(key.stringValue)))
+    }
+
+    /// Starts an element of unkeyed container `id`.
+    func beginElement(_ id: Int) throws {
+        let index = try focus(id)
+        open[index].count += 1
+    }
+
+    /// Starts the single value of slot `id`.
+    func beginSingle(_ id: Int) throws {
+        let index = try focus(id)
+        guard open[index].content == nil else {
+            throw EncodingError.invalidValue(id, EncodingError.Context(
+                codingPath: [], debugDescription: "a value was encoded twice into one single-value container"
+            ))
+        }
+        open[index].content = -1
+    }
+
+    func elementCount(_ id: Int) -> Int {
+        open.last(where: { $0.id == id }).map { Int($0.count) } ?? 0
+    }
+
+    /// Opens a container at the current position (after `begin…` of its parent) and returns its id.
+    func openContainer(keyed: Bool) -> Int {
+        nextID += 1
+        open.append(Item(id: nextID, kind: keyed ? .keyed : .unkeyed, header: bytes.count))
+        bytes.append((keyed ? BinaryFormat.Tag.keyed : BinaryFormat.Tag.unkeyed).rawValue)
+        bytes.append(contentsOf: repeatElement(0, count: 8))
+        return nextID
+    }
+
+    /// The container of slot `slot`: the one opened on it before if of the same kind (a subclass
+    /// and its superclass share one keyed container, as with JSON), else a new one.
+    func container(ofSlot slot: Int, keyed: Bool) -> Int {
+        let kind: Item.Kind = keyed ? .keyed : .unkeyed
+        do {
+            if let content = open.last(where: { $0.id == slot })?.content {
+                guard content >= 0, open.contains(where: { $0.id == content && $0.kind == kind }) else {
+                    record("a value asked its encoder for a second container of another kind, or after its first one closed")
+                    return -1
+                }
+                _ = try focus(content)
+                return content
+            }
+            let index = try focus(slot)
+            let id = openContainer(keyed: keyed)
+            open[index].content = id
+            return id
+        } catch {
+            record("\(error)")
+            return -1
+        }
+    }
+
+    /// Opens a slot for one nested value at the current position.
+    func openSlot() -> Int {
+        nextID += 1
+        open.append(Item(id: nextID, kind: .slot, header: bytes.count))
+        return nextID
+    }
+
+    /// Closes item `id` and everything opened after it.
+    func close(_ id: Int) throws {
+        _ = try focus(id)
+        try close()
+    }
+
+    /// Records a misuse seen where no error can be thrown.
+    func record(_ message: String) {
+        if misuse == nil { misuse = message }
+    }
+
+    private func close() throws {
+        guard let item = open.popLast() else { return }
+        switch item.kind {
+        case .slot:
+            if item.content == nil {
+                bytes.append(BinaryFormat.Tag.keyed.rawValue)
+                bytes.append(contentsOf: repeatElement(0, count: 8))
+            }
+        case .keyed, .unkeyed:
+            let length = bytes.count - item.header - BinaryFormat.containerHeaderSize
+            guard let length32 = UInt32(exactly: length) else {
+                throw EncodingError.invalidValue(length, EncodingError.Context(
+                    codingPath: [], debugDescription: "a container of \(length) bytes, over the format's 4 GiB limit per container"
+                ))
+            }
+            patch(length32, at: item.header + 1)
+            patch(item.count, at: item.header + 5)
+        }
+    }
+
+    private func patch(_ value: UInt32, at offset: Int) {
+        for index in 0..<4 { bytes[offset + index] = UInt8(truncatingIfNeeded: value >> (8 * UInt32(index))) }
+    }
+
+    /// Closes everything, appends the key table and returns the bytes.
+    func finish<Value>(_ value: Value) throws -> [UInt8] {
+        while !open.isEmpty { try close() }
+        if let misuse {
+            throw EncodingError.invalidValue(value, EncodingError.Context(codingPath: [], debugDescription: misuse))
+        }
+        let table = UInt64(bytes.count - base)
+        for index in 0..<8 { bytes[base + 1 + index] = UInt8(truncatingIfNeeded: table >> (8 * UInt64(index))) }
+        appendVarint(UInt64(keys.count))
+        for key in keys { appendString(key, tagged: false) }
+        return bytes
+    }
+
+    private func keyNumber(_ key: String) -> Int {
+        let guess = successor[lastKey + 1]
+        let number: Int
+        if guess >= 0 && keys[guess] == key {
+            number = guess
+        } else if let known = keyIndex[key] {
+            number = known
+        } else {
+            number = keys.count
+            keys.append(key)
+            keyIndex[key] = number
+            successor.append(-1)
+        }
+        successor[lastKey + 1] = number
+        lastKey = number
+        return number
+    }
+
+    // MARK: Values
+
+    func appendTag(_ tag: BinaryFormat.Tag) { bytes.append(tag.rawValue) }
+
+    func appendVarint(_ value: UInt64) {
+        var rest = value
+        while rest >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        bytes.append(UInt8(rest))
+    }
+
+    func appendBool(_ value: Bool) { appendTag(value ? .trueValue : .falseValue) }
+
+    func appendSigned(_ value: Int64) {
+        appendTag(.int)
+        appendVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+    }
+
+    func appendUnsigned(_ value: UInt64) {
+        appendTag(.uint)
+        appendVarint(value)
+    }
+
+    func appendFloat(_ value: Float) {
+        appendTag(.float)
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.appendBytes($0) }
+    }
+
+    func appendDouble(_ value: Double) {
+        appendTag(.double)
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.appendBytes($0) }
+    }
+
+    func appendString(_ value: String, tagged: Bool = true) {
+        if tagged { appendTag(.string) }
+        var value = value
+        value.withUTF8 { utf8 in
+            appendVarint(UInt64(utf8.count))
+            bytes.appendBytes(UnsafeRawBufferPointer(utf8))
+        }
+    }
+
+    func appendScalars(_ raw: UnsafeRawBufferPointer, count: Int, kind: BinaryFormat.ScalarKind) {
+        appendTag(.scalars)
+        bytes.append(kind.rawValue)
+        appendVarint(UInt64(count))
+        bytes.appendBytes(raw)
+    }
+
+    /// Writes `value` at the current position: scalars, scalar arrays, `Data`, `Date`, `URL` and
+    /// `[String]` directly, anything else through its `encode(to:)` into a new slot.
+    func encodeValue<Value: Encodable>(_ value: Value, path: CodingPathNode) throws {
+        // Metatype comparisons, not `as?` casts: a worker's first dynamic cast scans every protocol
+        // conformance of every loaded library, which measurably delays its first answer. Each match
+        // makes the `unsafeBitCast` an identity conversion.
+        if ScalarArrays.encode(value, into: self) { return }
+        if Value.self == String.self {
+            appendString(unsafeBitCast(value, to: String.self))
+        } else if Value.self == Double.self {
+            appendDouble(unsafeBitCast(value, to: Double.self))
+        } else if Value.self == Int.self {
+            appendSigned(Int64(unsafeBitCast(value, to: Int.self)))
+        } else if Value.self == Bool.self {
+            appendBool(unsafeBitCast(value, to: Bool.self))
+        } else if Value.self == Float.self {
+            appendFloat(unsafeBitCast(value, to: Float.self))
+        } else if Value.self == Date.self {
+            appendDouble(unsafeBitCast(value, to: Date.self).timeIntervalSinceReferenceDate)
+        } else if Value.self == URL.self {
+            appendString(unsafeBitCast(value, to: URL.self).absoluteString)
+        } else if Value.self == Data.self {
+            let data = unsafeBitCast(value, to: Data.self)
+            data.withUnsafeBytes { appendScalars($0, count: data.count, kind: .uint8) }
+        } else if Value.self == [String].self {
+            let id = openContainer(keyed: false)
+            for string in unsafeBitCast(value, to: [String].self) {
+                try beginElement(id)
+                appendString(string)
+            }
+            try close(id)
+        } else {
+            let slot = openSlot()
+            try value.encode(to: SlotEncoder(state: self, slot: slot, path: path))
+            try close(slot)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+/// The arrays that travel as one length plus one copy of their bytes: contiguous arrays of
+/// fixed-width scalars, recognised by metatype (see ``EncodingState/encodeValue(_:path:)``).
+enum ScalarArrays {
+    /// Writes `value` as a scalar array if its type is one; `false` otherwise.
+    static func encode<Value>(_ value: Value, into state: EncodingState) -> Bool {
+        if Value.self == [Double].self { return write(unsafeBitCast(value, to: [Double].self), .double, state) }
+        if Value.self == [UInt8].self { return write(unsafeBitCast(value, to: [UInt8].self), .uint8, state) }
+        if Value.self == [Int].self { return write(unsafeBitCast(value, to: [Int].self), .int, state) }
+        if Value.self == [Float].self { return write(unsafeBitCast(value, to: [Float].self), .float, state) }
+        if Value.self == [Bool].self { return write(unsafeBitCast(value, to: [Bool].self), .bool, state) }
+        if Value.self == [Int8].self { return write(unsafeBitCast(value, to: [Int8].self), .int8, state) }
+        if Value.self == [Int16].self { return write(unsafeBitCast(value, to: [Int16].self), .int16, state) }
+        if Value.self == [Int32].self { return write(unsafeBitCast(value, to: [Int32].self), .int32, state) }
+        if Value.self == [Int64].self { return write(unsafeBitCast(value, to: [Int64].self), .int64, state) }
+        if Value.self == [UInt].self { return write(unsafeBitCast(value, to: [UInt].self), .uint, state) }
+        if Value.self == [UInt16].self { return write(unsafeBitCast(value, to: [UInt16].self), .uint16, state) }
+        if Value.self == [UInt32].self { return write(unsafeBitCast(value, to: [UInt32].self), .uint32, state) }
+        if Value.self == [UInt64].self { return write(unsafeBitCast(value, to: [UInt64].self), .uint64, state) }
+        return false
+    }
+
+    private static func write<Element>(_ array: [Element], _ kind: BinaryFormat.ScalarKind, _ state: EncodingState) -> Bool {
+        array.withUnsafeBytes { state.appendScalars($0, count: array.count, kind: kind) }
+        return true
+    }
+
+    /// Reads a `Value` at `offset` if its type is a scalar array; `nil` otherwise.
+    static func decode<Value>(_ type: Value.Type, from input: DecodingInput, at offset: Int, path: CodingPathNode) throws -> Value? {
+        if Value.self == [Double].self { return unsafeBitCast(try read(Double.self, .double, input, offset, path), to: Value.self) }
+        if Value.self == [UInt8].self { return unsafeBitCast(try read(UInt8.self, .uint8, input, offset, path), to: Value.self) }
+        if Value.self == [Int].self { return unsafeBitCast(try read(Int.self, .int, input, offset, path), to: Value.self) }
+        if Value.self == [Float].self { return unsafeBitCast(try read(Float.self, .float, input, offset, path), to: Value.self) }
+        if Value.self == [Bool].self { return unsafeBitCast(try readBools(input, offset, path), to: Value.self) }
+        if Value.self == [Int8].self { return unsafeBitCast(try read(Int8.self, .int8, input, offset, path), to: Value.self) }
+        if Value.self == [Int16].self { return unsafeBitCast(try read(Int16.self, .int16, input, offset, path), to: Value.self) }
+        if Value.self == [Int32].self { return unsafeBitCast(try read(Int32.self, .int32, input, offset, path), to: Value.self) }
+        if Value.self == [Int64].self { return unsafeBitCast(try read(Int64.self, .int64, input, offset, path), to: Value.self) }
+        if Value.self == [UInt].self { return unsafeBitCast(try read(UInt.self, .uint, input, offset, path), to: Value.self) }
+        if Value.self == [UInt16].self { return unsafeBitCast(try read(UInt16.self, .uint16, input, offset, path), to: Value.self) }
+        if Value.self == [UInt32].self { return unsafeBitCast(try read(UInt32.self, .uint32, input, offset, path), to: Value.self) }
+        if Value.self == [UInt64].self { return unsafeBitCast(try read(UInt64.self, .uint64, input, offset, path), to: Value.self) }
+        return nil
+    }
+
+    /// Every element type here is valid for any bit pattern, so copying the bytes is sound.
+    private static func read<Element>(
+        _ type: Element.Type, _ kind: BinaryFormat.ScalarKind, _ input: DecodingInput, _ offset: Int, _ path: CodingPathNode
+    ) throws -> [Element] {
+        let range = try input.scalars(at: offset, kind: kind, path: path)
+        let count = range.count / kind.width
+        return try input.bytes.withUnsafeBytes { raw in
+            guard let source = raw.baseAddress else { throw input.corrupted("no bytes", path) }
+            return [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(
+                    from: UnsafeRawBufferPointer(start: source + range.lowerBound, count: range.count)
+                )
+                initialized = count
+            }
+        }
+    }
+
+    /// A `Bool` is valid only as 0 or 1, so each byte is checked before it becomes one.
+    private static func readBools(_ input: DecodingInput, _ offset: Int, _ path: CodingPathNode) throws -> [Bool] {
+        let range = try input.scalars(at: offset, kind: .bool, path: path)
+        var bools: [Bool] = []
+        bools.reserveCapacity(range.count)
+        for index in range {
+            switch input.bytes[index] {
+            case 0: bools.append(false)
+            case 1: bools.append(true)
+            case let other: throw input.corrupted("a boolean byte \(other) (not 0 or 1)", path)
+            }
+        }
+        return bools
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Parallel
+
+extension BenchSuite {
+    /// Task inputs and outputs that are not single numbers: structs and bulk data, against Python's
+    /// pickling `multiprocessing.Pool` and against a bare socket echo between two processes.
+    static let payloads = BenchSuite(name: "payloads") { context in
+        let section = "payloads"
+        let mapTasks = context.size(100_000, quick: 20_000)
+        let bulkMiB = context.size(32, quick: 4)
+
+        var python: [String: Double] = [:]
+        var pythonNote = context.pythonMissingReason
+        if let peer = context.python {
+            context.progress("python payloads.py")
+            do {
+                python = try peer.run("payloads.py", ["\(mapTasks)", "\(bulkMiB)"])
+                pythonNote = python["verified"] == 1 ? "" : "the Python peer's results were wrong"
+            } catch {
+                pythonNote = "\(error)"
+            }
+        }
+        func note(_ extra: String? = nil) -> String? {
+            let parts = [pythonNote.isEmpty ? nil : pythonNote, extra].compactMap { $0 }
+            return parts.isEmpty ? nil : parts.joined(separator: "; ")
+        }
+        var rows: [BenchRow] = []
+
+        // 1. Many small structs through map.
+        context.progress("map \(mapTasks) structs")
+        let points = (0..<mapTasks).map { LabelledPoint(x: Double($0), y: Double($0) * 0.5, z: -1, label: "p\($0 % 100)") }
+        let expected = points.map { $0.x + $0.y + $0.z }
+        var mapSeconds = Double.infinity
+        var mapOK = true
+        try await withProcessPool(workers: 2) { pool in
+            _ = try await pool.map(PointSum.self, Array(points.prefix(1000)))
+            for _ in 0..<3 {  // best of three, like the Python peer
+                let (outputs, seconds) = try await Measure.time { try await pool.map(PointSum.self, points) }
+                mapSeconds = min(mapSeconds, seconds)
+                mapOK = mapOK && outputs == expected
+            }
+        }
+        rows.append(BenchRow(
+            section: section, name: "map, \(mapTasks) structs {x, y, z: Double; label: String} → Double, 2 workers (best of 3)",
+            unit: "tasks/s", higherIsBetter: true, value: Double(mapTasks) / mapSeconds,
+            peer: "Python Pool(2).map of dataclasses", peerValue: python["struct_map_tasks_per_s"],
+            goal: "≥ 2×", goalRatio: 2, verified: mapOK, note: note()
+        ))
+
+        // 2. One task with bulk data in and the same back: a quarter each of [Double], [UInt8], Data, String.
+        context.progress("one task with \(bulkMiB) MiB in and out")
+        let quarter = bulkMiB << 18
+        var generator = SystemRandomNumberGenerator()
+        let bulk = Bulk(
+            doubles: (0..<(quarter / 8)).map { _ in Double(bitPattern: generator.next() & 0x7FEF_FFFF_FFFF_FFFF) },
+            bytes: (0..<quarter).map { _ in UInt8.random(in: 0...255, using: &generator) },
+            data: Data((0..<quarter).map { _ in UInt8.random(in: 0...255, using: &generator) }),
+            text: String(repeating: "payload!", count: quarter / 8)
+        )
+        var bulkSeconds = Double.infinity
+        var bulkOK = true
+        var parentPeak = 0.0
+        var workerPeak = 0.0
+        try await withProcessPool(workers: 1, maxFrameSize: max(64 << 20, 2 * bulkMiB << 20)) { pool in
+            _ = try await pool.run(EchoBulk.self, Bulk(doubles: [1], bytes: [2], data: Data([3]), text: "4"))
+            for round in 0..<3 {
+                let parentBase = Measure.residentMiB()
+                Measure.resetPeakResident()
+                let workerBase = try await pool.run(PeakResident.self, 1)
+                let (back, seconds) = try await Measure.time { try await pool.run(EchoBulk.self, bulk) }
+                bulkSeconds = min(bulkSeconds, seconds)
+                bulkOK = bulkOK && back == bulk
+                if round == 0 {
+                    parentPeak = Measure.peakResidentMiB() - parentBase
+                    workerPeak = try await pool.run(PeakResident.self, 0) - workerBase
+                }
+            }
+        }
+        let bulkRate = Double(bulkMiB) / bulkSeconds
+        rows.append(BenchRow(
+            section: section, name: "one task, \(bulkMiB) MiB in ([Double], [UInt8], Data, String) and the same back (best of 3)",
+            unit: "MiB/s", higherIsBetter: true, value: bulkRate,
+            peer: "Python Pool(1).apply, pickled bytes", peerValue: python["bulk_mb_per_s"],
+            goal: "≥ 1×", goalRatio: 1, verified: bulkOK, note: note()
+        ))
+
+        // 3. The floor: the same number of bytes to another process and back over a socket pair.
+        context.progress("socket echo of \(bulkMiB) MiB through cat")
+        let raw = (0..<(bulkMiB << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var floorSeconds = Double.infinity
+        for _ in 0..<3 { floorSeconds = min(floorSeconds, try await socketEchoThroughProcess(raw)) }
+        rows.append(BenchRow(
+            section: section, name: "the same task against the floor: \(bulkMiB) MiB to another process and back over a socket pair (best of 3)",
+            unit: "MiB/s", higherIsBetter: true, value: bulkRate,
+            peer: "socket pair echo through cat", peerValue: Double(bulkMiB) / floorSeconds,
+            goal: "≥ 0.5×", goalRatio: 0.5, verified: bulkOK
+        ))
+
+        // 4. What that task costs in memory, in copies of its payload, on each side.
+        rows.append(BenchRow(
+            section: section, name: "peak memory of the \(bulkMiB) MiB task beyond its input, in copies of the payload: parent",
+            unit: "copies", higherIsBetter: false, value: parentPeak / Double(bulkMiB),
+            peer: "worker", peerValue: workerPeak / Double(bulkMiB), verified: bulkOK && parentPeak > 0,
+            note: "VmHWM growth during the task; the parent's includes the output it keeps"
+        ))
+        return rows
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+@testable import Parallel
+
+@Suite("Binary codec: every Codable shape round-trips", .timeLimit(.minutes(1)))
+struct BinaryCodecTests {
+    @Test("fixed-width scalars of every width, at their extremes, round-trip")
+    func scalars() throws {
+        let extremes = [
+            Scalars(int: .min, int8: .min, int16: .min, int32: .min, int64: .min, uint: .min, uint8: .min, uint16: .min,
+                    uint32: .min, uint64: .min, float: -.infinity, double: -.greatestFiniteMagnitude, bool: false, string: ""),
+            Scalars(int: .max, int8: .max, int16: .max, int32: .max, int64: .max, uint: .max, uint8: .max, uint16: .max,
+                    uint32: .max, uint64: .max, float: .leastNonzeroMagnitude, double: .infinity, bool: true, string: "é🙂\u{0}"),
+        ]
+        #expect(try binaryRoundTrip(extremes) == extremes)
+        let nan = try binaryRoundTrip(Double.nan)
+        #expect(nan.isNaN)
+    }
+
+    @Test("arrays of scalars, bytes, Data, strings and arrays of arrays round-trip, empty or not")
+    func arrays() throws {
+        let full = Arrays(
+            ints: [.min, 0, .max], int8s: [-1, 2], int16s: [-300], int32s: [1 << 20], int64s: [.min],
+            uints: [.max], bytes: Array(0...255), uint16s: [65535], uint32s: [7], uint64s: [.max],
+            floats: [1.5, -0.0], doubles: [.pi, -1e300], bools: [true, false, true], strings: ["a", "", "ü"],
+            data: Data([0, 1, 2, 255]), nested: [[1, 2], [], [3]]
+        )
+        let empty = Arrays(ints: [], int8s: [], int16s: [], int32s: [], int64s: [], uints: [], bytes: [], uint16s: [],
+                           uint32s: [], uint64s: [], floats: [], doubles: [], bools: [], strings: [], data: Data(), nested: [])
+        #expect(try binaryRoundTrip([full, empty]) == [full, empty])
+    }
+
+    @Test("a struct holding a [Double] carries the array as one length and one copy of its bytes")
+    func scalarArrayIsRaw() throws {
+        let values = (0..<1000).map { Double($0) * 0.5 }
+        let bytes = try BinaryEncoder().encode(Samples(values: values, name: "s"))
+        // Header, keyed container header, two keys, the tags, the varint count and the raw doubles,
+        // plus the key table: anything per-element (a tag, a key) would add at least 1000 bytes.
+        #expect(bytes.count < 8 * 1000 + 60)
+        let raw = values.withUnsafeBytes { Array($0) }
+        #expect(bytes.firstRange(of: raw) != nil)
+        #expect(try binaryRoundTrip(Samples(values: values, name: "s")) == Samples(values: values, name: "s"))
+    }
+
+    @Test("an array of structs spells each field name once, not once per element")
+    func keysOnce() throws {
+        let points = (0..<1000).map { Point(x: Double($0), y: 1, z: 2, label: "p") }
+        let bytes = try BinaryEncoder().encode(points)
+        let label = Array("label".utf8)
+        var occurrences = 0
+        var from = bytes.startIndex
+        while let range = bytes[from...].firstRange(of: label) { occurrences += 1; from = range.upperBound }
+        #expect(occurrences == 1)
+        #expect(try binaryRoundTrip(points) == points)
+    }
+
+    @Test("enums with associated values, labelled or not, round-trip")
+    func enums() throws {
+        let shapes: [Shape] = [.circle(radius: 2), .polygon([Point(x: 0, y: 1, z: 2, label: "a")], closed: true), .empty,
+                               .labelled("x", nil), .labelled("y", 3)]
+        #expect(try binaryRoundTrip(shapes) == shapes)
+    }
+
+    @Test("optionals: nil, present and nested keep their meaning, as with JSON")
+    func optionals() throws {
+        let values = [Optionals(present: 1, absent: nil, nested: .some(.some(2)), list: ["a", nil]),
+                      Optionals(present: 0, absent: nil, nested: nil, list: [nil])]
+        #expect(try binaryRoundTrip(values) == values)
+        // As with JSON, `.some(nil)` comes back as `nil`.
+        let json = try JSONDecoder().decode(Int??.self, from: JSONEncoder().encode(Optional<Optional<Int>>.some(nil)))
+        #expect(try binaryRoundTrip(Optional<Optional<Int>>.some(nil)) == json)
+        #expect(try binaryRoundTrip([Int?]([1, nil, 3])) == [1, nil, 3])
+    }
+
+    @Test("dictionaries keyed by String, Int and other types round-trip")
+    func dictionaries() throws {
+        let value = Dictionaries(byName: ["a": 1, "b": -2, "": 0], byNumber: [1: "one", -5: "minus five"], byPoint: [1.5: 1, -2: 2])
+        #expect(try binaryRoundTrip(value) == value)
+        #expect(try binaryRoundTrip([String: [Double]]()) == [:])
+    }
+
+    @Test("Date, URL and Data round-trip")
+    func foundationTypes() throws {
+        let value = Foundations(date: Date(timeIntervalSince1970: 1_700_000_000.25), url: URL(string: "https://example.com/a?b=c#d")!,
+                                data: Data((0..<100).map { UInt8($0) }))
+        #expect(try binaryRoundTrip(value) == value)
+    }
+
+    @Test("hand-written coding with nested containers and a super encoder round-trips, read in another order")
+    func customCoding() throws {
+        let value = Custom(id: 7, tags: ["a", "b"], corner: (1, 2), base: Point(x: 1, y: 2, z: 3, label: "b"))
+        #expect(try binaryRoundTrip([value, value]) == [value, value])
+    }
+
+    @Test("a subclass and its superclass share one keyed container")
+    func classHierarchy() throws {
+        let dog = try binaryRoundTrip(Dog(name: "Rex", barks: 3))
+        #expect(dog.name == "Rex" && dog.barks == 3)
+    }
+
+    @Test("keys decode in any order, and a missing optional key decodes as nil, as with JSON")
+    func keyOrderAndMissingKeys() throws {
+        let old = [RecordV1(a: 1, b: "x"), RecordV1(a: 2, b: "y")]
+        let new = try BinaryDecoder().decode([RecordV2].self, from: BinaryEncoder().encode(old))
+        #expect(new == [RecordV2(b: "x", note: nil, a: 1), RecordV2(b: "y", note: nil, a: 2)])
+        #expect(throws: DecodingError.self) {
+            try BinaryDecoder().decode([RecordV1].self, from: BinaryEncoder().encode([["a": 1]]))
+        }
+        do {
+            _ = try BinaryDecoder().decode(RecordV1.self, from: BinaryEncoder().encode(["a": 1]))
+            Issue.record("a missing non-optional key decoded")
+        } catch DecodingError.keyNotFound(let key, _) {
+            #expect(key.stringValue == "b")
+        }
+    }
+
+    @Test("writing to a container after its parent wrote again is an EncodingError, not a misencoding")
+    func interleavedWritesThrow() throws {
+        struct Interleaved: Encodable {
+            enum Keys: CodingKey { case a, b, c }
+            func encode(to encoder: any Encoder) throws {
+                var outer = encoder.container(keyedBy: Keys.self)
+                var inner = outer.nestedUnkeyedContainer(forKey: .a)
+                try inner.encode(1)
+                try outer.encode(2, forKey: .b)
+                try inner.encode(3)
+            }
+        }
+        #expect(throws: EncodingError.self) { try BinaryEncoder().encode(Interleaved()) }
+    }
+
+    @Test("a type mismatch names the path and the types")
+    func typeMismatch() throws {
+        do {
+            _ = try BinaryDecoder().decode([Point].self, from: BinaryEncoder().encode([["x": "a"]]))
+            Issue.record("decoded a string as a Double")
+        } catch DecodingError.typeMismatch(let type, let context) {
+            #expect("\(type)" == "Double")
+            #expect(context.codingPath.map(\.stringValue) == ["Index 0", "x"])
+        }
+    }
+}
