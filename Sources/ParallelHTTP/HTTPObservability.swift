@@ -28,6 +28,9 @@ struct HTTPObservability: Sendable {
     /// `nil` when the tracer is the no-op one: then a call costs no span at all.
     let tracer: (any Tracer)?
     private let factory: any MetricsFactory
+    /// `false` when the factory is the no-op one (swift-metrics not bootstrapped): then a call looks
+    /// up no counter and records no time.
+    let metricsOn: Bool
     private let statusCounters: LockedValue<[UInt: Counter]>
     private let failureCounters: LockedValue<[String: Counter]>
     private let retries: Counter
@@ -37,6 +40,7 @@ struct HTTPObservability: Sendable {
         self.logger = logger
         self.tracer = tracer is NoOpTracer ? nil : tracer
         self.factory = factory
+        self.metricsOn = !(factory is NOOPMetricsHandler)
         self.statusCounters = LockedValue([:])
         self.failureCounters = LockedValue([:])
         self.retries = Counter(label: Self.retriesLabel, factory: factory)
@@ -77,7 +81,9 @@ struct HTTPObservability: Sendable {
         }
     }
 
-    fileprivate func countRetry() { retries.increment() }
+    fileprivate func countRetry() {
+        if metricsOn { retries.increment() }
+    }
 }
 
 /// One call of an ``HTTPSession`` being observed: its span, when it started, what it asked for.
@@ -119,7 +125,7 @@ struct HTTPCallObservation: Sendable {
 
     /// A response with `status` arrived (the final one of the call): counted, set on the span.
     func responded(status: HTTPResponseStatus) {
-        observability.requests(status).increment()
+        if observability.metricsOn { observability.requests(status).increment() }
         if let span {
             span.attributes["http.response.status_code"] = Int64(status.code)
             if status.code >= 400 { span.setStatus(SpanStatus(code: .error)) }
@@ -128,15 +134,15 @@ struct HTTPCallObservation: Sendable {
 
     /// The call ended without an error: its duration is recorded, its span ended.
     func finished() {
-        observability.duration.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - start))
+        recordDuration()
         span?.end()
     }
 
     /// The call ended with `error`, which the caller gets: logged at `info`, counted by kind,
     /// recorded on the span.
     func failed(_ error: HTTPError) {
-        observability.failures(error.kind).increment()
-        observability.duration.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - start))
+        if observability.metricsOn { observability.failures(error.kind).increment() }
+        recordDuration()
         observability.logger.info("HTTP request failed", metadata: [
             "http.method": "\(method.rawValue)", "http.url": "\(RequestURL.redacted(url))",
             "http.error": "\(error.kind)", "http.error_description": "\(error)",
@@ -151,10 +157,15 @@ struct HTTPCallObservation: Sendable {
     /// The call ended with an error not of the session's (thrown by a stream's handler): recorded
     /// on the span, not counted as a failure (the request itself succeeded, and was counted).
     func ended(throwing error: any Error) {
-        observability.duration.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - start))
+        recordDuration()
         guard let span else { return }
         span.recordError(error)
         span.end()
+    }
+
+    private func recordDuration() {
+        guard observability.metricsOn else { return }
+        observability.duration.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - start))
     }
 
     private static func nanoseconds(_ duration: Duration) -> Int64 {
