@@ -25,12 +25,16 @@ let package = Package(
         // Already in the graph through the two above; named so ParallelHTTP and ParallelTestServer may import them.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.100.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
-        .package(url: "https://github.com/apple/swift-log.git", from: "1.7.1"),
+        // 1.16.2: LogEvent, which the tests' recording LogHandler implements.
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.0.0"),
         // Tests only: property-based checks over generated inputs (ParallelHTTP's URL validation, the codec).
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         // Already in the graph through AsyncHTTPClient; named so ParallelHTTP can tell a decompression bomb.
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.26.0"),
+        // Observability of ParallelHTTP: request metrics and a client span per request.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     ],
     targets: [
         // The core library: threads, futures, async toolkit, generators, processes.
@@ -60,6 +64,9 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strictSettings
         ),
@@ -84,6 +91,9 @@ let package = Package(
                 "ParallelHTTP",
                 "ParallelTestServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // `par bench http` measures ParallelHTTP with a real log handler and metrics backend.
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings
         ),
@@ -127,6 +137,10 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strictSettings
         ),
@@ -140,6 +154,9 @@ let package = Package(
                 "Parallel", "ParallelHTTP", "ParallelTestServer",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Examples/ReadmeExamples",
             swiftSettings: strictSettings

@@ -1,8 +1,12 @@
 // Every example of README.md's "HTTP" section, verbatim. Each starts the embedded test server on
 // 127.0.0.1, so running them reaches nothing outside the machine.
+import AsyncHTTPClient
+import Logging
+import Metrics
 import Parallel
 import ParallelHTTP
 import ParallelTestServer
+import Tracing
 
 @MainActor
 extension ReadmeExamples {
@@ -56,4 +60,25 @@ extension ReadmeExamples {
         await server.shutdown()
     }
 
+    static func observabilityExample() async throws {
+        let server = try await TestServer.start()
+        var logger = Logger(label: "crawler")
+        logger.logLevel = .info
+        try await withHTTPSession(logger: logger, metrics: MetricsSystem.factory, tracer: InstrumentationSystem.tracer) { session in
+            try await InstrumentationSystem.tracer.withSpan("crawl") { _ in
+                _ = try await session.get(server.baseURL + "/get")   // a "GET" span, child of "crawl"
+            }
+        }
+        await server.shutdown()
+    }
+
+    static func borrowedClientExample() async throws {
+        let server = try await TestServer.start()
+        let client = HTTPClient(configuration: .init(redirectConfiguration: .disallow))
+        let session = try HTTPSession(client: client)
+        print(try await session.get(server.baseURL + "/get").status.code)   // 200
+        await session.shutdown()        // ends the session, leaves the client running
+        try await client.shutdown()     // the owner's job
+        await server.shutdown()
+    }
 }

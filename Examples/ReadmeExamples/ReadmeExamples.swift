@@ -40,6 +40,8 @@ struct ReadmeExamples {
         try await fetchAllExample()
         try await sessionExample()
         try await streamExample()
+        try await observabilityExample()
+        try await borrowedClientExample()
 
         print("in an actor:", try await ReadmeActor().runAll(), "examples")
         print("caller isolation:", try await CallerIsolation.runAll(), "checks")

@@ -66,8 +66,8 @@ public final class HTTPCookieJar: Sendable {
 
     /// Stores the `Set-Cookie` headers of a response from `url`.
     func store(_ headers: HTTPHeaders, from url: RequestURL) {
+        guard headers.contains(name: "set-cookie") else { return }
         let values = headers["set-cookie"]
-        guard !values.isEmpty else { return }
         let time = now()
         let parsed = values.compactMap { Self.parse($0, from: url, now: time) }
         stored.withLock { cookies in
@@ -79,6 +79,8 @@ public final class HTTPCookieJar: Sendable {
     }
 
     private func matching(_ url: RequestURL) -> [Cookie] {
+        // An empty jar (most sessions, most of the time) costs one lock, no clock reading.
+        guard !stored.withLock({ $0.isEmpty }) else { return [] }
         let time = now()
         return stored.withLock { cookies in
             cookies.removeAll { $0.expires.map { $0 <= time } ?? false }

@@ -102,6 +102,26 @@ public enum HTTPError: Error, Sendable, CustomStringConvertible, Equatable {
 }
 
 extension HTTPError {
+    /// The case's name ("timeout", "connectionRefused", …): the `error` label of the failures metric.
+    var kind: String {
+        switch self {
+        case .badURL: "badURL"
+        case .dnsFailure: "dnsFailure"
+        case .connectionRefused: "connectionRefused"
+        case .connectionFailed: "connectionFailed"
+        case .timeout: "timeout"
+        case .tls: "tls"
+        case .bodyTooLarge: "bodyTooLarge"
+        case .decompressedBodyTooLarge: "decompressedBodyTooLarge"
+        case .status: "status"
+        case .tooManyRedirects: "tooManyRedirects"
+        case .undecodableBody: "undecodableBody"
+        case .unencodableBody: "unencodableBody"
+        case .sessionShutDown: "sessionShutDown"
+        case .cancelled: "cancelled"
+        }
+    }
+
     /// Maps an error thrown by AsyncHTTPClient or SwiftNIO for a request to `url` to the case that says
     /// what happened.
     static func mapping(_ error: any Error, url: String, decompressionLimit: Int = 0) -> HTTPError {

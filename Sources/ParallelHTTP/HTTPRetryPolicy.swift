@@ -23,7 +23,7 @@ public struct HTTPRetryPolicy: Sendable, Hashable {
     /// The longest `Retry-After` honoured; longer ones are shortened to this.
     public var maxRetryAfter: Duration
 
-    /// Creates a policy. ``HTTPSession/init(configuration:clock:)`` refuses a `maxAttempts` below 1 or
+    /// Creates a policy. ``HTTPSession/init(configuration:clock:logger:metrics:tracer:)`` refuses a `maxAttempts` below 1 or
     /// a negative `maxRetryAfter` with an `InvalidArgumentError`.
     ///
     /// ```swift

@@ -1,14 +1,17 @@
 import AsyncHTTPClient
+import CoreMetrics
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
 import Parallel
+import Tracing
 
 /// A pool of HTTP connections with limits, timeouts and retries, on AsyncHTTPClient (aiohttp's
 /// `ClientSession`).
 ///
 /// Make one per program or per batch of work, share it between tasks (it is `Sendable`), and end it:
-/// either scoped with ``withHTTPSession(configuration:clock:isolation:_:)``, or with ``shutdown()``.
+/// either scoped with ``withHTTPSession(configuration:clock:logger:metrics:tracer:isolation:_:)``, or with ``shutdown()``.
 /// Shutting down ends every request and closes every connection: when ``shutdown()`` returns, each
 /// connection has been closed on the session's side, but the sockets may take a few milliseconds more
 /// to be gone (so a server can briefly still count them as open), as with AsyncHTTPClient's own
@@ -26,6 +29,36 @@ import Parallel
 /// print(response.status.code, try response.text())
 /// await session.shutdown()
 /// ```
+///
+/// ## Logs, metrics, traces
+///
+/// A session reports to the `logger`, metrics factory and tracer it is made with (by default: a
+/// logger that logs nothing, `MetricsSystem.factory` and `InstrumentationSystem.tracer`, the
+/// process-wide ones, which do nothing until the application bootstraps them). Per call (one
+/// ``request(_:_:headers:body:basicAuth:)-(_,_,_,[UInt8]?,_)``, ``get(_:headers:basicAuth:)``,
+/// ``stream(_:_:headers:body:basicAuth:maxBytes:isolation:_:)``, retries and redirects included):
+///
+/// - **Logs**: a retry (`info`, metadata `http.method`, `http.url`, `http.attempt`,
+///   `http.retry_delay`, `http.retry_reason`), a followed redirect (`debug`, `http.status`,
+///   `http.location`), a failure the caller gets (`info`, `http.error`, `http.error_description`),
+///   once each; the logger also goes to AsyncHTTPClient, which logs its connections at `debug` and
+///   `trace`. URLs are logged without credentials.
+/// - **Metrics**: counter `parallel_http_requests` with dimension `status` ("200", "404", …), one
+///   per call that ended with a response (a redirect followed is not the end); counter
+///   `parallel_http_failures` with dimension `error` (the ``HTTPError`` case: "timeout",
+///   "connectionRefused", "badURL", …), one per call that threw; counter `parallel_http_retries`, one
+///   per repeated attempt; timer `parallel_http_request_duration`, the whole call (a stream's until its
+///   handler returns).
+/// - **Traces**: a span of kind `client` per call, named after the method ("GET"), a child of the
+///   task's `ServiceContext`, with attributes `http.request.method`, `url.full` and
+///   `http.response.status_code` (OpenTelemetry's names), an event per retry and redirect, the error
+///   recorded and the status `error` for a failure or a status of 400 and up. Its context is injected
+///   into every request's headers (`traceparent` with a W3C tracer).
+///
+/// ```swift
+/// let session = try HTTPSession(logger: Logger(label: "crawler"), metrics: MetricsSystem.factory,
+///                               tracer: InstrumentationSystem.tracer)
+/// ```
 public final class HTTPSession: Sendable {
     /// The configuration the session was made with.
     public let configuration: HTTPSessionConfiguration
@@ -37,12 +70,26 @@ public final class HTTPSession: Sendable {
     /// ```
     public let cookies = HTTPCookieJar()
     private let client: HTTPClient
+    /// Whether the session made ``client`` (and shuts it down) or was handed it (and leaves it).
+    private let ownsClient: Bool
+    private let observability: HTTPObservability
     /// The session-wide limit on requests in flight (AsyncHTTPClient limits connections per host only).
     private let permits: AsyncSemaphore
     private let sleep: @Sendable (Duration) async throws -> Void
     private let shutDown = LockedValue(false)
+    /// The headers of a request that sets none: merged once, not per request.
+    private let defaultHeaders: HTTPHeaders
 
-    /// Creates a session; `clock` times the waits between retries (pass a test clock to drive them).
+    /// A logger that logs nothing: the default, so that a library using the session stays quiet.
+    ///
+    /// ```swift
+    /// let session = try HTTPSession(logger: HTTPSession.quietLogger)
+    /// ```
+    public static let quietLogger = Logger(label: "ParallelHTTP", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// Creates a session with its own AsyncHTTPClient; `clock` times the waits between retries (pass
+    /// a test clock to drive them); `logger`, `metrics` and `tracer` receive what the session reports
+    /// (see "Logs, metrics, traces" above).
     ///
     /// - Throws: `InvalidArgumentError` naming the field (`configuration.maxConnections`, …) if
     ///   `maxConnections`, `maxConnectionsPerHost` or `retry.maxAttempts` is less than 1,
@@ -54,17 +101,69 @@ public final class HTTPSession: Sendable {
     /// defer { Task { await session.shutdown() } }
     /// ```
     public init<C: Clock<Duration>>(
-        configuration: HTTPSessionConfiguration = .init(), clock: C = ContinuousClock()
+        configuration: HTTPSessionConfiguration = .init(),
+        clock: C = ContinuousClock(),
+        logger: Logger = HTTPSession.quietLogger,
+        metrics: any MetricsFactory = MetricsSystem.factory,
+        tracer: any Tracer = InstrumentationSystem.tracer
     ) throws(InvalidArgumentError) {
         try configuration.validate()
         self.configuration = configuration
         self.permits = try AsyncSemaphore(value: configuration.maxConnections)
         self.sleep = { duration in try await clock.sleep(for: duration) }
-        self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: Self.clientConfiguration(configuration))
+        self.defaultHeaders = Self.merging([:], into: configuration.headers)
+        self.observability = HTTPObservability(logger: logger, metrics: metrics, tracer: tracer)
+        self.client = HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+            configuration: Self.clientConfiguration(configuration),
+            backgroundActivityLogger: logger
+        )
+        self.ownsClient = true
+    }
+
+    /// Creates a session on an `HTTPClient` the application already has; the application keeps
+    /// owning it. The session never shuts `client` down: ``shutdown()`` only ends the session (later
+    /// calls throw ``HTTPError/sessionShutDown``; calls in flight run to their end), and the owner
+    /// shuts the client down after the sessions on it are done.
+    ///
+    /// The session applies what is its own: ``HTTPSessionConfiguration/maxConnections``, retries, the
+    /// total timeout, headers, credentials, cookies, ``HTTPSessionConfiguration/maxRedirects`` and
+    /// ``HTTPSessionConfiguration/raiseForStatus``. What the client was configured with stays the
+    /// client's: TLS (``HTTPSessionConfiguration/verifyTLS`` is not used), connect and read timeouts,
+    /// connections per host, decompression (gzip and deflate are decoded only if the client has it on)
+    /// and tracing (make the client with `tracing.tracer = nil` to get only the session's spans). Turn
+    /// the client's own redirects off (`redirectConfiguration: .disallow`) so that the session follows
+    /// them, validating each `Location`.
+    ///
+    /// - Throws: `InvalidArgumentError` as ``init(configuration:clock:logger:metrics:tracer:)``.
+    ///
+    /// ```swift
+    /// let client = HTTPClient(configuration: .init(redirectConfiguration: .disallow))
+    /// let session = try HTTPSession(client: client, logger: Logger(label: "api"))
+    /// // … use the session …
+    /// await session.shutdown()
+    /// try await client.shutdown()
+    /// ```
+    public init<C: Clock<Duration>>(
+        client: HTTPClient,
+        configuration: HTTPSessionConfiguration = .init(),
+        clock: C = ContinuousClock(),
+        logger: Logger = HTTPSession.quietLogger,
+        metrics: any MetricsFactory = MetricsSystem.factory,
+        tracer: any Tracer = InstrumentationSystem.tracer
+    ) throws(InvalidArgumentError) {
+        try configuration.validate()
+        self.configuration = configuration
+        self.permits = try AsyncSemaphore(value: configuration.maxConnections)
+        self.sleep = { duration in try await clock.sleep(for: duration) }
+        self.defaultHeaders = Self.merging([:], into: configuration.headers)
+        self.observability = HTTPObservability(logger: logger, metrics: metrics, tracer: tracer)
+        self.client = client
+        self.ownsClient = false
     }
 
     deinit {
-        guard !shutDown.withLock({ $0 }) else { return }
+        guard ownsClient, !shutDown.withLock({ $0 }) else { return }
         let client = self.client
         Task { try? await client.shutdown() }
     }
@@ -72,6 +171,8 @@ public final class HTTPSession: Sendable {
     /// Closes every connection (the sockets finish closing within milliseconds after it returns) and
     /// ends the session; requests made afterwards throw
     /// ``HTTPError/sessionShutDown``. Calling it again does nothing (aiohttp's `await session.close()`).
+    /// A session made on an application's `HTTPClient` (``init(client:configuration:clock:logger:metrics:tracer:)``)
+    /// only ends: the client, its connections and the calls in flight on it stay the owner's.
     ///
     /// ```swift
     /// await session.shutdown()
@@ -81,7 +182,7 @@ public final class HTTPSession: Sendable {
             defer { wasShutDown = true }
             return !wasShutDown
         }
-        guard first else { return }
+        guard first, ownsClient else { return }
         // Only fails with `alreadyShutdown`, which `first` rules out; connections are closed either way.
         try? await client.shutdown()
     }
@@ -135,25 +236,46 @@ public final class HTTPSession: Sendable {
         body: [UInt8]? = nil,
         basicAuth: HTTPBasicAuth? = nil
     ) async throws(HTTPError) -> HTTPResponse {
+        let call = observability.start(method, url)
+        do throws(HTTPError) {
+            let response = try await send(method, url, headers: headers, body: body, basicAuth: basicAuth, call: call)
+            call.responded(status: response.status)
+            call.finished()
+            return response
+        } catch {
+            call.failed(error)
+            throw error
+        }
+    }
+
+    /// ``request(_:_:headers:body:basicAuth:)-(_,_,_,[UInt8]?,_)`` without its observation.
+    private func send(
+        _ method: HTTPMethod,
+        _ url: String,
+        headers: HTTPHeaders,
+        body: [UInt8]?,
+        basicAuth: HTTPBasicAuth?,
+        call: HTTPCallObservation
+    ) async throws(HTTPError) -> HTTPResponse {
         var hop = try firstHop(method, url, headers: headers, body: body, basicAuth: basicAuth)
         var history: [HTTPRedirect] = []
         while true {
             let current = hop
             let request: HTTPClient.Request
             do {
-                request = try HTTPClient.Request(
-                    url: current.url.string, method: current.method, headers: current.requestHeaders(cookie: cookies.header(for: current.url)), body: current.body.map { .bytes($0) }
-                )
+                var headers = current.requestHeaders(cookie: cookies.header(for: current.url))
+                call.inject(into: &headers)
+                request = try HTTPClient.Request(url: current.url.url, method: current.method, headers: headers, body: current.body.map { .bytes($0) })
             } catch {
                 throw mapping(error, url: current.url.string)
             }
-            let response = try await withRetries(method: current.method, url: current.url.string) { () async throws(HTTPError) -> HTTPResponse in
+            let response = try await withRetries(method: current.method, call: call) { () async throws(HTTPError) -> HTTPResponse in
                 try await self.acquirePermit()
                 defer { self.permits.release() }
                 return try await self.executeBuffered(request, url: current.url.string)
             } status: { ($0.status, $0.headers) }
             cookies.store(response.headers, from: current.url)
-            if let next = try nextHop(after: current, status: response.status, headers: response.headers, history: &history, requested: url) {
+            if let next = try nextHop(after: current, status: response.status, headers: response.headers, history: &history, call: call) {
                 hop = next
                 continue
             }
@@ -203,14 +325,40 @@ public final class HTTPSession: Sendable {
         _ handle: (HTTPStreamingResponse) async throws -> R
     ) async throws -> R {
         try InvalidArgumentError.check("maxBytes", maxBytes, atLeast: 0)
+        let call = observability.start(method, url)
+        do {
+            let result = try await streamTimed(method, url, headers: headers, body: body, basicAuth: basicAuth, maxBytes: maxBytes, call: call, handle)
+            call.finished()
+            return result
+        } catch let error as HTTPError {
+            call.failed(error)
+            throw error
+        } catch {
+            call.ended(throwing: error)
+            throw error
+        }
+    }
+
+    /// ``stream(_:_:headers:body:basicAuth:maxBytes:isolation:_:)`` without its observation.
+    private func streamTimed<R>(
+        _ method: HTTPMethod,
+        _ url: String,
+        headers: HTTPHeaders,
+        body: [UInt8]?,
+        basicAuth: HTTPBasicAuth?,
+        maxBytes: Int,
+        call: HTTPCallObservation,
+        isolation: isolated (any Actor)? = #isolation,
+        _ handle: (HTTPStreamingResponse) async throws -> R
+    ) async throws -> R {
         guard let total = configuration.timeouts.total else {
-            return try await streamUntimed(method, url, headers: headers, body: body, basicAuth: basicAuth, maxBytes: maxBytes, handle)
+            return try await streamUntimed(method, url, headers: headers, body: body, basicAuth: basicAuth, maxBytes: maxBytes, call: call, handle)
         }
         do {
             return try await withTimeout(total) {
                 do {
                     return Unchecked(try await streamUntimed(
-                        method, url, headers: headers, body: body, basicAuth: basicAuth, maxBytes: maxBytes, handle
+                        method, url, headers: headers, body: body, basicAuth: basicAuth, maxBytes: maxBytes, call: call, handle
                     ))
                 } catch let error as HTTPError {
                     // withTimeout turns only a CancellationError into TimeoutError at the deadline
@@ -236,6 +384,7 @@ public final class HTTPSession: Sendable {
         body: [UInt8]?,
         basicAuth: HTTPBasicAuth?,
         maxBytes: Int,
+        call: HTTPCallObservation,
         isolation: isolated (any Actor)? = #isolation,
         _ handle: (HTTPStreamingResponse) async throws -> R
     ) async throws -> R {
@@ -248,16 +397,18 @@ public final class HTTPSession: Sendable {
             var request = HTTPClientRequest(url: current.url.string)
             request.method = current.method
             request.headers = current.requestHeaders(cookie: cookies.header(for: current.url))
+            call.inject(into: &request.headers)
             if let body = current.body { request.body = .bytes(body) }
-            let head = try await withRetries(method: current.method, url: current.url.string) { () async throws(HTTPError) -> HTTPClientResponse in
+            let head = try await withRetries(method: current.method, call: call) { () async throws(HTTPError) -> HTTPClientResponse in
                 try await self.execute(request, url: current.url.string)
             } status: { ($0.status, $0.headers) }
             cookies.store(head.headers, from: current.url)
             // A redirect's body is dropped unread, which closes its connection.
-            if let next = try nextHop(after: current, status: head.status, headers: head.headers, history: &history, requested: url) {
+            if let next = try nextHop(after: current, status: head.status, headers: head.headers, history: &history, call: call) {
                 hop = next
                 continue
             }
+            call.responded(status: head.status)
             try checkStatus(head.status, url: current.url.string)
             let response = HTTPStreamingResponse(
                 url: current.url.string,
@@ -287,19 +438,25 @@ public final class HTTPSession: Sendable {
     ) throws(HTTPError) -> HTTPHop {
         guard !isShutDown else { throw .sessionShutDown }
         let target = try RequestURL(url)
-        var merged = configuration.headers
-        for name in Set(headers.map { $0.name.lowercased() }) { merged.remove(name: name) }
-        merged.add(contentsOf: headers)
-        if !merged.contains(name: "user-agent") { merged.add(name: "User-Agent", value: HTTPSessionConfiguration.defaultUserAgent) }
-        if !merged.contains(name: "accept") { merged.add(name: "Accept", value: "*/*") }
-        if !merged.contains(name: "accept-encoding") { merged.add(name: "Accept-Encoding", value: "gzip, deflate") }
         return HTTPHop(
             method: method,
             url: target,
-            headers: merged,
+            headers: headers.isEmpty ? defaultHeaders : Self.merging(headers, into: configuration.headers),
             body: body,
             basicAuth: target.credentials ?? basicAuth ?? configuration.basicAuth
         )
+    }
+
+    /// The session's headers with `call`'s in place of those of the same names, and the defaults for
+    /// any of `User-Agent`, `Accept` and `Accept-Encoding` that neither sets.
+    private static func merging(_ call: HTTPHeaders, into session: HTTPHeaders) -> HTTPHeaders {
+        var merged = session
+        for name in Set(call.map { $0.name.lowercased() }) { merged.remove(name: name) }
+        merged.add(contentsOf: call)
+        if !merged.contains(name: "user-agent") { merged.add(name: "User-Agent", value: HTTPSessionConfiguration.defaultUserAgent) }
+        if !merged.contains(name: "accept") { merged.add(name: "Accept", value: "*/*") }
+        if !merged.contains(name: "accept-encoding") { merged.add(name: "Accept-Encoding", value: "gzip, deflate") }
+        return merged
     }
 
     /// The request a redirect in `status` and `headers` leads to, or `nil` when the response is the
@@ -311,13 +468,14 @@ public final class HTTPSession: Sendable {
         status: HTTPResponseStatus,
         headers: HTTPHeaders,
         history: inout [HTTPRedirect],
-        requested: String
+        call: HTTPCallObservation
     ) throws(HTTPError) -> HTTPHop? {
         let limit = configuration.maxRedirects
         guard limit > 0, HTTPRedirect.isFollowed(status), let location = headers.first(name: "location") else { return nil }
-        guard history.count < limit else { throw .tooManyRedirects(url: requested, limit: limit) }
+        guard history.count < limit else { throw .tooManyRedirects(url: call.url, limit: limit) }
         let target = try hop.url.resolving(location)
         history.append(HTTPRedirect(url: hop.url.string, status: status, headers: headers, location: target.string))
+        call.redirected(from: hop.url.string, status: status, to: target.string)
         return hop.redirected(to: target, method: HTTPRedirect.method(after: status, from: hop.method))
     }
 
@@ -331,7 +489,8 @@ public final class HTTPSession: Sendable {
         let task = client.execute(
             request: request,
             delegate: ResponseAccumulator(request: request, maxBodySize: limit),
-            deadline: deadline
+            deadline: deadline,
+            logger: observability.logger
         )
         do {
             let response = try await withTaskCancellationHandler {
@@ -352,7 +511,7 @@ public final class HTTPSession: Sendable {
     private func execute(_ request: HTTPClientRequest, url: String) async throws(HTTPError) -> HTTPClientResponse {
         let deadline = configuration.timeouts.total.map { NIODeadline.now() + TimeAmount($0) } ?? .distantFuture
         do {
-            return try await client.execute(request, deadline: deadline)
+            return try await client.execute(request, deadline: deadline, logger: observability.logger)
         } catch {
             throw mapping(error, url: url)
         }
@@ -362,7 +521,7 @@ public final class HTTPSession: Sendable {
     /// retrying, or the policy's attempts are spent; waits between attempts on the session's clock.
     private func withRetries<T>(
         method: HTTPMethod,
-        url: String,
+        call: HTTPCallObservation,
         _ attempt: () async throws(HTTPError) -> T,
         status: (T) -> (HTTPResponseStatus, HTTPHeaders)
     ) async throws(HTTPError) -> T {
@@ -379,9 +538,11 @@ public final class HTTPSession: Sendable {
                 let (code, headers) = status(value)
                 guard HTTPRetryPolicy.isRetryable(status: Int(code.code)) else { return value }
                 delay = policy.retryAfter(headers) ?? policy.backoff.delay(beforeRetry: number)
+                call.retrying(attempt: number, delay: delay, reason: "status \(code.code)")
             case .failure(let error):
                 guard error.isRetryableTransportError else { throw error }
                 delay = policy.backoff.delay(beforeRetry: number)
+                call.retrying(attempt: number, delay: delay, reason: error.kind)
             }
             do { try await sleep(delay) } catch { throw .cancelled }
             number += 1
@@ -411,7 +572,7 @@ public final class HTTPSession: Sendable {
         var timeout = HTTPClient.Configuration.Timeout()
         timeout.connect = configuration.timeouts.connect.map(TimeAmount.init)
         timeout.read = configuration.timeouts.read.map(TimeAmount.init)
-        return HTTPClient.Configuration(
+        var client = HTTPClient.Configuration(
             tlsConfiguration: tls,
             // The session follows redirects itself, validating each Location before AHC sees it.
             redirectConfiguration: .disallow,
@@ -419,6 +580,10 @@ public final class HTTPSession: Sendable {
             connectionPool: pool,
             decompression: .enabled(limit: .size(configuration.maxDecompressedSize))
         )
+        // The session opens one span per call (retries and redirects inside it); AHC's own span per
+        // attempt would duplicate it, and costs a span (a no-op one by default) on every request.
+        client.tracing.tracer = nil
+        return client
     }
 }
 
@@ -443,8 +608,11 @@ extension TimeAmount {
 /// so no request outlives the scope and its connections are closed (their sockets within milliseconds
 /// after; aiohttp's `async with aiohttp.ClientSession() as session:`).
 ///
+/// `logger`, `metrics` and `tracer` go to the session, as in
+/// ``HTTPSession/init(configuration:clock:logger:metrics:tracer:)``.
+///
 /// - Throws: `InvalidArgumentError` before `body` runs if `configuration` is out of range (see
-///   ``HTTPSession/init(configuration:clock:)``); otherwise what `body` throws.
+///   ``HTTPSession/init(configuration:clock:logger:metrics:tracer:)``); otherwise what `body` throws.
 ///
 /// ```swift
 /// let text = try await withHTTPSession { session in
@@ -455,10 +623,13 @@ extension TimeAmount {
 public func withHTTPSession<R, C: Clock<Duration>>(
     configuration: HTTPSessionConfiguration = .init(),
     clock: C = ContinuousClock(),
+    logger: Logger = HTTPSession.quietLogger,
+    metrics: any MetricsFactory = MetricsSystem.factory,
+    tracer: any Tracer = InstrumentationSystem.tracer,
     isolation: isolated (any Actor)? = #isolation,
     _ body: (HTTPSession) async throws -> R
 ) async throws -> R {
-    let session = try HTTPSession(configuration: configuration, clock: clock)
+    let session = try HTTPSession(configuration: configuration, clock: clock, logger: logger, metrics: metrics, tracer: tracer)
     do {
         let result = try await body(session)
         await session.shutdown()

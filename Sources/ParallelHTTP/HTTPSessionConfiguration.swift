@@ -66,7 +66,7 @@ public struct HTTPSessionConfiguration: Sendable {
     public static let defaultUserAgent = "Parallel/\(packageVersion)"
 
     /// Creates a configuration; every argument has aiohttp's default. Fields out of range are
-    /// refused by ``HTTPSession/init(configuration:clock:)`` with an `InvalidArgumentError`.
+    /// refused by ``HTTPSession/init(configuration:clock:logger:metrics:tracer:)`` with an `InvalidArgumentError`.
     ///
     /// ```swift
     /// let configuration = HTTPSessionConfiguration(maxConnections: 10, retry: .standard)

@@ -21,7 +21,7 @@ import UnixSignals
 /// - `/basic-auth/{user}/{password}`: 200 for exactly those Basic credentials, else 401.
 /// - `/gzip`, `/deflate`: JSON with that `Content-Encoding`; `/gzip-bomb`: 2 MiB of zeros in 2 KiB of gzip.
 /// - `/drip/{n}?delay=S`: `n` one-line chunks, `S` seconds apart (10 s in all at most).
-/// - `/cookies`: the cookies received as `{"cookies": {…}}`; `/cookies/set?name=value[&max_age=N][&expires=D][&secure]` and
+/// - `/cookies`: the cookies received as `{"cookies": {…}}`; `/cookies/set?name=value[&max_age=N][&expires=D][&domain=D][&secure]` and
 ///   `/cookies/delete?name` set or expire cookies (`Path=/`), then redirect to `/cookies`.
 ///
 /// It counts requests in flight (and the most seen) and open connections: see ``stats``.

@@ -90,15 +90,16 @@ extension TestServer {
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: json)))
         }
         // `/cookies/set?name=value&…`: sets each as a cookie with `Path=/` (plus `?max_age=N` as `Max-Age`,
-        // `?expires=D` as `Expires`, `?secure` as `Secure`),
+        // `?expires=D` as `Expires`, `?domain=D` as `Domain`, `?secure` as `Secure`),
         // then redirects to `/cookies`, as httpbin does.
         router.get("/cookies/set") { request, _ in
             var headers: HTTPFields = [.location: "/cookies"]
             let query = request.uri.queryParameters
             let attributes = (query.get("max_age").map { "; Max-Age=\($0)" } ?? "")
                 + (query.get("expires").map { "; Expires=\($0)" } ?? "")
+                + (query.get("domain").map { "; Domain=\($0)" } ?? "")
                 + (query.get("secure") != nil ? "; Secure" : "")
-            for (name, value) in query where !["max_age", "expires", "secure"].contains(name) {
+            for (name, value) in query where !["max_age", "expires", "domain", "secure"].contains(name) {
                 headers.append(.init(name: .setCookie, value: "\(name)=\(value); Path=/\(attributes)"))
             }
             return Response(status: .found, headers: headers)

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import MetricsTestKit
 import Parallel
 import ParallelHTTP
 
@@ -26,10 +28,12 @@ extension BenchSuite {
             _ = try await session.fetchAll(Array(repeating: url, count: connections), maxConcurrent: connections)
             return try await Measure.time { try await session.fetchAll(Array(repeating: url, count: requests), maxConcurrent: connections) }
         }
-        let throughputOK = batch.results.allSatisfy { result in
-            guard case .success(let response) = result else { return false }
-            return response.status == .ok && response.body.count == 64
-        }
+        let throughputOK = allGot64Bytes(batch)
+
+        // What observing costs: the same with a real log handler and metrics backend.
+        context.progress("http: the same with logging and metrics on")
+        let (observedBatch, observedSeconds, counted) = try await fetchObserved(url, requests: requests, configuration: configuration)
+        let observedOK = allGot64Bytes(observedBatch) && counted == Int64(requests + connections)
 
         var peer: [String: Double]? = nil
         var note = context.pythonMissingReason
@@ -77,6 +81,45 @@ extension BenchSuite {
                 verified: throughputOK && peerOK,
                 note: note.isEmpty ? nil : note
             ),
+            BenchRow(
+                section: "http",
+                name: "the same, logging (info) and metrics on",
+                unit: "req/s",
+                higherIsBetter: true,
+                value: Double(requests) / observedSeconds,
+                peer: "the same, logging and metrics off",
+                peerValue: Double(requests) / seconds,
+                goal: "≥ 0.95×",
+                goalRatio: 0.95,
+                verified: observedOK,
+                note: "StreamLogHandler on stderr at info, MetricsTestKit's TestMetrics; every request counted"
+            ),
         ]
+    }
+
+}
+
+/// `requests` GETs of `url` after a warm-up round, as `par bench http` times them, with a real log
+/// handler (swift-log's stream handler on stderr, at info) and metrics backend (swift-metrics'
+/// in-memory `TestMetrics`); returns the batch, its seconds and the requests the metrics counted.
+private func fetchObserved(
+    _ url: String, requests: Int, configuration: HTTPSessionConfiguration
+) async throws -> (FetchAllResult, Double, Int64) {
+    var logger = Logger(label: "par.bench.http", factory: { label in StreamLogHandler.standardError(label: label) })
+    logger.logLevel = .info
+    let metrics = TestMetrics()
+    let connections = configuration.maxConnections
+    let (batch, seconds) = try await withHTTPSession(configuration: configuration, logger: logger, metrics: metrics) { session in
+        _ = try await session.fetchAll(Array(repeating: url, count: connections), maxConcurrent: connections)
+        return try await Measure.time { try await session.fetchAll(Array(repeating: url, count: requests), maxConcurrent: connections) }
+    }
+    return (batch, seconds, metrics.counterTotal(label: "parallel_http_requests"))
+}
+
+/// Whether every request of `batch` got the 64 bytes of `/bytes/64`.
+private func allGot64Bytes(_ batch: FetchAllResult) -> Bool {
+    batch.results.allSatisfy { result in
+        guard case .success(let response) = result else { return false }
+        return response.status == .ok && response.body.count == 64
     }
 }
