@@ -1,4 +1,4 @@
-// libFuzzer target for the pool's frame decoder (FrameBuffer in Sources/Parallel/Processes/Frame.swift),
+// libFuzzer target for the pool's frame decoder (FrameBuffer in Sources/Parallel/Processes/Wire/Frame.swift),
 // built by scripts/fuzz with that file. Any bytes, arriving in any split, must yield frames or a
 // FrameError; a decoded frame must re-encode to a frame that decodes equal.
 @_cdecl("LLVMFuzzerTestOneInput")
