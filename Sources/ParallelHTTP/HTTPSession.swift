@@ -100,25 +100,24 @@ public final class HTTPSession: Sendable {
     /// let session = try HTTPSession(configuration: HTTPSessionConfiguration(retry: .standard))
     /// defer { Task { await session.shutdown() } }
     /// ```
-    public init<C: Clock<Duration>>(
+    public convenience init<C: Clock<Duration>>(
         configuration: HTTPSessionConfiguration = .init(),
         clock: C = ContinuousClock(),
         logger: Logger = HTTPSession.quietLogger,
         metrics: any MetricsFactory = MetricsSystem.factory,
         tracer: any Tracer = InstrumentationSystem.tracer
     ) throws(InvalidArgumentError) {
+        // Checked before a client is made: a bad configuration starts nothing.
         try configuration.validate()
-        self.configuration = configuration
-        self.permits = try AsyncSemaphore(value: configuration.maxConnections)
-        self.sleep = { duration in try await clock.sleep(for: duration) }
-        self.defaultHeaders = Self.merging([:], into: configuration.headers)
-        self.observability = HTTPObservability(logger: logger, metrics: metrics, tracer: tracer)
-        self.client = HTTPClient(
+        let client = HTTPClient(
             eventLoopGroup: HTTPClient.defaultEventLoopGroup,
             configuration: Self.clientConfiguration(configuration),
             backgroundActivityLogger: logger
         )
-        self.ownsClient = true
+        try self.init(
+            client: client, ownsClient: true, configuration: configuration, clock: clock, logger: logger,
+            metrics: metrics, tracer: tracer
+        )
     }
 
     /// Creates a session on an `HTTPClient` the application already has; the application keeps
@@ -144,13 +143,23 @@ public final class HTTPSession: Sendable {
     /// await session.shutdown()
     /// try await client.shutdown()
     /// ```
-    public init<C: Clock<Duration>>(
+    public convenience init<C: Clock<Duration>>(
         client: HTTPClient,
         configuration: HTTPSessionConfiguration = .init(),
         clock: C = ContinuousClock(),
         logger: Logger = HTTPSession.quietLogger,
         metrics: any MetricsFactory = MetricsSystem.factory,
         tracer: any Tracer = InstrumentationSystem.tracer
+    ) throws(InvalidArgumentError) {
+        try self.init(
+            client: client, ownsClient: false, configuration: configuration, clock: clock, logger: logger,
+            metrics: metrics, tracer: tracer
+        )
+    }
+
+    private init<C: Clock<Duration>>(
+        client: HTTPClient, ownsClient: Bool, configuration: HTTPSessionConfiguration, clock: C, logger: Logger,
+        metrics: any MetricsFactory, tracer: any Tracer
     ) throws(InvalidArgumentError) {
         try configuration.validate()
         self.configuration = configuration
@@ -159,7 +168,7 @@ public final class HTTPSession: Sendable {
         self.defaultHeaders = Self.merging([:], into: configuration.headers)
         self.observability = HTTPObservability(logger: logger, metrics: metrics, tracer: tracer)
         self.client = client
-        self.ownsClient = false
+        self.ownsClient = ownsClient
     }
 
     deinit {
