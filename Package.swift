@@ -46,6 +46,8 @@ let package = Package(
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 // A pool runs as a Service in a ServiceGroup; it brings swift-log, no NIO.
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // A pool logs what happens to its workers to the application's logger.
+                .product(name: "Logging", package: "swift-log"),
                 "CParallelShims",
             ],
             swiftSettings: strictSettings
@@ -100,7 +102,7 @@ let package = Package(
         // Tasks shared by the process tests and their worker executable.
         .target(
             name: "ParallelTestTasks",
-            dependencies: ["Parallel"],
+            dependencies: ["Parallel", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         // The worker executable the process tests start.
@@ -133,7 +135,7 @@ let package = Package(
         .testTarget(
             name: "ParallelHTTPTests",
             dependencies: [
-                "Parallel", "ParallelHTTP", "ParallelTestServer",
+                "Parallel", "ParallelHTTP", "ParallelTestServer", "ParallelTestTasks",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,4 @@
+import ParallelTestTasks
 import AsyncHTTPClient
 import InMemoryTracing
 import Logging

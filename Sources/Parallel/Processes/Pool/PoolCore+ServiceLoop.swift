@@ -117,11 +117,18 @@ extension PoolCore {
                     return
                 }
                 state.connections[worker]?.process = process
+                state.workersStarted += 1
+                let replacement = state.workersStarted > options.configuration.workers
+                effects.log(
+                    options.logger, replacement ? .info : .debug, replacement ? "replacement worker started" : "worker started",
+                    ["worker.pid": "\(process.pid)"]
+                )
                 Self.withChannel(of: worker, in: &state) { $0.connect(input: process.channel, output: process.channel) }
                 Self.perform(state.supervisor.workerStarted(worker, now: .now), in: &state, options: options, effects: &effects)
             case .failure(let error):
                 state.connections[worker] = nil
                 let reason: String = if case .spawnFailed(_, let reason) = error { reason } else { error.description }
+                effects.log(options.logger, .error, "worker failed to start: \(reason)", ["executable": options.executable.description])
                 Self.perform(state.supervisor.spawnFailed(worker, reason: reason, now: .now), in: &state, options: options, effects: &effects)
             }
         }
@@ -165,10 +172,29 @@ extension PoolCore {
         }
         process.close()
         withState { state, effects in
-            Self.perform(
-                state.supervisor.workerExited(worker, exit ?? .exited(status: -1), now: .now),
-                in: &state, options: options, effects: &effects
-            )
+            let exit = exit ?? .exited(status: -1)
+            let actions = state.supervisor.workerExited(worker, exit, now: .now)
+            Self.logExit(of: process.pid, exit, actions: actions, state: state, options: options, effects: &effects)
+            Self.perform(actions, in: &state, options: options, effects: &effects)
+        }
+    }
+
+    /// One line per worker exit: a crash, which fails the request it was running, as an error naming
+    /// the pid, the exit, the task and the request; any other exit (retired, killed after a timeout or
+    /// a cancellation, shut down) at debug level, as the event that caused it was logged already.
+    static func logExit(
+        of pid: pid_t, _ exit: WorkerExit, actions: [PoolSupervisor.Action], state: State, options: Options,
+        effects: inout Effects
+    ) {
+        let crashed = actions.compactMap { action -> UInt64? in
+            if case .fail(let id, .crashed) = action { id } else { nil }
+        }
+        if let id = crashed.first {
+            effects.log(options.logger, .error, "worker \(exit) while running a request; the pool replaces it", [
+                "worker.pid": "\(pid)", "task": state.pending[id]?.task, "request.id": "\(id)",
+            ])
+        } else {
+            effects.log(options.logger, .debug, "worker \(exit)", ["worker.pid": "\(pid)"])
         }
     }
 }

@@ -1,3 +1,5 @@
+import Logging
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -22,6 +24,7 @@ final class PoolCore: Sendable {
         var initializer: (task: String, payload: [UInt8])?
         var eager: Bool
         var startMethod: ProcessPool.StartMethod
+        var logger: Logger
     }
 
     /// A request the pool holds: its promise, and its frame, kept to send it again if its worker
@@ -40,9 +43,16 @@ final class PoolCore: Sendable {
         var channel: WorkerChannel
     }
 
-    /// What a locked section leaves to do once the lock is released.
+    /// What a locked section leaves to do once the lock is released: completing callers' boxes, and
+    /// logging (a handler may block or write: never under the pool's lock).
     struct Effects {
         var completions: [() -> Void] = []
+
+        mutating func log(_ logger: Logger, _ level: Logger.Level, _ message: String, _ metadata: [String: String?]) {
+            completions.append {
+                logger.log(level: level, "\(message)", metadata: metadata.compactMapValues { $0.map { .string($0) } })
+            }
+        }
     }
 
     struct State {
@@ -58,6 +68,8 @@ final class PoolCore: Sendable {
         /// The loop has ended and resumed its stop waiters: later waiters return at once.
         var loopExited = false
         var stopWaiters: [CheckedContinuation<Void, Never>] = []
+        /// Workers started so far: those past the pool's size are replacements.
+        var workersStarted = 0
     }
 
     let options: Options
@@ -201,6 +213,8 @@ final class PoolCore: Sendable {
                 // No process yet: the supervisor asks again once it has started.
                 state.connections[worker]?.process?.signal(SIGKILL)
             case .retire(let worker):
+                let pid = state.connections[worker]?.process?.pid
+                effects.log(options.logger, .debug, "worker retiring", ["worker.pid": pid.map { "\($0)" }])
                 withChannel(of: worker, in: &state) { $0.closeOutput() }
             case .deliver(let id, let reply):
                 guard let pending = state.pending.removeValue(forKey: id) else { continue }
@@ -208,6 +222,9 @@ final class PoolCore: Sendable {
             case .fail(let id, let failure):
                 guard let pending = state.pending.removeValue(forKey: id) else { continue }
                 let error = failure.error(task: pending.task, executable: options.executable.description, frameLimit: options.frameLimit)
+                if let level = failure.logLevel {
+                    effects.log(options.logger, level, "\(error)", ["task": "\(pending.task)", "request.id": "\(id)"])
+                }
                 effects.completions.append { pending.box.complete(.failure(error)) }
             case .stopped:
                 state.stopped = true

@@ -48,6 +48,8 @@
 //             WorkerProcess (signalling and reaping one), ServiceThread.
 //  ParallelProcess (one task in one child) uses Launch/ and a WorkerChannel, without a pool.
 
+import Logging
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -136,6 +138,8 @@ public final class ProcessPool: Sendable {
     ///   - startMethod: how worker processes are made; forked by a fork server by default.
     ///   - maxFrameSize: the largest message in bytes (at least 1024); bigger inputs or outputs fail with
     ///     ``ProcessPoolError/frameTooLarge(task:size:limit:)``.
+    ///   - logger: where the pool reports what happens to its workers, once each (see
+    ///     <doc:ProcessPoolGuarantees#Logs>); by default ``quietLogger``, which logs nothing.
     /// - Throws: ``InvalidArgumentError`` if `workers` or `maxTasksPerWorker` is less than 1,
     ///   `timeout` or `startTimeout` is not more than zero, or `maxFrameSize` is less than 1024;
     ///   ``ProcessPoolError/spawnFailed(executable:reason:)`` if an eager start fails.
@@ -152,7 +156,8 @@ public final class ProcessPool: Sendable {
         startTimeout: Duration = .seconds(10),
         start: Start = .eager,
         startMethod: StartMethod = .forkServer,
-        maxFrameSize: Int = 64 << 20
+        maxFrameSize: Int = 64 << 20,
+        logger: Logger = ProcessPool.quietLogger
     ) throws {
         try InvalidArgumentError.check("workers", workers, atLeast: 1)
         try InvalidArgumentError.check("maxTasksPerWorker", maxTasksPerWorker, atLeast: 1)
@@ -169,9 +174,17 @@ public final class ProcessPool: Sendable {
             frameLimit: maxFrameSize,
             initializer: initializer.map { ($0.task, $0.payload) },
             eager: start == .eager,
-            startMethod: startMethod
+            startMethod: startMethod,
+            logger: logger
         ))
     }
+
+    /// A logger that logs nothing: the default, so that a library using a pool stays quiet.
+    ///
+    /// ```swift
+    /// let pool = try ProcessPool(workers: 2, logger: ProcessPool.quietLogger)
+    /// ```
+    public static let quietLogger = Logger(label: "Parallel.ProcessPool", factory: { _ in SwiftLogNoOpLogHandler() })
 
     deinit {
         core.beginShutdown(immediately: true)
@@ -281,7 +294,7 @@ public final class ProcessPool: Sendable {
 /// of `withTaskGroup` does: a main-actor `main()` or an actor method passes an ordinary closure,
 /// which may use the caller's state.
 ///
-/// The arguments are those of ``ProcessPool/init(workers:executable:initializer:maxTasksPerWorker:timeout:startTimeout:start:startMethod:maxFrameSize:)``.
+/// The arguments are those of ``ProcessPool/init(workers:executable:initializer:maxTasksPerWorker:timeout:startTimeout:start:startMethod:maxFrameSize:logger:)``.
 ///
 /// - Throws: ``InvalidArgumentError`` before anything starts if an argument is out of range (see the
 ///   initializer); otherwise what the pool's start or `body` throws.
@@ -302,13 +315,14 @@ public func withProcessPool<Result>(
     start: ProcessPool.Start = .eager,
     startMethod: ProcessPool.StartMethod = .forkServer,
     maxFrameSize: Int = 64 << 20,
+    logger: Logger = ProcessPool.quietLogger,
     isolation: isolated (any Actor)? = #isolation,
     _ body: (ProcessPool) async throws -> Result
 ) async throws -> Result {
     let pool = try ProcessPool(
         workers: workers, executable: executable, initializer: initializer,
         maxTasksPerWorker: maxTasksPerWorker, timeout: timeout, startTimeout: startTimeout, start: start,
-        startMethod: startMethod, maxFrameSize: maxFrameSize
+        startMethod: startMethod, maxFrameSize: maxFrameSize, logger: logger
     )
     do {
         let result = try await body(pool)

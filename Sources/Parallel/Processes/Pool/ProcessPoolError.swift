@@ -1,3 +1,5 @@
+import Logging
+
 /// How a worker process ended: its exit status or the signal that killed it.
 ///
 /// ```swift
@@ -130,6 +132,19 @@ extension PoolSupervisor.Failure {
         case .worker(.encodingFailed, let message): ProcessPoolError.encodingFailed(task: task, message: message)
         case .worker(.frameTooLarge, let message):
             ProcessPoolError.frameTooLarge(task: task, size: Int(message) ?? 0, limit: frameLimit)
+        }
+    }
+
+    /// How loudly the pool logs this failure of a request, or `nil` when it logs it elsewhere (a
+    /// crash with its worker's exit, a spawn failure where it happens) or not at all (shutdown,
+    /// cancellation: the caller asked for them).
+    var logLevel: Logger.Level? {
+        switch self {
+        case .crashed, .spawn, .shutDown, .cancelled: nil
+        case .timedOut, .frameTooLarge: .warning
+        case .channel, .initializer: .error
+        case .worker(.unknownTask, _): .error
+        case .worker: .warning
         }
     }
 }
