@@ -1,4 +1,4 @@
-// README.md's "Processes" section: a pool as a Service in a ServiceGroup, verbatim. Run here, the
+// README.md's "Processes" section: a pool as a Service in a ServiceGroup, and a pool's logger, verbatim. Run here, the
 // group is cancelled at once (nothing sends SIGTERM), which stops the pool as shutdownNow() does.
 import Logging
 import Parallel
@@ -17,5 +17,13 @@ extension ReadmeExamples {
         service.cancel()
         _ = await service.result
         print("service group ended")
+    }
+
+    static func processPoolLogger() async throws {
+        var logger = Logger(label: "app.pool")
+        logger.logLevel = .info   // crashes, timeouts and replacements; .debug adds every start and exit
+        let logged = try ProcessPool(workers: 2, logger: logger)
+        print(try await logged.run(Square.self, 4))   // 16
+        await logged.shutdown()
     }
 }

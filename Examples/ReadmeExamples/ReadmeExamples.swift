@@ -18,6 +18,7 @@ struct ReadmeExamples {
         try await processProgress()
         try await parallelProcess()
         try await processPoolService()
+        try await processPoolLogger()
         badArguments()
 
         try futures()
