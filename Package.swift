@@ -123,7 +123,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ParallelTests",
-            dependencies: ["Parallel"],
+            dependencies: ["Parallel", "ParallelTestTasks", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         // End-to-end: runs the built `par` (every demo, `par bench --quick --json`).

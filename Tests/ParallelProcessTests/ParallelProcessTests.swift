@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Logging
 import Parallel
 import ParallelTestTasks
 import Testing
@@ -73,5 +74,22 @@ struct ParallelProcessTests {
         await #expect(throws: ProcessPoolError.self) {
             try await ParallelProcess.start(Square.self, 1, executable: .path("/nonexistent"))
         }
+    }
+
+    @Test("its logger hears of the child's start and end: a crash before answering is an error with the pid and the task")
+    func logsStartAndEnd() async throws {
+        let log = RecordingLogHandler.Store()
+        let logger = Logger(label: "test") { _ in RecordingLogHandler(store: log) }
+        let healthy = try await ParallelProcess.start(Square.self, 3, executable: TestWorker.executable, logger: logger)
+        #expect(try await healthy.value == 9)
+        let crashing = try await ParallelProcess.start(CrashOnNegative.self, -1, executable: TestWorker.executable, logger: logger)
+        _ = await crashing.join()
+        #expect(log.events("process started").map { $0.metadata["worker.pid"] } == ["\(healthy.pid)", "\(crashing.pid)"])
+        #expect(log.events("process exited with status 0").first?.level == .debug)
+        let crash = log.events("process was killed by signal 9 (SIGKILL) before answering")
+        #expect(crash.count == 1)
+        #expect(crash.first?.level == .error)
+        #expect(crash.first?.metadata["worker.pid"] == "\(crashing.pid)")
+        #expect(crash.first?.metadata["task"] == "CrashOnNegative")
     }
 }

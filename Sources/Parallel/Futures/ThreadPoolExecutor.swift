@@ -1,3 +1,4 @@
+import Logging
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -67,7 +68,8 @@ public final class ThreadPoolExecutor: Sendable {
     /// let text = try await ThreadPoolExecutor.shared.run { try String(contentsOfFile: path, encoding: .utf8) }
     /// ```
     public static let shared = ThreadPoolExecutor(
-        validMaxWorkers: defaultMaxWorkers, threadNamePrefix: "Parallel.shared", initializer: nil, isShared: true
+        validMaxWorkers: defaultMaxWorkers, threadNamePrefix: "Parallel.shared", initializer: nil, isShared: true,
+        logger: ProcessPool.quietLogger
     )
 
     private static let poolCounter = LockedValue(0)
@@ -80,6 +82,8 @@ public final class ThreadPoolExecutor: Sendable {
     ///     as Python does.
     ///   - initializer: runs once on each new thread before it takes work (Python's `initializer`);
     ///     if it throws, the pool breaks.
+    ///   - logger: hears of each thread's start and exit (debug) and of an initializer that throws
+    ///     (error); by default it logs nothing.
     /// - Throws: ``InvalidArgumentError`` if `maxWorkers` is less than 1.
     ///
     /// ```swift
@@ -88,22 +92,24 @@ public final class ThreadPoolExecutor: Sendable {
     public convenience init(
         maxWorkers: Int? = nil,
         threadNamePrefix: String? = nil,
+        logger: Logger = ProcessPool.quietLogger,
         initializer: (@Sendable () throws -> Void)? = nil
     ) throws(InvalidArgumentError) {
         try InvalidArgumentError.check("maxWorkers", maxWorkers, atLeast: 1)
         let count = maxWorkers ?? Self.defaultMaxWorkers
         let prefix = threadNamePrefix ?? "ThreadPoolExecutor-\(Self.poolCounter.withLock { number in defer { number += 1 }; return number })"
-        self.init(validMaxWorkers: count, threadNamePrefix: prefix, initializer: initializer, isShared: false)
+        self.init(validMaxWorkers: count, threadNamePrefix: prefix, initializer: initializer, isShared: false, logger: logger)
     }
 
     private init(
-        validMaxWorkers: Int, threadNamePrefix: String, initializer: (@Sendable () throws -> Void)?, isShared: Bool
+        validMaxWorkers: Int, threadNamePrefix: String, initializer: (@Sendable () throws -> Void)?, isShared: Bool,
+        logger: Logger
     ) {
         maxWorkers = validMaxWorkers
         self.threadNamePrefix = threadNamePrefix
         self.isShared = isShared
         storage = ThreadPoolStorage(
-            maxWorkers: validMaxWorkers, threadNamePrefix: threadNamePrefix, initializer: initializer
+            maxWorkers: validMaxWorkers, threadNamePrefix: threadNamePrefix, initializer: initializer, logger: logger
         )
     }
 

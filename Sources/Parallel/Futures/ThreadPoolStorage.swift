@@ -1,3 +1,5 @@
+import Logging
+
 /// The shared heart of a ``ThreadPoolExecutor``: the lock, the state machine and the worker loop.
 ///
 /// Worker threads hold the storage, not the executor, so dropping the last reference to an executor
@@ -17,11 +19,13 @@ final class ThreadPoolStorage: @unchecked Sendable {
     private var machine: ThreadPoolStateMachine
     private let threadNamePrefix: String
     private let initializer: (@Sendable () throws -> Void)?
+    private let logger: Logger
 
-    init(maxWorkers: Int, threadNamePrefix: String, initializer: (@Sendable () throws -> Void)?) {
+    init(maxWorkers: Int, threadNamePrefix: String, initializer: (@Sendable () throws -> Void)?, logger: Logger) {
         machine = ThreadPoolStateMachine(maxWorkers: maxWorkers)
         self.threadNamePrefix = threadNamePrefix
         self.initializer = initializer
+        self.logger = logger
     }
 
     /// Queues `work` and wakes or starts a thread for it; throws (without queueing) if the pool takes
@@ -36,8 +40,10 @@ final class ThreadPoolStorage: @unchecked Sendable {
         case .notifyOne:
             condition.notify()
         case .startThread(let number):
-            let started = ExecutorThread.start(name: "\(threadNamePrefix)_\(number)") { [self] in workerMain() }
+            let name = "\(threadNamePrefix)_\(number)"
+            let started = ExecutorThread.start(name: name) { [self] in workerMain(name: name) }
             if !started {
+                logger.error("thread pool thread could not start", metadata: ["thread": "\(name)"])
                 perform(condition.withLock { machine.threadFailedToStart() })
             }
         case .reject(let error):
@@ -87,13 +93,15 @@ final class ThreadPoolStorage: @unchecked Sendable {
     }
 
     /// The loop of every worker thread.
-    private func workerMain() {
+    private func workerMain(name: String) {
         let me = ExecutorThread.current
         condition.withLock { machine.threadStarted(me) }
+        logger.debug("thread pool thread started", metadata: ["thread": "\(name)"])
         if let initializer {
             do {
                 try initializer()
             } catch {
+                logger.error("thread pool initializer threw; the pool is broken", metadata: ["thread": "\(name)", "error": "\(error)"])
                 perform(condition.withLock { machine.initializerFailed(error) })
             }
         }
@@ -111,6 +119,7 @@ final class ThreadPoolStorage: @unchecked Sendable {
                 machine.wokeUp()
             case .exit(let action):
                 condition.lock.unlock()
+                logger.debug("thread pool thread exiting", metadata: ["thread": "\(name)"])
                 switch action {
                 case .none:
                     break

@@ -1,3 +1,4 @@
+import Logging
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -55,12 +56,15 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
     ///
     /// - Throws: ``InvalidArgumentError`` if `maxFrameSize` is less than 1024; nothing is started.
     ///
+    /// `logger` hears of the child's start (debug) and end: at debug level, or as an error if it
+    /// crashed before answering, with its pid and the task (the default logs nothing).
+    ///
     /// ```swift
     /// let child = try await ParallelProcess.start(SumOfSquares.self, 1_000_000, output: .capture)
     /// ```
     public static func start(
         _ task: T.Type, _ input: T.Input, executable: WorkerExecutable = .current, output: OutputMode = .inherit,
-        maxFrameSize: Int = 64 << 20
+        maxFrameSize: Int = 64 << 20, logger: Logger = ProcessPool.quietLogger
     ) async throws -> ParallelProcess {
         try InvalidArgumentError.check("maxFrameSize", maxFrameSize, atLeast: 1024)
         let payload: [UInt8]
@@ -87,7 +91,8 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
                         return
                     }
                     continuation.resume(returning: .success(spawned.pid))
-                    watch(spawned, frame: frame, limit: limit, state: state)
+                    logger.debug("process started", metadata: ["worker.pid": "\(spawned.pid)", "task": "\(T.name)"])
+                    watch(spawned, frame: frame, limit: limit, state: state, logger: logger)
                 }
             } catch {
                 continuation.resume(returning: .failure(error))
@@ -188,7 +193,9 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
 
     /// The service thread's work: send the request, read the reply and any captured output until the
     /// child is done, reap it, and wake the waiters.
-    private static func watch(_ child: SpawnedProcess, frame: [UInt8], limit: Int, state: LockedValue<State>) {
+    private static func watch(
+        _ child: SpawnedProcess, frame: [UInt8], limit: Int, state: LockedValue<State>, logger: Logger
+    ) {
         var channel = WorkerChannel(input: child.channel, output: child.channel, frameLimit: limit)
         var channelOpen = true
         channel.send(frame)
@@ -232,6 +239,13 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
             }
         }
         let exit = reap(child.pid, blocking: true) ?? .exited(status: -1)
+        // Logged before the waiters wake: whoever joined the child finds its end in the log.
+        let metadata: Logger.Metadata = ["worker.pid": "\(child.pid)", "task": "\(T.name)"]
+        if outcome == nil, case .signaled = exit {
+            logger.error("process \(exit) before answering", metadata: metadata)
+        } else {
+            logger.debug("process \(exit)", metadata: metadata)
+        }
         let waiters = state.withLock { state in
             state.reaped = true
             state.exit = exit

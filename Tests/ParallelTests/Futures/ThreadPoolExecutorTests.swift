@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import ParallelTestTasks
 import Testing
 import Parallel
 
@@ -214,6 +216,20 @@ extension FuturesSuite {
             #expect(names.count == 5)
             #expect(names.allSatisfy { $0.hasPrefix("prefer_") }, "\(names)")
             await executor.shutdown()
+        }
+
+        @Test("its logger hears of each thread's start and exit, and of an initializer that throws, as an error")
+        func logs() async throws {
+            let log = RecordingLogHandler.Store()
+            let logger = Logger(label: "test") { _ in RecordingLogHandler(store: log) }
+            struct SetUpFailed: Error {}
+            let executor = try ThreadPoolExecutor(maxWorkers: 1, threadNamePrefix: "logged", logger: logger) { throw SetUpFailed() }
+            _ = try? executor.submit { 1 }
+            await executor.shutdown()
+            #expect(log.events("thread pool thread started").map { $0.metadata["thread"] } == ["logged_0"])
+            let broken = log.events("thread pool initializer threw; the pool is broken")
+            #expect(broken.count == 1 && broken.first?.level == .error)
+            #expect(log.events("thread pool thread exiting").count == 1)
         }
     }
 }
