@@ -19,11 +19,7 @@ extension ProcessPool {
         _ task: T.Type, _ inputs: Inputs, chunkSize: Int = 1, window: Int? = nil, timeout: Duration? = nil,
         progress: (@Sendable (MapProgress) -> Void)? = nil
     ) throws(InvalidArgumentError) -> ProcessMapSequence<T, Inputs> {
-        try checkMapArguments(chunkSize: chunkSize, window: window, timeout: timeout)
-        return ProcessMapSequence(
-            pool: self, inputs: inputs, chunkSize: chunkSize, window: window ?? 2 * workerCount, timeout: timeout,
-            ordered: true, progress: progress
-        )
+        try mapSequence(inputs, chunkSize: chunkSize, window: window, timeout: timeout, ordered: true, progress: progress)
     }
 
     /// Streams `task`'s outputs as they complete (`Pool.imap_unordered`), with the same bounded
@@ -38,17 +34,21 @@ extension ProcessPool {
         _ task: T.Type, _ inputs: Inputs, chunkSize: Int = 1, window: Int? = nil, timeout: Duration? = nil,
         progress: (@Sendable (MapProgress) -> Void)? = nil
     ) throws(InvalidArgumentError) -> ProcessMapSequence<T, Inputs> {
-        try checkMapArguments(chunkSize: chunkSize, window: window, timeout: timeout)
-        return ProcessMapSequence(
-            pool: self, inputs: inputs, chunkSize: chunkSize, window: window ?? 2 * workerCount, timeout: timeout,
-            ordered: false, progress: progress
-        )
+        try mapSequence(inputs, chunkSize: chunkSize, window: window, timeout: timeout, ordered: false, progress: progress)
     }
 
-    private func checkMapArguments(chunkSize: Int, window: Int?, timeout: Duration?) throws(InvalidArgumentError) {
+    /// Checks the arguments of an `imap` and makes its sequence (`window`: two requests per worker by default).
+    private func mapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>(
+        _ inputs: Inputs, chunkSize: Int, window: Int?, timeout: Duration?, ordered: Bool,
+        progress: (@Sendable (MapProgress) -> Void)?
+    ) throws(InvalidArgumentError) -> ProcessMapSequence<T, Inputs> {
         try InvalidArgumentError.check("chunkSize", chunkSize, atLeast: 1)
         try InvalidArgumentError.check("window", window, atLeast: 1)
         try InvalidArgumentError.checkPositive("timeout", timeout)
+        return ProcessMapSequence(
+            pool: self, inputs: inputs, chunkSize: chunkSize, window: window ?? 2 * workerCount, timeout: timeout,
+            ordered: ordered, progress: progress
+        )
     }
 }
 
