@@ -163,7 +163,9 @@ public struct Say: ProcessTask {
     }
 }
 
-/// Echoes `n`; for a negative `n`, writes the worker's pid to `marker` and blocks (to be killed).
+/// Echoes `n`; for a negative `n`, writes the worker's pid to the named pipe `marker` (the tests'
+/// `Marker`, whose read end is open: a write of a few bytes to it is one atomic event) and blocks
+/// (to be killed).
 public struct BlockWhenNegative: ProcessTask {
     public struct Input: Codable, Sendable {
         public var n: Int
@@ -173,11 +175,11 @@ public struct BlockWhenNegative: ProcessTask {
 
     public static func run(_ input: Input) async throws -> Int {
         guard input.n < 0 else { return input.n }
+        let fd = open(input.marker, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw TestFailure(reason: "cannot open the marker \(input.marker): errno \(errno)") }
         var text = Array("\(getpid())\n".utf8)
-        let fd = open(input.marker + ".tmp", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         _ = text.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }
         close(fd)
-        rename(input.marker + ".tmp", input.marker)
         sleep(30)
         return input.n
     }

@@ -53,12 +53,11 @@ struct MapProgressTests {
 
     @Test("chunks are reported as they finish, not in input order: a blocked chunk does not hold back the ones after it")
     func reportsInCompletionOrder() async throws {
-        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("parallel-progress-\(getpid())-\(UInt64.random(in: 0...UInt64.max))").path
-        defer { try? FileManager.default.removeItem(atPath: marker) }
+        let marker = try Marker()
         let reports = Reports()
         try await withProcessPool(workers: 2, executable: executable) { pool in
             // The second input blocks its worker (for 30 s); the first and third run on the other one.
-            let inputs = [1, -1, 2, 3].map { BlockWhenNegative.Input(n: $0, marker: marker) }
+            let inputs = [1, -1, 2, 3].map { BlockWhenNegative.Input(n: $0, marker: marker.path) }
             let map = Task { try await pool.mapResults(BlockWhenNegative.self, inputs, chunkSize: 1, progress: reports.callback) }
             // Two inputs are reported while the second still blocks: not held back behind it.
             // (The report read here, not the latest one: the fourth input may finish meanwhile.)
@@ -72,12 +71,7 @@ struct MapProgressTests {
                 }
             }
             #expect(reached == MapProgress(completed: 2, failed: 0, total: 4))
-            var blocked: Int32?
-            _ = await eventually(within: .seconds(20)) {
-                blocked = (try? String(contentsOfFile: marker, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-                return blocked != nil
-            }
-            if let blocked { #expect(kill(blocked, SIGKILL) == 0) } else { Issue.record("the first input never started") }
+            if let blocked = await marker.blockingWorker() { #expect(kill(blocked, SIGKILL) == 0) } else { Issue.record("the first input never started") }
             let results = try await map.value
             #expect(results[1] == .failure(.workerCrashed(task: "BlockWhenNegative", exit: .signaled(signal: SIGKILL))))
             #expect([0, 2, 3].map { try? results[$0].get() } == [1, 2, 3])

@@ -178,12 +178,11 @@ struct ProcessPoolFailureTests {
 
     @Test("cancelling the caller kills the worker running its task, and a fresh worker takes over")
     func cancellationKillsRemoteWork() async throws {
-        let marker = markerPath()
-        defer { removeMarker(marker) }
+        let marker = try Marker()
         try await withProcessPool(workers: 1, executable: executable) { pool in
-            let caller = Task { try await pool.run(BlockWhenNegative.self, .init(n: -1, marker: marker)) }
+            let caller = Task { try await pool.run(BlockWhenNegative.self, .init(n: -1, marker: marker.path)) }
             // The worker writes its pid once it is running the task: cancel it there.
-            guard let pid = await blockingWorker(marker: marker) else {
+            guard let pid = await marker.blockingWorker() else {
                 caller.cancel()
                 Issue.record("no worker started the task")
                 return

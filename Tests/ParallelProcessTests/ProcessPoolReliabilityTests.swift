@@ -52,19 +52,13 @@ struct ProcessPoolReliabilityTests {
 
     @Test("a worker SIGKILLed from outside in the middle of a 10,000-task map fails only the task it was running")
     func killedFromOutsideMidMap() async throws {
-        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("parallel-\(getpid())-\(UInt64.random(in: 0...UInt64.max))").path
-        defer { try? FileManager.default.removeItem(atPath: marker) }
+        let marker = try Marker()
         try await withProcessPool(workers: 2, executable: executable) { pool in
-            var inputs = (0..<10_000).map { BlockWhenNegative.Input(n: $0, marker: marker) }
+            var inputs = (0..<10_000).map { BlockWhenNegative.Input(n: $0, marker: marker.path) }
             inputs[5_000].n = -1
             let map = Task { try await pool.mapResults(BlockWhenNegative.self, inputs, chunkSize: 1) }
             // The blocked worker writes its pid when it reaches input 5,000.
-            var victim: Int32?
-            _ = await eventually(within: .seconds(20)) {
-                victim = (try? String(contentsOfFile: marker, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-                return victim != nil
-            }
-            guard let victim else {
+            guard let victim = await marker.blockingWorker() else {
                 map.cancel()
                 Issue.record("the worker never reached input 5,000")
                 return
@@ -157,17 +151,16 @@ struct ProcessPoolReliabilityTests {
 
     @Test("leaving an imap loop early kills the work still in flight, so the pool is free at once")
     func imapBreakStopsWork() async throws {
-        let markers = [markerPath(), markerPath()]
-        defer { for marker in markers { try? FileManager.default.removeItem(atPath: marker) } }
+        let markers = [try Marker(), try Marker()]
         try await withProcessPool(workers: 2, executable: executable) { pool in
             // Input 0 answers; the two after it block both workers until they are killed.
-            let inputs = [BlockWhenNegative.Input(n: 0, marker: markers[0])]
-                + markers.map { BlockWhenNegative.Input(n: -1, marker: $0) }
+            let inputs = [BlockWhenNegative.Input(n: 0, marker: markers[0].path)]
+                + markers.map { BlockWhenNegative.Input(n: -1, marker: $0.path) }
             var blocked: [Int32] = []
             for try await output in try pool.imap(BlockWhenNegative.self, inputs, window: 3) {
                 #expect(output == 0)
                 for marker in markers {
-                    if let pid = await blockingWorker(marker: marker) { blocked.append(pid) }
+                    if let pid = await marker.blockingWorker() { blocked.append(pid) }
                 }
                 break
             }
@@ -185,17 +178,16 @@ struct ProcessPoolReliabilityTests {
 
     @Test("cancelling an imapUnordered consumer kills the hung work in flight, so the pool is free at once")
     func imapCancellationStopsWork() async throws {
-        let markers = [markerPath(), markerPath()]
-        defer { for marker in markers { try? FileManager.default.removeItem(atPath: marker) } }
+        let markers = [try Marker(), try Marker()]
         try await withProcessPool(workers: 2, executable: executable) { pool in
-            let inputs = markers.map { BlockWhenNegative.Input(n: -1, marker: $0) }
+            let inputs = markers.map { BlockWhenNegative.Input(n: -1, marker: $0.path) }
             let consumer = Task {
                 for try await _ in try pool.imapUnordered(BlockWhenNegative.self, inputs) {}
             }
             // Each worker writes its pid once it is running its input: both are busy now.
             var blocked: [Int32] = []
             for marker in markers {
-                if let pid = await blockingWorker(marker: marker) { blocked.append(pid) }
+                if let pid = await marker.blockingWorker() { blocked.append(pid) }
             }
             consumer.cancel()
             try #require(blocked.count == 2, "the inputs never ran on both workers")

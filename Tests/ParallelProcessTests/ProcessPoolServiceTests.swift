@@ -43,14 +43,13 @@ struct ProcessPoolServiceTests {
 
     @Test("cancelling the group stops the pool at once: running and queued work fails with shutDown, no worker is left")
     func cancellationStopsAtOnce() async throws {
-        let marker = markerPath()
-        defer { removeMarker(marker) }
+        let marker = try Marker()
         let pool = try ProcessPool(workers: 1, executable: executable)
         let group = group(of: pool)
         let running = Task { try await group.run() }
-        let blocked = try pool.submit(BlockWhenNegative.self, .init(n: -1, marker: marker))   // blocks 30 s
+        let blocked = try pool.submit(BlockWhenNegative.self, .init(n: -1, marker: marker.path))   // blocks 30 s
         let queued = try pool.submit(NapPID.self, 0)
-        let worker = try #require(await blockingWorker(marker: marker))
+        let worker = try #require(await marker.blockingWorker())
 
         running.cancel()
         _ = await running.result

@@ -80,27 +80,57 @@ func descriptorsOf(_ pid: Int32) -> [Int32] {
     ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []).compactMap { Int32($0) }.sorted()
 }
 
-/// A fresh path for `BlockWhenNegative`'s marker file (removed by the caller).
-func markerPath() -> String {
-    FileManager.default.temporaryDirectory
-        .appendingPathComponent("parallel-\(getpid())-\(UInt64.random(in: 0...UInt64.max))").path
+/// Why a ``Marker`` could not be made.
+struct MarkerError: Error {
+    let reason: String
 }
 
-/// Removes a marker file made by `BlockWhenNegative`, if any.
-func removeMarker(_ marker: String) {
-    try? FileManager.default.removeItem(atPath: marker)
-}
+/// A named pipe that a `BlockWhenNegative` worker writes its pid to once it is running the task:
+/// the test learns that as an event (`poll` on the pipe's read end, opened before any worker can
+/// write), not by polling a file with a deadline that a loaded machine can miss.
+final class Marker: Sendable {
+    /// The path to pass as `BlockWhenNegative.Input.marker`.
+    let path: String
+    private let reader: Int32
 
-/// The pid a `BlockWhenNegative` worker wrote to `marker` once it started blocking, or `nil` if it
-/// did not within `limit`: the proof that a worker is running the task right now.
-func blockingWorker(marker: String, within limit: Duration = .seconds(10)) async -> Int32? {
-    var pid: Int32?
-    _ = await eventually(within: limit) {
-        pid = (try? String(contentsOfFile: marker, encoding: .utf8))
-            .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        return pid != nil
+    init() throws {
+        path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("parallel-\(getpid())-\(UInt64.random(in: 0...UInt64.max))").path
+        guard mkfifo(path, 0o600) == 0 else { throw MarkerError(reason: "mkfifo \(path): errno \(errno)") }
+        reader = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard reader >= 0 else {
+            unlink(path)
+            throw MarkerError(reason: "open \(path): errno \(errno)")
+        }
     }
-    return pid
+
+    deinit {
+        close(reader)
+        unlink(path)
+    }
+
+    /// The pid of the worker that is running the blocking task, or `nil` if none wrote it within
+    /// `limit` (generous: it only bounds a wait that ends as soon as the worker writes).
+    func blockingWorker(within limit: Duration = .seconds(45)) async -> Int32? {
+        let reader = reader
+        let milliseconds = Int32(limit.components.seconds * 1_000)
+        return try? await toThread { () -> Int32? in
+            var text: [UInt8] = []
+            var descriptor = pollfd(fd: reader, events: Int16(POLLIN), revents: 0)
+            // At most one poll per byte of "<pid>\n" and a few interruptions.
+            for _ in 0..<64 where !text.contains(UInt8(ascii: "\n")) {
+                let ready = poll(&descriptor, 1, milliseconds)
+                if ready < 0 && errno == EINTR { continue }
+                guard ready > 0 else { return nil }
+                var buffer = [UInt8](repeating: 0, count: 32)
+                let count = read(reader, &buffer, buffer.count)
+                if count < 0 && (errno == EAGAIN || errno == EINTR) { continue }
+                guard count > 0 else { return nil }
+                text += buffer[..<count]
+            }
+            return Int32(String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
 }
 
 /// Runs the test worker with `arguments` in a process of its own (for checks that other tests of
