@@ -22,10 +22,14 @@ struct Hang: ProcessTask {
     }
 }
 
+struct GiveUp: ProcessTask {
+    static func run(_ n: Int) async throws -> Int { fatalError("gave up on \(n)") }
+}
+
 // The README's worker-mode entry point, as shown (ReadmeExamples.main does the same).
 enum App {
     static func main() async throws {
-        await ProcessWorker.serveIfRequested(TaskRegistry([Square.self, SumOfSquares.self, Hang.self]))
+        await ProcessWorker.serveIfRequested(TaskRegistry([Square.self, SumOfSquares.self, Hang.self, GiveUp.self]))
         // … the program itself …
     }
 }
@@ -59,6 +63,18 @@ extension ReadmeExamples {
             }
         }
         print(outcome)
+    }
+
+    static func processCrashReport() async throws {
+        let report = try await withProcessPool(workers: 1) { pool in
+            do {
+                return String(try await pool.run(GiveUp.self, 7))
+            } catch ProcessPoolError.workerCrashed(let task, let exit, let report) {
+                print("\(task) \(exit)")   // GiveUp was killed by signal 4 (SIGILL), on x86-64
+                return report
+            }
+        }
+        print(report.contains("Fatal error: gave up on 7"))   // true
     }
 
     static func processSubmitAndStream() async throws {

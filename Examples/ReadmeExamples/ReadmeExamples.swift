@@ -8,12 +8,13 @@ import Parallel
 @MainActor
 struct ReadmeExamples {
     static func main() async throws {
-        await ProcessWorker.serveIfRequested(TaskRegistry([Square.self, SumOfSquares.self, Hang.self]))
+        await ProcessWorker.serveIfRequested(TaskRegistry([Square.self, SumOfSquares.self, Hang.self, GiveUp.self]))
         guard CommandLine.arguments.contains("--run") else { return }
 
         try await processMap()
         try await processRun()
         try await processTimeout()
+        try await processCrashReport()
         try await processSubmitAndStream()
         try await processProgress()
         try await parallelProcess()

@@ -71,6 +71,31 @@ public struct CrashOnNegative: ProcessTask {
     }
 }
 
+/// Calls `abort()` for inputs that end in 9 (every tenth), echoes the others: a crash storm.
+public struct AbortEveryTenth: ProcessTask {
+    public static func run(_ n: Int) async throws -> Int {
+        if n % 10 == 9 { abort() }
+        return n
+    }
+}
+
+/// Traps with `fatalError`, whose message names the input: the runtime writes `Fatal error: …` and
+/// then its crash report on standard error.
+public struct Trap: ProcessTask {
+    public static func run(_ n: Int) async throws -> Int {
+        fatalError("the task gave up on \(n)")
+    }
+}
+
+/// Writes `whisper <n>` to standard error, as a task's own diagnostics would, and echoes `n`.
+public struct Whisper: ProcessTask {
+    public static func run(_ n: Int) async throws -> Int {
+        var line = Array("whisper \(n)\n".utf8)
+        _ = line.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        return n
+    }
+}
+
 /// Exits its worker with the given status.
 public struct Exit: ProcessTask {
     public static func run(_ status: Int32) async throws -> Int { exit(status) }
@@ -225,5 +250,5 @@ public let testRegistry = TaskRegistry([
     Square.self, SumOfSquares.self, WorkerPID.self, FailOnNegative.self, Hang.self, Nap.self,
     CrashOnNegative.self, Exit.self, WriteGarbage.self, WriteText.self, WriteTruncatedFrame.self, NotANumber.self,
     Mismatch.self, Blob.self, Counter.self, SetCounter.self, Say.self,
-    BlockWhenNegative.self, LogStart.self, NapPID.self, Scale.self,
+    BlockWhenNegative.self, LogStart.self, NapPID.self, Scale.self, AbortEveryTenth.self, Trap.self, Whisper.self,
 ])

@@ -5,6 +5,8 @@
 // behind" test: alone in its own process, so no other test's descriptors can blur the count);
 // `ParallelTestWorker fork-servers` prints what pools leave of their fork server, before and after
 // `ProcessPool.stopForkServers()` (alone too, for the same reason);
+// `ParallelTestWorker crash-storm fork-server|spawn` runs a pool through 100 crashes among 1,000 tasks
+// and prints what the errors carried (the "crash storm" test counts its standard error's lines);
 // `ParallelTestWorker sigint-map handle|default [spawn]` is a program that gets a terminal's Ctrl-C mid-map
 // (the "Ctrl-C" tests): it prints `mid-map <worker pids>` once the map's first result is in, and the
 // test then sends SIGINT to this program's whole process group. With `handle` it has a SIGINT handler,
@@ -142,6 +144,30 @@ if arguments.count >= 2, arguments[1] == "fork-servers" {
     }
     exit(0)
 }
+if arguments.count >= 3, arguments[1] == "crash-storm" {
+    // 1,000 tasks, every tenth aborts its worker, then one task writes a line on standard error:
+    // prints how many failed as crashes, how many of those carry a crash report, and how many
+    // succeeded. The test counts the lines this program left on its standard error.
+    let method: ProcessPool.StartMethod = arguments[2] == "spawn" ? .spawn : .forkServer
+    let pool = try ProcessPool(workers: 2, startMethod: method)
+    let results = try await pool.mapResults(AbortEveryTenth.self, Array(0..<1_000), chunkSize: 1)
+    var crashes = 0
+    var reports = 0
+    var succeeded = 0
+    for result in results {
+        switch result {
+        case .success: succeeded += 1
+        case .failure(.workerCrashed(_, .signaled(SIGABRT), let report)):
+            crashes += 1
+            if report.contains("Program crashed: Aborted") { reports += 1 }
+        case .failure: break
+        }
+    }
+    _ = try await pool.run(Whisper.self, 7)
+    await pool.shutdown()
+    print("crashes \(crashes) reports \(reports) succeeded \(succeeded)")
+    exit(0)
+}
 if arguments.count >= 3, arguments[1] == "sigint-map" {
     let handle = arguments[2] == "handle"
     if handle, !Interrupts.install() { exit(70) }
@@ -164,5 +190,5 @@ if arguments.count >= 3, arguments[1] == "sigint-map" {
     print("interrupted \(interrupted) finished \(finished) by \(ranBy.sorted().map(String.init).joined(separator: " "))")
     exit(0)
 }
-print("usage: ParallelTestWorker parent [workers] | leaks | fork-servers | sigint-map handle|default [spawn]")
+print("usage: ParallelTestWorker parent [workers] | leaks | fork-servers | crash-storm fork-server|spawn | sigint-map handle|default [spawn]")
 exit(64)

@@ -39,7 +39,7 @@ struct ForkServerTests {
     func forkServerLifecycle() async throws {
         // In a process of its own: stopping the servers here would stop this suite's, and other
         // tests' descriptors would blur the count.
-        let (report, status) = try await runTestWorker(["fork-servers"])
+        let (report, _, status) = try await runTestWorker(["fork-servers"])
         #expect(status == 0)
         let kept = "workers 0 servers 1 spares 2 descriptors +1"
         let stopped = "stopped: servers gone true spares gone true children 0 descriptors +0"

@@ -72,7 +72,7 @@ struct ProcessPoolCancellationTests {
                 try await pool.map(CrashOnNegative.self, inputs, chunkSize: 1)
             }
             let elapsed = clock.now - started
-            guard case .workerCrashed(task: "CrashOnNegative", exit: .signaled(signal: SIGKILL)) = error else {
+            guard case .workerCrashed(task: "CrashOnNegative", exit: .signaled(signal: SIGKILL), report: _) = error else {
                 Issue.record("expected the crash, got \(String(describing: error))")
                 return
             }

@@ -78,7 +78,7 @@ struct ProcessPoolReliabilityTests {
     @Test("a pool leaves no process, zombie or descriptor behind, even after crashes and timeouts")
     func nothingLeftBehind() async throws {
         // Run in a process of its own: other tests open and close descriptors in this one meanwhile.
-        let (report, status) = try await runTestWorker(["leaks"])
+        let (report, _, status) = try await runTestWorker(["leaks"])
         #expect(status == 0)
         // "workers N alive [] children [] descriptors BEFORE AFTER"
         let fields = report.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ")

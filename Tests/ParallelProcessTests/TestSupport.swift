@@ -134,18 +134,31 @@ final class Marker: Sendable {
 }
 
 /// Runs the test worker with `arguments` in a process of its own (for checks that other tests of
-/// this process would blur) and returns what it printed and how it exited. The blocking wait runs on
-/// a thread of the package's own pool, never on one of the cooperative threads.
-func runTestWorker(_ arguments: [String]) async throws -> (output: String, status: Int32) {
-    try await toThread { () throws -> (output: String, status: Int32) in
+/// this process would blur) and returns what it printed on standard output and error and how it
+/// exited. The blocking wait runs on a thread of the package's own pool, never on one of the
+/// cooperative threads.
+func runTestWorker(_ arguments: [String]) async throws -> (output: String, errors: String, status: Int32) {
+    // Standard error is read on a thread of its own, so that neither pipe can fill up and block it.
+    let errors = Pipe()
+    let errorReader = errors.fileHandleForReading
+    async let errorText = toThread { String(decoding: errorReader.readDataToEndOfFile(), as: UTF8.self) }
+    let (text, status) = try await toThread { () throws -> (String, Int32) in
         let checker = Process()
         checker.executableURL = URL(fileURLWithPath: TestWorker.path)
         checker.arguments = arguments
         let output = Pipe()
         checker.standardOutput = output
-        try checker.run()
+        checker.standardError = errors
+        do {
+            try checker.run()
+        } catch {
+            try? errors.fileHandleForWriting.close()
+            throw error
+        }
+        try? errors.fileHandleForWriting.close()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         checker.waitUntilExit()
         return (text, checker.terminationStatus)
     }
+    return (text, try await errorText, status)
 }

@@ -84,7 +84,7 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
                     let spawned: SpawnedProcess
                     do throws(ProcessPoolError) {
                         spawned = try ProcessSpawner.spawn(
-                            executable, frameLimit: limit, hasInitializer: false, capture: output == .capture
+                            executable, frameLimit: limit, hasInitializer: false, capture: output == .capture ? .outputAndError : .none
                         )
                     } catch {
                         continuation.resume(returning: .failure(error))
@@ -127,7 +127,7 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
 
     /// The task's output, after the child exits. Throws the task's error as
     /// ``ProcessPoolError/taskFailed(task:type:message:)``, a crash as
-    /// ``ProcessPoolError/workerCrashed(task:exit:)``, a program that exits without serving worker mode
+    /// ``ProcessPoolError/workerCrashed(task:exit:report:)``, a program that exits without serving worker mode
     /// (it does not call ``ProcessWorker/serveIfRequested(_:)``) as
     /// ``ProcessPoolError/spawnFailed(executable:reason:)``, or `CancellationError` (the child is killed).
     ///
@@ -139,7 +139,7 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
             let exit = await join()
             try Task.checkCancellation()
             let outcome = state.withLock { state in
-                state.outcome ?? .failure(Self.failure(exit, served: state.served, executable: state.executable))
+                state.outcome ?? .failure(Self.failure(exit, served: state.served, executable: state.executable, error: state.error))
             }
             let box = RequestBox(count: 1)
             guard let result = try box.results(outcome, as: T.Output.self, task: T.name).first else {
@@ -257,13 +257,15 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Why a child that exited without a reply failed: a crash, or, when it ended on its own before it
-    /// served worker mode, a program that does not serve it.
-    private static func failure(_ exit: WorkerExit, served: Bool, executable: String) -> ProcessPoolError {
+    /// Why a child that exited without a reply failed: a crash (with the end of its captured standard
+    /// error as the report; empty when it wrote to this process's), or, when it ended on its own before
+    /// it served worker mode, a program that does not serve it.
+    private static func failure(_ exit: WorkerExit, served: Bool, executable: String, error: [UInt8]) -> ProcessPoolError {
         if !served, case .exited = exit {
             return .spawnFailed(executable: executable, reason: ProcessPoolError.notServing("it \(exit) before serving worker mode"))
         }
-        return .workerCrashed(task: T.name, exit: exit)
+        let report = String(decoding: error.suffix(WorkerStandardError.reportLimit + WorkerStandardError.tailLimit), as: UTF8.self)
+        return .workerCrashed(task: T.name, exit: exit, report: report)
     }
 
     /// The reply to the request, once a whole frame is in; malformed bytes become an error. Notes in

@@ -22,9 +22,10 @@ import CParallelShims
 ///
 /// The protocol, over a `SOCK_SEQPACKET` socket pair (one message each way per worker):
 /// - server → parent, once: `[status: Int64]`, 0 = ready, otherwise the thread count that forbids forking;
-/// - parent → server: `[frame size cap: Int64, has initializer: Int64]` plus the worker's channel end;
+/// - parent → server: `[frame size cap: Int64, has initializer: Int64]` plus the worker's channel end
+///   and the write end of the pipe that becomes its standard error (``WorkerStandardError``);
 /// - server → parent: `[pid or -errno: Int64]` plus the read end of the worker's status pipe and a pidfd.
-/// A spare gets the parent's request as it is, with the channel end, on its own socket pair.
+/// A spare gets the parent's request as it is, with both descriptors, on its own socket pair.
 ///
 /// The server reaps its workers (`SIGCHLD` through a signalfd) and writes each one's wait status to its
 /// pipe. When the parent's end of the socket closes (the parent exited or died) it kills its workers
@@ -113,15 +114,16 @@ enum ForkServer {
             if pollSet[1].revents != 0 { reap(signals, &statusPipes, &spares) }
             guard pollSet[0].revents != 0 else { continue }
             guard let message = receive(control, words: 2) else { break }  // the parent is gone
-            guard let request = message.words, let channel = message.fds.first, message.fds.count == 1 else {
+            guard let request = message.words, let channel = message.fds.first, message.fds.count == 2 else {
                 for fd in message.fds { close(fd) }
                 send(control, [-Int64(EINVAL)], fds: [])
                 continue
             }
+            let errorOutput = message.fds[1]
             // A spare, if one is waiting and takes the request; a new worker otherwise.
             var child: Child?
             while child == nil, let spare = spares.popLast() {
-                if send(spare.socket, request, fds: [channel]) {
+                if send(spare.socket, request, fds: message.fds) {
                     close(spare.socket)
                     child = Child(pid: spare.pid, statusRead: spare.statusRead, statusWrite: spare.statusWrite)
                 } else {
@@ -129,10 +131,11 @@ enum ForkServer {
                 }
             }
             if child == nil {
-                switch fork(keeping: channel, server: server) {
+                switch fork(keeping: channel, errorOutput: errorOutput, server: server) {
                 case .none:
                     send(control, [-Int64(errno)], fds: [])
                     close(channel)
+                    close(errorOutput)
                     continue
                 case .some(.left(let forked)):
                     child = forked
@@ -141,6 +144,7 @@ enum ForkServer {
                 }
             }
             close(channel)
+            close(errorOutput)
             guard let child else { continue }
             let pidfd = parallel_pidfd_open(child.pid)
             send(control, [Int64(child.pid)], fds: pidfd >= 0 ? [child.statusRead, pidfd] : [child.statusRead])
@@ -164,9 +168,10 @@ enum ForkServer {
         case right
     }
 
-    /// Forks a child whose descriptor 3 is `kept` and which holds nothing else of the server's
-    /// (nil if it failed, with `errno`): `.left` in the server, `.right` in the child.
-    private static func fork(keeping kept: Int32, server: pid_t) -> Forked? {
+    /// Forks a child whose descriptor 3 is `kept`, whose standard error is `errorOutput` if given,
+    /// and which holds nothing else of the server's (nil if it failed, with `errno`): `.left` in the
+    /// server, `.right` in the child.
+    private static func fork(keeping kept: Int32, errorOutput: Int32? = nil, server: pid_t) -> Forked? {
         var status: [Int32] = [-1, -1]
         guard parallel_pipe_cloexec(&status) == 0 else { return nil }
         let pid = systemFork()
@@ -176,7 +181,9 @@ enum ForkServer {
             var none = sigset_t()
             sigemptyset(&none)
             sigprocmask(SIG_SETMASK, &none, nil)
+            // The channel first: a descriptor received while 3 was taken is never 3, but may be 2.
             dup2(kept, WorkerEnvironment.channelDescriptor)
+            if let errorOutput { dup2(errorOutput, STDERR_FILENO) }
             _ = parallel_close_from(WorkerEnvironment.channelDescriptor + 1)
             _ = parallel_die_with_parent()
             if getppid() != server { exit(0) }
@@ -215,10 +222,11 @@ enum ForkServer {
     /// descriptor 3. Exits if the server goes first.
     static func assignment(_ socket: Int32, server: pid_t) async -> WorkerEnvironment {
         guard let message = receive(socket, words: 2), let request = message.words,
-              let channel = message.fds.first, message.fds.count == 1
+              let channel = message.fds.first, message.fds.count == 2
         else { exit(0) }
         dup2(channel, WorkerEnvironment.channelDescriptor)  // replaces the spare's socket
-        close(channel)
+        dup2(message.fds[1], STDERR_FILENO)
+        for fd in message.fds where fd > WorkerEnvironment.channelDescriptor { close(fd) }
         return workerEnvironment(for: request, server: server)
     }
 

@@ -20,7 +20,7 @@ struct SpawnedProcess: Sendable {
     let pid: pid_t
     /// The parent's end of the channel: a non-blocking, close-on-exec Unix stream socket.
     let channel: Int32
-    /// Read ends of the child's standard output and error, when captured.
+    /// Read ends of the child's standard output and error, when captured (``ProcessSpawner/Capture``).
     let output: Int32?
     let error: Int32?
 }
@@ -34,8 +34,18 @@ struct SpawnedProcess: Sendable {
 /// output and error stay the user's unless capture is asked for. The child runs in a process group of
 /// its own, so a terminal's Ctrl-C reaches only the parent.
 enum ProcessSpawner {
+    /// Which of the child's standard streams go to pipes the parent reads.
+    enum Capture {
+        /// Neither: the child writes to the parent's.
+        case none
+        /// Standard error (a pool's worker: ``WorkerStandardError``).
+        case error
+        /// Standard output and error (``ParallelProcess/OutputMode/capture``).
+        case outputAndError
+    }
+
     static func spawn(
-        _ executable: WorkerExecutable, frameLimit: Int, hasInitializer: Bool, capture: Bool = false,
+        _ executable: WorkerExecutable, frameLimit: Int, hasInitializer: Bool, capture: Capture = .none,
         forkServer: Bool = false
     ) throws(ProcessPoolError) -> SpawnedProcess {
         guard WorkerEnvironment.rawValue == nil else { throw .workerModeNotServed }
@@ -72,9 +82,13 @@ enum ProcessSpawner {
 
         var outputPipe: [Int32] = [-1, -1]
         var errorPipe: [Int32] = [-1, -1]
-        if capture {
-            guard makePipe(&outputPipe), makePipe(&errorPipe) else { throw failure("pipe") }
-            opened += outputPipe + errorPipe
+        if capture == .outputAndError {
+            guard makePipe(&outputPipe) else { throw failure("pipe") }
+            opened += outputPipe
+        }
+        if capture != .none {
+            guard makePipe(&errorPipe) else { throw failure("pipe") }
+            opened += errorPipe
         }
 
         #if canImport(Darwin)
@@ -90,10 +104,8 @@ enum ProcessSpawner {
         defer { posix_spawnattr_destroy(&attributes) }
 
         posix_spawn_file_actions_adddup2(&actions, childChannel, WorkerEnvironment.channelDescriptor)
-        if capture {
-            posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1)
-            posix_spawn_file_actions_adddup2(&actions, errorPipe[1], 2)
-        }
+        if capture == .outputAndError { posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1) }
+        if capture != .none { posix_spawn_file_actions_adddup2(&actions, errorPipe[1], 2) }
         _ = parallel_spawn_close_from(&actions, WorkerEnvironment.channelDescriptor + 1)
 
         var noSignals = sigset_t()
@@ -131,13 +143,12 @@ enum ProcessSpawner {
             throw failure("posix_spawn")
         }
         // The parent keeps only its end of the channel and the read ends of captured output.
-        opened.removeAll { $0 == pair[0] || (capture && ($0 == outputPipe[0] || $0 == errorPipe[0])) }
+        let output = capture == .outputAndError ? outputPipe[0] : nil
+        let error = capture != .none ? errorPipe[0] : nil
+        opened.removeAll { $0 == pair[0] || $0 == output || $0 == error }
         let flagsNow = fcntl(pair[0], F_GETFL)
         _ = fcntl(pair[0], F_SETFL, flagsNow | O_NONBLOCK)
-        return SpawnedProcess(
-            pid: pid, channel: pair[0],
-            output: capture ? outputPipe[0] : nil, error: capture ? errorPipe[0] : nil
-        )
+        return SpawnedProcess(pid: pid, channel: pair[0], output: output, error: error)
     }
 
     /// A close-on-exec pipe.

@@ -88,7 +88,7 @@ enum WorkerLauncher {
             return worker
         }
         #endif
-        return WorkerProcess(spawned: try ProcessSpawner.spawn(executable, frameLimit: frameLimit, hasInitializer: hasInitializer))
+        return WorkerProcess(spawned: try ProcessSpawner.spawn(executable, frameLimit: frameLimit, hasInitializer: hasInitializer, capture: .error))
     }
 
     /// The pid of `executable`'s fork server, if one is running.
@@ -156,16 +156,26 @@ enum WorkerLauncher {
         return .running(pid: process.pid, control: control)
     }
 
-    /// Asks the server at `control` for one worker.
+    /// Asks the server at `control` for one worker, with its channel and its standard error pipe.
     private static func request(_ control: Int32, frameLimit: Int, hasInitializer: Bool) -> Outcome {
         var pair: [Int32] = [-1, -1]
+        var errorPipe: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
             return .failed
         }
-        // The server holds its own copy of the worker's end once the request is sent.
-        defer { close(pair[1]) }
-        guard ForkServer.send(control, [Int64(frameLimit), hasInitializer ? 1 : 0], fds: [pair[1]]) else {
+        guard parallel_pipe_cloexec(&errorPipe) == 0 else {
             close(pair[0])
+            close(pair[1])
+            return .failed
+        }
+        // The server holds its own copies of the worker's ends once the request is sent.
+        defer {
+            close(pair[1])
+            close(errorPipe[1])
+        }
+        guard ForkServer.send(control, [Int64(frameLimit), hasInitializer ? 1 : 0], fds: [pair[1], errorPipe[1]]) else {
+            close(pair[0])
+            close(errorPipe[0])
             return .broken
         }
         let reply = ForkServer.receive(control, words: 1)
@@ -173,10 +183,13 @@ enum WorkerLauncher {
         guard let pid = reply?.words?.first, let statusPipe = fds.first, pid > 0, let pid32 = pid_t(exactly: pid) else {
             for fd in fds { close(fd) }
             close(pair[0])
+            close(errorPipe[0])
             return reply?.words == nil ? .broken : .failed
         }
-        _ = fcntl(pair[0], F_SETFL, fcntl(pair[0], F_GETFL) | O_NONBLOCK)
-        return .worker(WorkerProcess(forked: pid32, channel: pair[0], statusPipe: statusPipe, pidfd: fds.count > 1 ? fds[1] : -1))
+        for fd in [pair[0], errorPipe[0]] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+        return .worker(WorkerProcess(
+            forked: pid32, channel: pair[0], statusPipe: statusPipe, pidfd: fds.count > 1 ? fds[1] : -1, errorOutput: errorPipe[0]
+        ))
     }
 
     /// Whether `fd` has something to read (or its end) within `limit`.

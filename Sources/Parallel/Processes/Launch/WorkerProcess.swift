@@ -21,19 +21,25 @@ struct WorkerProcess: Sendable {
     let statusPipe: Int32
     /// A pidfd of a forked worker; -1 for a spawned one (or where the kernel has none).
     let pidfd: Int32
+    /// The read end of the pipe that is the worker's standard error (non-blocking), for the pool's
+    /// ``WorkerStandardError``; -1 if the worker writes to this process's.
+    let errorOutput: Int32
 
     init(spawned process: SpawnedProcess) {
         pid = process.pid
         channel = process.channel
         statusPipe = -1
         pidfd = -1
+        errorOutput = process.error ?? -1
+        if errorOutput >= 0 { _ = fcntl(errorOutput, F_SETFL, fcntl(errorOutput, F_GETFL) | O_NONBLOCK) }
     }
 
-    init(forked pid: pid_t, channel: Int32, statusPipe: Int32, pidfd: Int32) {
+    init(forked pid: pid_t, channel: Int32, statusPipe: Int32, pidfd: Int32, errorOutput: Int32) {
         self.pid = pid
         self.channel = channel
         self.statusPipe = statusPipe
         self.pidfd = pidfd
+        self.errorOutput = errorOutput
     }
 
     /// Sends `signal` to the worker (nothing happens once it is gone).
@@ -60,9 +66,9 @@ struct WorkerProcess: Sendable {
         return count == MemoryLayout<Int32>.size ? WorkerExit(waitStatus: status) : .exited(status: -1)
     }
 
-    /// Closes the channel and the descriptors that watch the process.
+    /// Closes the channel, the standard error pipe and the descriptors that watch the process.
     func close() {
-        for fd in [channel, statusPipe, pidfd] where fd >= 0 { _ = systemClose(fd) }
+        for fd in [channel, statusPipe, pidfd, errorOutput] where fd >= 0 { _ = systemClose(fd) }
     }
 }
 

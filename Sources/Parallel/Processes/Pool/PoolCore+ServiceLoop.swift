@@ -6,13 +6,17 @@ import Musl
 import Darwin
 #endif
 
-/// The pool's service thread: it starts workers, polls every channel and the wake pipe, reads frames
-/// into supervisor events, and reaps workers whose channel ended. Everything it learns goes through
-/// ``PoolCore/withState(_:)``; only the blocking parts (spawning, `poll`, reaping) run outside the lock.
+/// The pool's service thread: it starts workers, polls every channel, every worker's standard error
+/// and the wake pipe, reads frames into supervisor events, passes workers' standard error on (keeping
+/// crash reports, ``WorkerStandardError``), and reaps workers whose channel ended. Everything it learns
+/// goes through ``PoolCore/withState(_:)``; only the blocking parts (spawning, `poll`, reaping, standard
+/// error) run outside the lock.
 extension PoolCore {
     func runLoop() {
         // One read buffer for every channel: this thread is the only reader.
         var scratch = [UInt8](repeating: 0, count: 1 << 18)
+        // Workers' standard error, only ever touched on this thread (so outside the lock).
+        var standardErrors: [Int: WorkerStandardError] = [:]
         while true {
             let toSpawn = state.withLock { state in
                 defer { state.spawnQueue.removeAll() }
@@ -20,11 +24,16 @@ extension PoolCore {
             }
             for worker in toSpawn { spawn(worker) }
 
-            let (pollSet, workersPolled, timeout, stop) = state.withLock { state in
+            let (pollSet, workersPolled, errorsPolled, timeout, stop) = state.withLock { state in
                 state.wake.rearm()
                 var pollSet = [pollfd(fd: state.wake.readEnd, events: Int16(POLLIN), revents: 0)]
                 var workersPolled: [Int] = []
-                for (worker, connection) in state.connections where connection.process != nil {
+                var errorsPolled: [(worker: Int, fd: Int32)] = []
+                for (worker, connection) in state.connections {
+                    guard let process = connection.process else { continue }
+                    if process.errorOutput >= 0, standardErrors[worker]?.isClosed != true {
+                        errorsPolled.append((worker, process.errorOutput))
+                    }
                     pollSet.append(pollfd(fd: connection.channel.input, events: Int16(POLLIN), revents: 0))
                     workersPolled.append(worker)
                     // A write end of its own (a pipe pair) is polled for room separately.
@@ -48,11 +57,11 @@ extension PoolCore {
                 }
                 let stop = state.stopped && state.connections.isEmpty && state.spawnQueue.isEmpty
                 if !state.spawnQueue.isEmpty { timeout = 0 }
-                return (pollSet, workersPolled, timeout, stop)
+                return (pollSet, workersPolled, errorsPolled, timeout, stop)
             }
             if stop { break }
 
-            var fds = pollSet
+            var fds = pollSet + errorsPolled.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
             let ready = poll(&fds, nfds_t(fds.count), timeout)
             if ready < 0 && errno != EINTR { break }
             if fds[0].revents != 0 { state.withLock { $0.wake }.drain() }
@@ -65,8 +74,14 @@ extension PoolCore {
                     state.withLock { state in Self.withChannel(of: worker, in: &state) { $0.flush() } }
                 }
                 if reads && polled.revents & (Int16(POLLIN) | Int16(POLLHUP) | Int16(POLLERR)) != 0 {
-                    read(worker, scratch: &scratch)
+                    read(worker, scratch: &scratch, standardErrors: &standardErrors)
                 }
+            }
+            for (offset, polled) in errorsPolled.enumerated() where fds[pollSet.count + offset].revents != 0 {
+                // Not reaped meanwhile (the reap drains and forgets it).
+                guard standardErrors[polled.worker]?.isClosed != true,
+                      state.withLock({ $0.connections[polled.worker]?.process?.errorOutput }) == polled.fd else { continue }
+                Self.readStandardError(polled.fd, into: &standardErrors[polled.worker, default: WorkerStandardError()], scratch: &scratch)
             }
             withState { state, effects in
                 Self.perform(state.supervisor.tick(now: .now), in: &state, options: options, effects: &effects)
@@ -135,8 +150,8 @@ extension PoolCore {
     }
 
     /// Reads what a worker sent and hands its frames to the supervisor; at the end of the channel,
-    /// reaps the worker.
-    private func read(_ worker: Int, scratch: inout [UInt8]) {
+    /// reaps the worker, with what is left of its standard error.
+    private func read(_ worker: Int, scratch: inout [UInt8], standardErrors: inout [Int: WorkerStandardError]) {
         var closed = false
         withState { state, effects in
             guard var connection = state.connections.removeValue(forKey: worker) else { return }
@@ -170,12 +185,39 @@ extension PoolCore {
             process.signal(SIGKILL)
             exit = process.reap(blocking: true)
         }
+        // Dead, it wrote all it will: what is in the pipe is the rest of its crash report, if any.
+        var standardError = standardErrors.removeValue(forKey: worker) ?? WorkerStandardError()
+        if process.errorOutput >= 0 { Self.readStandardError(process.errorOutput, into: &standardError, scratch: &scratch) }
+        Self.passOn(standardError.finish())
         process.close()
         withState { state, effects in
             let exit = exit ?? .exited(status: -1)
-            let actions = state.supervisor.workerExited(worker, exit, now: .now)
+            let actions = state.supervisor.workerExited(worker, exit, report: standardError.crashReport, now: .now)
             Self.logExit(of: process.pid, exit, actions: actions, state: state, options: options, effects: &effects)
             Self.perform(actions, in: &state, options: options, effects: &effects)
+        }
+    }
+
+    /// Reads what `fd` (a worker's standard error, non-blocking) holds now, passing lines on; notes its
+    /// end. At most a few reads: a worker that writes without pause cannot hold this thread.
+    static func readStandardError(_ fd: Int32, into standardError: inout WorkerStandardError, scratch: inout [UInt8]) {
+        for _ in 0..<16 {
+            let count = scratch.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count == 0 { standardError.close() }
+            guard count > 0 else { return }
+            passOn(standardError.append(scratch[0..<count]))
+        }
+    }
+
+    /// Writes a worker's lines to this process's standard error (where the worker would have).
+    static func passOn(_ bytes: [UInt8]) {
+        var written = 0
+        for _ in 0..<1_000 where written < bytes.count {
+            let count = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress.map { $0 + written }, bytes.count - written) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return }
+            written += count
         }
     }
 
@@ -197,4 +239,9 @@ extension PoolCore {
             effects.log(options.logger, .debug, "worker \(exit)", ["worker.pid": "\(pid)"])
         }
     }
+}
+
+/// `read(2)`, under a name that ``PoolCore``'s `read(_:scratch:standardErrors:)` does not shadow.
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+    read(fd, buffer, count)
 }

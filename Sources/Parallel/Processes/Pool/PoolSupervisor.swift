@@ -29,7 +29,8 @@ struct PoolSupervisor {
     /// Why a request failed, before the pool names the task (``ProcessPoolError/init(_:task:executable:frameLimit:)``
     /// translates it).
     enum Failure: Equatable, Sendable {
-        case crashed(WorkerExit)
+        /// The worker exited before answering; `report` is its crash report (``WorkerStandardError``).
+        case crashed(WorkerExit, report: String = "")
         case timedOut(Duration)
         case channel(String)
         case frameTooLarge(size: Int, limit: Int)
@@ -49,7 +50,7 @@ struct PoolSupervisor {
         case send(RequestID, to: WorkerID)
         /// Ask the worker to skip a request it has not started.
         case sendCancel(RequestID, to: WorkerID)
-        /// SIGKILL the worker; its exit comes back as ``workerExited(_:_:now:)``. (Asked for before
+        /// SIGKILL the worker; its exit comes back as ``workerExited(_:_:report:now:)``. (Asked for before
         /// its process exists, it comes again from ``workerStarted(_:now:)``.)
         case kill(WorkerID)
         /// Close the worker's input: it finishes and exits normally.
@@ -76,7 +77,7 @@ struct PoolSupervisor {
     /// Where a worker is in its life. It moves only forward, down this list (``initializing`` may be
     /// skipped, and any state may end in ``killed`` or, after a failing initializer,
     /// ``failedToInitialize``); it leaves the table when its process has exited and been reaped
-    /// (``workerExited(_:_:now:)``) or could not be started (``spawnFailed(_:reason:now:)``).
+    /// (``workerExited(_:_:report:now:)``) or could not be started (``spawnFailed(_:reason:now:)``).
     enum Lifecycle: Equatable, Sendable {
         /// A `.spawn` was asked for; its process does not exist yet. It may be sent requests.
         case spawning
@@ -318,7 +319,7 @@ struct PoolSupervisor {
 
     /// The worker's stream ended; `truncatedBytes` of an unfinished frame were left. More than none:
     /// the worker is killed (if it still runs) and its head fails with ``Failure/channel(_:)``. Its
-    /// exit comes next, as ``workerExited(_:_:now:)``.
+    /// exit comes next, as ``workerExited(_:_:report:now:)``.
     mutating func channelClosed(_ worker: WorkerID, truncatedBytes: Int) -> [Action] {
         guard truncatedBytes > 0 else { return [] }
         return workerBroke(worker, .channel("a truncated frame: the channel ended \(truncatedBytes) bytes into a message"))
@@ -353,9 +354,9 @@ struct PoolSupervisor {
     }
 
     /// The worker process is gone (and reaped). Its head fails with the reason it was killed for, or
-    /// as a crash; the requests behind it go back to the front of the queue; a replacement starts if
-    /// there is work.
-    mutating func workerExited(_ worker: WorkerID, _ exit: WorkerExit, now: Instant) -> [Action] {
+    /// as a crash carrying `report` (what it wrote on standard error, its crash report included); the
+    /// requests behind it go back to the front of the queue; a replacement starts if there is work.
+    mutating func workerExited(_ worker: WorkerID, _ exit: WorkerExit, report: String = "", now: Instant) -> [Action] {
         guard let index = index(of: worker) else { return impossible("worker \(worker) exited twice") }
         var actions: [Action] = []
         // A program that ends on its own before serving does not serve worker mode, and will not the
@@ -367,7 +368,7 @@ struct PoolSupervisor {
         let headFailure: Failure = switch gone.lifecycle {
         case .killed(let failure?): failure
         case .failedToInitialize(let type, let message): .initializer(type: type, message: message)
-        default: .crashed(exit)
+        default: .crashed(exit, report: report)
         }
         var requeue: [RequestID] = []
         for (position, id) in gone.inFlight.enumerated() {

@@ -3,7 +3,7 @@ import Logging
 /// How a worker process ended: its exit status or the signal that killed it.
 ///
 /// ```swift
-/// if case .workerCrashed(_, .signaled(SIGKILL)) = error { print("killed") }
+/// if case .workerCrashed(_, .signaled(SIGKILL), _) = error { print("killed") }
 /// ```
 public enum WorkerExit: Sendable, Hashable, CustomStringConvertible {
     /// The process called `exit(status)`.
@@ -27,7 +27,10 @@ public enum WorkerExit: Sendable, Hashable, CustomStringConvertible {
         switch signal {
         case 1: "SIGHUP"
         case 2: "SIGINT"
+        case 4: "SIGILL"
+        case 5: "SIGTRAP"
         case 6: "SIGABRT"
+        case 8: "SIGFPE"
         case 9: "SIGKILL"
         case 11: "SIGSEGV"
         case 15: "SIGTERM"
@@ -47,8 +50,15 @@ public enum WorkerExit: Sendable, Hashable, CustomStringConvertible {
 public enum ProcessPoolError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The task threw; `type` is the error's type name and `message` its description.
     case taskFailed(task: String, type: String, message: String)
-    /// The worker running the task exited or was killed before answering.
-    case workerCrashed(task: String, exit: WorkerExit)
+    /// The worker running the task exited or was killed before answering. `report` is the end of what
+    /// it wrote on standard error: its last lines (a `Fatal error:` message) and the Swift runtime's
+    /// crash report (the backtrace), at most about 18 KiB; empty if it wrote nothing (a `SIGKILL`).
+    /// A pool keeps crash reports off this process's standard error and hands them here instead.
+    ///
+    /// ```swift
+    /// catch ProcessPoolError.workerCrashed(_, let exit, let report) { print(exit, report) }
+    /// ```
+    case workerCrashed(task: String, exit: WorkerExit, report: String = "")
     /// The task ran longer than its timeout; its worker was killed and replaced.
     case timedOut(task: String, after: Duration)
     /// The worker has no task registered under this name.
@@ -80,8 +90,9 @@ public enum ProcessPoolError: Error, Sendable, Hashable, CustomStringConvertible
         switch self {
         case .taskFailed(let task, let type, let message):
             "task \(task) threw \(type): \(message)"
-        case .workerCrashed(let task, let exit):
+        case .workerCrashed(let task, let exit, let report):
             "the worker running task \(task) \(exit) before answering; the pool replaced it"
+                + (report.isEmpty ? "" : ". Its standard error ended with:\n\(report)")
         case .timedOut(let task, let after):
             "task \(task) did not finish within \(after); its worker was killed and replaced"
         case .unknownTask(let name):
@@ -119,7 +130,7 @@ extension PoolSupervisor.Failure {
     /// `frameLimit` is the channel's size cap, for a worker's `frameTooLarge` (whose message is the size).
     func error(task: String, executable: String, frameLimit: Int) -> any Error {
         switch self {
-        case .crashed(let exit): ProcessPoolError.workerCrashed(task: task, exit: exit)
+        case .crashed(let exit, let report): ProcessPoolError.workerCrashed(task: task, exit: exit, report: report)
         case .timedOut(let after): ProcessPoolError.timedOut(task: task, after: after)
         case .channel(let detail): ProcessPoolError.channelCorrupted(task: task, detail: detail)
         case .frameTooLarge(let size, let limit): ProcessPoolError.frameTooLarge(task: task, size: size, limit: limit)
