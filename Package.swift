@@ -46,8 +46,11 @@ let package = Package(
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 // A pool runs as a Service in a ServiceGroup; it brings swift-log, no NIO.
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                // A pool logs what happens to its workers to the application's logger.
+                // A pool logs what happens to its workers to the application's logger, counts it in
+                // the application's metrics, and carries the caller's trace into its workers.
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 "CParallelShims",
             ],
             swiftSettings: strictSettings
@@ -102,13 +105,21 @@ let package = Package(
         // Tasks shared by the process tests and their worker executable.
         .target(
             name: "ParallelTestTasks",
-            dependencies: ["Parallel", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Parallel", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ],
             swiftSettings: strictSettings
         ),
         // The worker executable the process tests start.
         .executableTarget(
             name: "ParallelTestWorker",
-            dependencies: ["Parallel", "ParallelTestTasks"],
+            dependencies: [
+                "Parallel", "ParallelTestTasks",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -118,6 +129,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strictSettings
         ),

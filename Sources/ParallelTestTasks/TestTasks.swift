@@ -4,7 +4,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import InMemoryTracing
 import Parallel
+import Tracing
 
 /// n → n².
 public struct Square: ProcessTask {
@@ -93,6 +95,18 @@ public struct Whisper: ProcessTask {
         var line = Array("whisper \(n)\n".utf8)
         _ = line.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
         return n
+    }
+}
+
+/// Opens a span `work` in the worker (in the context the request carried) and returns its trace id,
+/// its parent's span id (empty if none) and `n` (the worker must trace to an `InMemoryTracer`:
+/// `--in-memory-tracer`).
+public struct SpanInWorker: ProcessTask {
+    public static func run(_ n: Int) async throws -> [String] {
+        withSpan("work") { span in
+            let context = span.context.inMemorySpanContext
+            return [context?.traceID ?? "", context?.parentSpanID ?? "", "\(n)"]
+        }
     }
 }
 
@@ -250,5 +264,5 @@ public let testRegistry = TaskRegistry([
     Square.self, SumOfSquares.self, WorkerPID.self, FailOnNegative.self, Hang.self, Nap.self,
     CrashOnNegative.self, Exit.self, WriteGarbage.self, WriteText.self, WriteTruncatedFrame.self, NotANumber.self,
     Mismatch.self, Blob.self, Counter.self, SetCounter.self, Say.self,
-    BlockWhenNegative.self, LogStart.self, NapPID.self, Scale.self, AbortEveryTenth.self, Trap.self, Whisper.self,
+    BlockWhenNegative.self, LogStart.self, NapPID.self, Scale.self, AbortEveryTenth.self, Trap.self, Whisper.self, SpanInWorker.self,
 ])

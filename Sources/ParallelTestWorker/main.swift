@@ -13,7 +13,8 @@
 // lets the map finish and prints `interrupted <true|false> finished <count> by <pids>`, the workers
 // that ran the map; with `default` SIGINT kills it. Its workers are forked by a fork server, or
 // spawned with `spawn`.
-// Started with `late` as its first argument, it starts a thread before serving worker mode: such a
+// Started with `--in-memory-tracer` among its arguments, its spans go to an `InMemoryTracer` (the
+// tracing tests' workers). Started with `late` as its first argument, it starts a thread before serving worker mode: such a
 // program cannot be a fork server (the "fork server refuses" test). With `exits-without-serving` or
 // `never-serves`, it is a program that does not call `serveIfRequested` (the "start failures" tests).
 #if canImport(Glibc)
@@ -21,8 +22,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import InMemoryTracing
 import Parallel
 import ParallelTestTasks
+import Tracing
 
 // Programs that forgot to serve worker mode: one does its own work and exits, one runs forever.
 if CommandLine.arguments.dropFirst().first == "exits-without-serving" { exit(0) }
@@ -33,6 +36,8 @@ if CommandLine.arguments.dropFirst().first == "late" {
     let never = try Parallel.Semaphore(value: 0)
     _ = try spawnThread(name: "late") { _ = try never.acquire() }
 }
+// A worker of the tracing tests: its spans go to an in-memory tracer (the bootstrap starts no thread).
+if CommandLine.arguments.contains("--in-memory-tracer") { InstrumentationSystem.bootstrap(InMemoryTracer()) }
 await ProcessWorker.serveIfRequested(testRegistry)
 
 let arguments = CommandLine.arguments

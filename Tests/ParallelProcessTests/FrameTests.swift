@@ -3,10 +3,20 @@ import Testing
 
 @Suite("Frame", .timeLimit(.minutes(1)))
 struct FrameTests {
+    @Test("a run frame whose context claims more entries than its bytes can hold is malformed, before any allocation")
+    func contextCountTooLarge() throws {
+        var bytes = Frame.run(id: 1, task: "T", count: 1, payload: [], context: ["k": "v"]).encoded()
+        // The entry count follows the length, the magic byte, the kind, the id and the input count.
+        let offset = Frame.headerSize + 2 + 8 + 4
+        for index in 0..<4 { bytes[offset + index] = 0xFF }
+        #expect(throws: FrameError.self) { try Frame.decode(body: bytes[Frame.headerSize...]) }
+    }
+
     @Test("every frame survives encoding and decoding, even split across reads")
     func roundTrip() throws {
         let frames: [Frame] = [
             .run(id: 7, task: "Square", count: 2, payload: Array("[1,2]".utf8)), .cancel(id: 9),
+            .run(id: 8, task: "Traced", count: 1, payload: [9], context: ["traceparent": "00-4bf9-00f0-01", "": "empty key"]),
             .initialize(task: "Setup", payload: [1, 2]), .ready, .serving, .outputs(id: 7, payload: Array("[1,4]".utf8)),
             .results(id: 8, items: [.success([1]), .failure(type: "E", message: "m")]),
             .failed(id: 3, reason: .unknownTask, message: "X"), .cancelled(id: 4),

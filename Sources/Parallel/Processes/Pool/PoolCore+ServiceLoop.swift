@@ -134,6 +134,10 @@ extension PoolCore {
                 state.connections[worker]?.process = process
                 state.workersStarted += 1
                 let replacement = state.workersStarted > options.configuration.workers
+                if replacement, options.observability.metricsOn {
+                    let replacements = options.observability.replacements
+                    effects.metrics.append { replacements.increment() }
+                }
                 effects.log(
                     options.logger, replacement ? .info : .debug, replacement ? "replacement worker started" : "worker started",
                     ["worker.pid": "\(process.pid)"]

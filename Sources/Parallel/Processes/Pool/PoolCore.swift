@@ -25,6 +25,7 @@ final class PoolCore: Sendable {
         var eager: Bool
         var startMethod: ProcessPool.StartMethod
         var logger: Logger
+        var observability: PoolObservability
     }
 
     /// A request the pool holds: its promise, and its frame, kept to send it again if its worker
@@ -33,6 +34,9 @@ final class PoolCore: Sendable {
         let box: RequestBox
         let task: String
         let frame: [UInt8]
+        /// When it was submitted and first sent to a worker, with metrics on (for their timers).
+        var submitted: ContinuousClock.Instant?
+        var sent: ContinuousClock.Instant?
     }
 
     /// One worker's process (once started) and channel. Leaves the table when the service thread
@@ -46,6 +50,8 @@ final class PoolCore: Sendable {
     /// What a locked section leaves to do once the lock is released: completing callers' boxes, and
     /// logging (a handler may block or write: never under the pool's lock).
     struct Effects {
+        /// Metrics to record, before the completions (so a caller that sees its outcome sees them).
+        var metrics: [() -> Void] = []
         var completions: [() -> Void] = []
 
         mutating func log(_ logger: Logger, _ level: Logger.Level, _ message: String, _ metadata: [String: String?]) {
@@ -70,6 +76,8 @@ final class PoolCore: Sendable {
         var stopWaiters: [CheckedContinuation<Void, Never>] = []
         /// Workers started so far: those past the pool's size are replacements.
         var workersStarted = 0
+        /// The gauges' last values (queue depth, busy, idle), recorded again only when they change.
+        var gauges: [Int] = []
     }
 
     let options: Options
@@ -109,10 +117,12 @@ final class PoolCore: Sendable {
     /// Queues `count` inputs encoded in `payload` for `task`, as the request of `box`, which the pool
     /// completes exactly once. The request's id is made in the same locked step; a box cancelled
     /// before it is not sent.
-    func submit(_ box: RequestBox, task: String, count: Int, payload: [UInt8], timeout: Duration?) {
+    func submit(
+        _ box: RequestBox, task: String, count: Int, payload: [UInt8], timeout: Duration?, context: [String: String] = [:]
+    ) {
         let limit = options.frameLimit
         // The id goes in when the lock is held; 0 holds its place in the encoded frame.
-        var frame = Frame.run(id: 0, task: task, count: count, payload: payload).encoded()
+        var frame = Frame.run(id: 0, task: task, count: count, payload: payload, context: context).encoded()
         let size = frame.count - Frame.headerSize
         guard size <= limit else {
             box.complete(.failure(ProcessPoolError.frameTooLarge(task: task, size: size, limit: limit)))
@@ -127,7 +137,8 @@ final class PoolCore: Sendable {
             guard box.markSubmitted(id) else { return }
             state.nextID += 1
             Frame.patchRunID(id, in: &frame)
-            state.pending[id] = Pending(box: box, task: task, frame: frame)
+            let submitted = options.observability.metricsOn ? ContinuousClock.now : nil
+            state.pending[id] = Pending(box: box, task: task, frame: frame, submitted: submitted)
             Self.perform(state.supervisor.submit(id, timeout: timeout, now: .now), in: &state, options: options, effects: &effects)
         }
     }
@@ -182,9 +193,37 @@ final class PoolCore: Sendable {
             if let deadline = state.supervisor.nextDeadline, state.loopDeadline.map({ deadline < $0 }) ?? true {
                 Self.requestWake(&state)
             }
+            if options.observability.metricsOn { Self.recordGauges(&state, options: options, effects: &effects) }
             return effects
         }
+        for record in effects.metrics { record() }
         for completion in effects.completions { completion() }
+    }
+
+    /// Records the queue depth and the busy and idle workers, if they changed.
+    static func recordGauges(_ state: inout State, options: Options, effects: inout Effects) {
+        let gauges = [state.supervisor.queuedCount, state.supervisor.busyCount, state.supervisor.idleCount]
+        guard gauges != state.gauges else { return }
+        state.gauges = gauges
+        let observability = options.observability
+        effects.metrics.append {
+            observability.queueDepth.record(gauges[0])
+            observability.busyWorkers.record(gauges[1])
+            observability.idleWorkers.record(gauges[2])
+        }
+    }
+
+    /// Counts a finished request and times how long it ran, with metrics on.
+    static func recordFinished(
+        _ pending: Pending, _ outcome: PoolObservability.Outcome, options: Options, effects: inout Effects
+    ) {
+        let observability = options.observability
+        guard observability.metricsOn else { return }
+        let running = pending.sent.map { ContinuousClock.now - $0 }
+        effects.metrics.append {
+            observability.finished(outcome)
+            if let running { observability.running.recordNanoseconds(running.nanoseconds) }
+        }
     }
 
     // MARK: Performing actions (under the lock)
@@ -205,8 +244,14 @@ final class PoolCore: Sendable {
                 state.spawnQueue.append(worker)
                 requestWake(&state)
             case .send(let id, let worker):
-                guard let frame = state.pending[id]?.frame else { continue }
-                withChannel(of: worker, in: &state) { $0.send(frame) }
+                guard let pending = state.pending[id] else { continue }
+                withChannel(of: worker, in: &state) { $0.send(pending.frame) }
+                if options.observability.metricsOn, pending.sent == nil, let submitted = pending.submitted {
+                    let now = ContinuousClock.now
+                    state.pending[id]?.sent = now
+                    let queued = options.observability.queued
+                    effects.metrics.append { queued.recordNanoseconds((now - submitted).nanoseconds) }
+                }
             case .sendCancel(let id, let worker):
                 withChannel(of: worker, in: &state) { $0.send(Frame.cancel(id: id).encoded()) }
             case .kill(let worker):
@@ -218,6 +263,7 @@ final class PoolCore: Sendable {
                 withChannel(of: worker, in: &state) { $0.closeOutput() }
             case .deliver(let id, let reply):
                 guard let pending = state.pending.removeValue(forKey: id) else { continue }
+                recordFinished(pending, reply.hasFailure ? .error : .success, options: options, effects: &effects)
                 effects.completions.append { pending.box.complete(.success(reply)) }
             case .fail(let id, let failure):
                 guard let pending = state.pending.removeValue(forKey: id) else { continue }
@@ -225,6 +271,7 @@ final class PoolCore: Sendable {
                 if let level = failure.logLevel {
                     effects.log(options.logger, level, "\(error)", ["task": "\(pending.task)", "request.id": "\(id)"])
                 }
+                recordFinished(pending, failure.outcome, options: options, effects: &effects)
                 effects.completions.append { pending.box.complete(.failure(error)) }
             case .stopped:
                 state.stopped = true

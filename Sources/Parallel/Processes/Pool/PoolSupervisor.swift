@@ -160,6 +160,10 @@ struct PoolSupervisor {
 
     /// Requests waiting for a worker.
     var queuedCount: Int { queue.count }
+    /// Workers up and holding requests.
+    var busyCount: Int { workers.count { $0.lifecycle == .ready && !$0.inFlight.isEmpty } }
+    /// Workers up with nothing to run.
+    var idleCount: Int { workers.count { $0.lifecycle == .ready && $0.inFlight.isEmpty } }
     /// Requests not yet answered, failed or cancelled.
     var unresolvedCount: Int { requests.values.filter { !$0.cancelled }.count }
     /// Workers alive or being started.

@@ -105,7 +105,10 @@ public struct ProcessMapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>: Asy
             chunkSize = sequence.chunkSize
             window = sequence.window
             timeout = sequence.timeout
-            flight = InFlight(core: sequence.pool.core, ordered: sequence.ordered)
+            flight = InFlight(
+                core: sequence.pool.core, ordered: sequence.ordered,
+                span: sequence.pool.observability.startSpan(sequence.ordered ? "imap" : "imapUnordered", task: T.name)
+            )
             progress = sequence.progress
             // The one dynamic cast, and only when progress is asked for: the total of a collection.
             let total = sequence.progress == nil ? nil : (sequence.inputs as? any Collection)?.count
@@ -132,6 +135,7 @@ public struct ProcessMapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>: Asy
                 }
                 guard let next else {
                     finished = true
+                    flight.endSpan(Task.isCancelled ? CancellationError() : nil)
                     try Task.checkCancellation()
                     if let progress, report.total == nil {
                         // The inputs ended after the last report: one more, now with the total.
@@ -148,6 +152,7 @@ public struct ProcessMapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>: Asy
                     finished = true
                     ready.removeAll()
                     flight.cancelAll()
+                    flight.endSpan(error)
                     if error is ProcessPoolError { record(next.box, failed: true) }
                     throw error
                 }
@@ -174,8 +179,8 @@ public struct ProcessMapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>: Asy
                 // a strong capture would keep `flight` alive past the iterator, so leaving the loop
                 // would not cancel the work still in flight.
                 _ = pool.submitChunk(
-                    T.self, chunk, timeout: timeout, onComplete: { [weak flight] box in flight?.completed(box) },
-                    beforeSending: { box in flight.add(box) }
+                    T.self, chunk, timeout: timeout, context: flight.span?.context ?? [:],
+                    onComplete: { [weak flight] box in flight?.completed(box) }, beforeSending: { box in flight.add(box) }
                 )
             }
         }
@@ -183,13 +188,15 @@ public struct ProcessMapSequence<T: ProcessTask, Inputs: Sequence<T.Input>>: Asy
 }
 
 /// The requests an `imap` iterator has in flight, in submission or completion order. Cancels what is
-/// left when the iterator goes away.
+/// left when the iterator goes away, and ends the iteration's span (if tracing) once.
 final class InFlight: Sendable {
     private let core: PoolCore
     private let ordered: Bool
+    let span: PoolObservability.CallSpan?
     private let state = LockedValue(State())
 
     private struct State {
+        var spanEnded = false
         /// Submitted and not yet handed out, in submission order.
         var outstanding: Deque<RequestBox> = []
         /// Completed and not yet handed out (unordered mode).
@@ -197,13 +204,25 @@ final class InFlight: Sendable {
         var waiter: UnsafeContinuation<RequestBox?, Never>?
     }
 
-    init(core: PoolCore, ordered: Bool) {
+    init(core: PoolCore, ordered: Bool, span: PoolObservability.CallSpan?) {
         self.core = core
         self.ordered = ordered
+        self.span = span
     }
 
     deinit {
         cancelAll()
+        // Left before the end: the rest was cancelled.
+        endSpan(CancellationError())
+    }
+
+    /// Ends the span, the first time only.
+    func endSpan(_ error: (any Error)?) {
+        guard let span, state.withLock({ state in
+            defer { state.spanEnded = true }
+            return !state.spanEnded
+        }) else { return }
+        span.end(error)
     }
 
     var count: Int { state.withLock { $0.outstanding.count } }

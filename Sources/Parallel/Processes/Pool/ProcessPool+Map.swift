@@ -17,9 +17,9 @@ extension ProcessPool {
         _ task: T.Type, _ inputs: some Collection<T.Input>, chunkSize: Int? = nil, timeout: Duration? = nil,
         progress: (@Sendable (MapProgress) -> Void)? = nil
     ) async throws -> [T.Output] {
-        let batch = try submitChunks(task, inputs, chunkSize: chunkSize, timeout: timeout)
+        let batch = try submitChunks(task, inputs, chunkSize: chunkSize, timeout: timeout, operation: "map")
         let boxes = batch.boxes
-        return try await withTaskCancellationHandler {
+        return try await batch.traced { () async throws -> [T.Output] in try await withTaskCancellationHandler {
             var outputs = [[T.Output]](repeating: [], count: boxes.count)
             var report = MapProgress(completed: 0, failed: 0, total: inputs.count)
             // The first failure in input order; chunks after it are cancelled and no longer awaited.
@@ -48,7 +48,7 @@ extension ProcessPool {
             return outputs.flatMap { $0 }
         } onCancel: { [core] in
             core.cancel(boxes)
-        }
+        } }
     }
 
     /// Runs `task` on every input and returns one `Result` per input, in input order, so no outcome
@@ -68,9 +68,9 @@ extension ProcessPool {
         _ task: T.Type, _ inputs: some Collection<T.Input>, chunkSize: Int? = nil, timeout: Duration? = nil,
         progress: (@Sendable (MapProgress) -> Void)? = nil
     ) async throws -> [Result<T.Output, ProcessPoolError>] {
-        let batch = try submitChunks(task, inputs, chunkSize: chunkSize, timeout: timeout)
+        let batch = try submitChunks(task, inputs, chunkSize: chunkSize, timeout: timeout, operation: "mapResults")
         let boxes = batch.boxes
-        return try await withTaskCancellationHandler {
+        return try await batch.traced { () async throws -> [Result<T.Output, ProcessPoolError>] in try await withTaskCancellationHandler {
             var results = [[Result<T.Output, ProcessPoolError>]](repeating: [], count: boxes.count)
             var report = MapProgress(completed: 0, failed: 0, total: inputs.count)
             var awaited = ChunkCursor(count: boxes.count)
@@ -87,7 +87,7 @@ extension ProcessPool {
             return results.flatMap { $0 }
         } onCancel: { [core] in
             core.cancel(boxes)
-        }
+        } }
     }
 
     /// Python's default chunk size: about four chunks per worker.
@@ -95,17 +95,33 @@ extension ProcessPool {
         max(1, (count + 4 * workerCount - 1) / (4 * workerCount))
     }
 
-    /// The requests of one `map`, and the indices of those that have completed, in completion order.
+    /// The requests of one `map`, the indices of those that have completed, in completion order, and
+    /// the call's span (if tracing).
     private struct ChunkBatch {
         var boxes: [RequestBox]
         var completions: AsyncStream<Int>
+        var span: PoolObservability.CallSpan?
+
+        /// Runs the call's `body`, then ends its span with what it threw.
+        func traced<Value>(_ body: () async throws -> Value) async throws -> Value {
+            guard let span else { return try await body() }
+            do {
+                let value = try await body()
+                span.end()
+                return value
+            } catch {
+                span.end(error)
+                throw error
+            }
+        }
     }
 
     private func submitChunks<T: ProcessTask>(
-        _ task: T.Type, _ inputs: some Collection<T.Input>, chunkSize: Int?, timeout: Duration?
+        _ task: T.Type, _ inputs: some Collection<T.Input>, chunkSize: Int?, timeout: Duration?, operation: String
     ) throws(InvalidArgumentError) -> ChunkBatch {
         try InvalidArgumentError.check("chunkSize", chunkSize, atLeast: 1)
         try InvalidArgumentError.checkPositive("timeout", timeout)
+        let span = observability.startSpan(operation, task: T.name)
         let size = chunkSize ?? defaultChunkSize(for: inputs.count)
         // Unbounded, yet bounded by the number of chunks: each completes once.
         let (completions, continuation) = AsyncStream.makeStream(of: Int.self)
@@ -113,12 +129,12 @@ extension ProcessPool {
         let all = Array(inputs)
         let boxes = stride(from: 0, to: all.count, by: size).enumerated().map { index, start in
             submitChunk(
-                task, Array(all[start..<min(start + size, all.count)]), timeout: timeout,
+                task, Array(all[start..<min(start + size, all.count)]), timeout: timeout, context: span?.context ?? [:],
                 onComplete: { _ in continuation.yield(index) }
             )
         }
         if boxes.isEmpty { continuation.finish() }
-        return ChunkBatch(boxes: boxes, completions: completions)
+        return ChunkBatch(boxes: boxes, completions: completions, span: span)
     }
 }
 

@@ -49,6 +49,8 @@
 //  ParallelProcess (one task in one child) uses Launch/ and a WorkerChannel, without a pool.
 
 import Logging
+import CoreMetrics
+import Tracing
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -106,6 +108,8 @@ public final class ProcessPool: Sendable {
     }
 
     let core: PoolCore
+    /// The application's metrics and tracer, as the pool uses them.
+    let observability: PoolObservability
     /// How many workers the pool keeps.
     public let workerCount: Int
     /// The timeout of calls that give none.
@@ -140,6 +144,10 @@ public final class ProcessPool: Sendable {
     ///     ``ProcessPoolError/frameTooLarge(task:size:limit:)``.
     ///   - logger: where the pool reports what happens to its workers, once each (see
     ///     <doc:ProcessPoolGuarantees#Logs>); by default ``quietLogger``, which logs nothing.
+    ///   - metrics: where the pool counts its requests, queue and workers (swift-metrics; see
+    ///     <doc:ProcessPoolGuarantees#Metrics-and-traces>); the application's `MetricsSystem.factory` by default.
+    ///   - tracer: where the pool opens a span for each call and whose context it carries into the
+    ///     workers (swift-distributed-tracing); `InstrumentationSystem.tracer` by default.
     /// - Throws: ``InvalidArgumentError`` if `workers` or `maxTasksPerWorker` is less than 1,
     ///   `timeout` or `startTimeout` is not more than zero, or `maxFrameSize` is less than 1024;
     ///   ``ProcessPoolError/spawnFailed(executable:reason:)`` if an eager start fails.
@@ -157,7 +165,9 @@ public final class ProcessPool: Sendable {
         start: Start = .eager,
         startMethod: StartMethod = .forkServer,
         maxFrameSize: Int = 64 << 20,
-        logger: Logger = ProcessPool.quietLogger
+        logger: Logger = ProcessPool.quietLogger,
+        metrics: any MetricsFactory = MetricsSystem.factory,
+        tracer: any Tracer = InstrumentationSystem.tracer
     ) throws {
         try InvalidArgumentError.check("workers", workers, atLeast: 1)
         try InvalidArgumentError.check("maxTasksPerWorker", maxTasksPerWorker, atLeast: 1)
@@ -166,6 +176,8 @@ public final class ProcessPool: Sendable {
         try InvalidArgumentError.check("maxFrameSize", maxFrameSize, atLeast: 1024)
         workerCount = workers
         defaultTimeout = timeout
+        let observability = PoolObservability(metrics: metrics, tracer: tracer)
+        self.observability = observability
         core = try PoolCore(options: .init(
             configuration: .init(
                 workers: workerCount, maxTasksPerWorker: maxTasksPerWorker, startTimeout: startTimeout
@@ -175,7 +187,8 @@ public final class ProcessPool: Sendable {
             initializer: initializer.map { ($0.task, $0.payload) },
             eager: start == .eager,
             startMethod: startMethod,
-            logger: logger
+            logger: logger,
+            observability: observability
         ))
     }
 
@@ -214,7 +227,7 @@ public final class ProcessPool: Sendable {
     /// let sum = try await pool.run(SumOfSquares.self, 100_000, timeout: .seconds(5))
     /// ```
     public func run<T: ProcessTask>(_ task: T.Type, _ input: T.Input, timeout: Duration? = nil) async throws -> T.Output {
-        try await submit(task, input, timeout: timeout).value
+        try await submit(task, input, timeout: timeout, operation: "run").value
     }
 
     /// Starts `task` on `input` and returns a handle to await or cancel (`executor.submit`).
@@ -232,8 +245,22 @@ public final class ProcessPool: Sendable {
     public func submit<T: ProcessTask>(
         _ task: T.Type, _ input: T.Input, timeout: Duration? = nil
     ) throws(InvalidArgumentError) -> ProcessTaskHandle<T.Output> {
+        try submit(task, input, timeout: timeout, operation: "submit")
+    }
+
+    /// ``submit(_:_:timeout:)`` in a span named after `operation` (`run` or `submit`), ended when the
+    /// handle completes.
+    private func submit<T: ProcessTask>(
+        _ task: T.Type, _ input: T.Input, timeout: Duration?, operation: String
+    ) throws(InvalidArgumentError) -> ProcessTaskHandle<T.Output> {
         try InvalidArgumentError.checkPositive("timeout", timeout)
-        return ProcessTaskHandle(core: core, box: submitChunk(task, [input], timeout: timeout), task: T.name)
+        let span = observability.startSpan(operation, task: T.name)
+        var onComplete: (@Sendable (RequestBox) -> Void)?
+        if let span {
+            onComplete = { box in span.end(box.failure(task: T.name)) }
+        }
+        let box = submitChunk(task, [input], timeout: timeout, context: span?.context ?? [:], onComplete: onComplete)
+        return ProcessTaskHandle(core: core, box: box, task: T.name)
     }
 
     /// Shuts the pool down after the work already submitted (`shutdown(wait=True)`): new work fails
@@ -258,8 +285,8 @@ public final class ProcessPool: Sendable {
 
     /// Encodes `inputs` into one request and queues it.
     func submitChunk<T: ProcessTask>(
-        _ task: T.Type, _ inputs: [T.Input], timeout: Duration?, onComplete: (@Sendable (RequestBox) -> Void)? = nil,
-        beforeSending: ((RequestBox) -> Void)? = nil
+        _ task: T.Type, _ inputs: [T.Input], timeout: Duration?, context: [String: String] = [:],
+        onComplete: (@Sendable (RequestBox) -> Void)? = nil, beforeSending: ((RequestBox) -> Void)? = nil
     ) -> RequestBox {
         let box = RequestBox(count: inputs.count, onComplete: onComplete)
         beforeSending?(box)
@@ -270,7 +297,7 @@ public final class ProcessPool: Sendable {
             box.complete(.failure(ProcessPoolError.encodingFailed(task: T.name, message: "input: " + WireCodec.message(error))))
             return box
         }
-        core.submit(box, task: T.name, count: inputs.count, payload: payload, timeout: timeout ?? defaultTimeout)
+        core.submit(box, task: T.name, count: inputs.count, payload: payload, timeout: timeout ?? defaultTimeout, context: context)
         return box
     }
 
@@ -294,7 +321,7 @@ public final class ProcessPool: Sendable {
 /// of `withTaskGroup` does: a main-actor `main()` or an actor method passes an ordinary closure,
 /// which may use the caller's state.
 ///
-/// The arguments are those of ``ProcessPool/init(workers:executable:initializer:maxTasksPerWorker:timeout:startTimeout:start:startMethod:maxFrameSize:logger:)``.
+/// The arguments are those of ``ProcessPool/init(workers:executable:initializer:maxTasksPerWorker:timeout:startTimeout:start:startMethod:maxFrameSize:logger:metrics:tracer:)``.
 ///
 /// - Throws: ``InvalidArgumentError`` before anything starts if an argument is out of range (see the
 ///   initializer); otherwise what the pool's start or `body` throws.
@@ -316,13 +343,15 @@ public func withProcessPool<Result>(
     startMethod: ProcessPool.StartMethod = .forkServer,
     maxFrameSize: Int = 64 << 20,
     logger: Logger = ProcessPool.quietLogger,
+    metrics: any MetricsFactory = MetricsSystem.factory,
+    tracer: any Tracer = InstrumentationSystem.tracer,
     isolation: isolated (any Actor)? = #isolation,
     _ body: (ProcessPool) async throws -> Result
 ) async throws -> Result {
     let pool = try ProcessPool(
         workers: workers, executable: executable, initializer: initializer,
         maxTasksPerWorker: maxTasksPerWorker, timeout: timeout, startTimeout: startTimeout, start: start,
-        startMethod: startMethod, maxFrameSize: maxFrameSize, logger: logger
+        startMethod: startMethod, maxFrameSize: maxFrameSize, logger: logger, metrics: metrics, tracer: tracer
     )
     do {
         let result = try await body(pool)

@@ -2,6 +2,12 @@
 enum RequestReply: Equatable, Sendable {
     case outputs([UInt8])
     case results([Frame.ItemResult])
+
+    /// Some input's task threw.
+    var hasFailure: Bool {
+        guard case .results(let items) = self else { return false }
+        return items.contains { if case .failure = $0 { true } else { false } }
+    }
 }
 
 /// One request's promise: its id once submitted, and its outcome, awaited by whoever submitted it (a
@@ -87,6 +93,20 @@ final class RequestBox: Sendable {
         state.withLock { state in
             if case .done(let outcome) = state.progress { return outcome }
             return nil
+        }
+    }
+
+    /// The error the request ended with, once it has: its failure, or the first input whose task
+    /// threw (for a span's status); nil if it succeeded or has not ended.
+    func failure(task: String) -> (any Error)? {
+        switch outcome {
+        case .failure(let error): return error
+        case .success(.results(let items)):
+            for case .failure(let type, let message) in items {
+                return ProcessPoolError.taskFailed(task: task, type: type, message: message)
+            }
+            return nil
+        default: return nil
         }
     }
 

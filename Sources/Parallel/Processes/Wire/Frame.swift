@@ -3,8 +3,9 @@
 /// kind's fields. Anything else on the channel is reported as a ``FrameError``, never a crash.
 enum Frame: Equatable, Sendable {
     // Parent → worker.
-    /// Run `task` on `count` inputs, encoded together in `payload`.
-    case run(id: UInt64, task: String, count: Int, payload: [UInt8])
+    /// Run `task` on `count` inputs, encoded together in `payload`, in the caller's trace `context`
+    /// (what the tracer injected: ``TraceCarrier``; empty without tracing).
+    case run(id: UInt64, task: String, count: Int, payload: [UInt8], context: [String: String] = [:])
     /// Skip request `id` if it has not started.
     case cancel(id: UInt64)
     /// Run `task` once on `payload` when the worker starts (the pool's initializer).
@@ -62,9 +63,14 @@ enum Frame: Equatable, Sendable {
         writer.append(UInt32(0))  // patched below
         writer.append(Self.magic)
         switch self {
-        case .run(let id, let task, let count, let payload):
+        case .run(let id, let task, let count, let payload, let context):
             writer.append(Kind.run.rawValue); writer.append(id)
-            writer.append(UInt32(truncatingIfNeeded: count)); writer.appendString(task); writer.append(contentsOf: payload)
+            writer.append(UInt32(truncatingIfNeeded: count))
+            writer.append(UInt32(truncatingIfNeeded: context.count))
+            for (key, value) in context.sorted(by: { $0.key < $1.key }) {
+                writer.appendString(key); writer.appendString(value)
+            }
+            writer.appendString(task); writer.append(contentsOf: payload)
         case .cancel(let id):
             writer.append(Kind.cancel.rawValue); writer.append(id)
         case .initialize(let task, let payload):
@@ -109,8 +115,16 @@ enum Frame: Equatable, Sendable {
         switch kind {
         case .run:
             let count = Int(try reader.readUInt32())
+            let entries = Int(try reader.readUInt32())
+            // Each entry is at least two empty strings' lengths.
+            guard entries * 8 <= reader.remaining else { throw .malformed("\(entries) context entries in \(reader.remaining) bytes") }
+            var context: [String: String] = [:]
+            for _ in 0..<entries {
+                let key = try reader.readString()
+                context[key] = try reader.readString()
+            }
             let task = try reader.readString()
-            return .run(id: id, task: task, count: count, payload: reader.rest())
+            return .run(id: id, task: task, count: count, payload: reader.rest(), context: context)
         case .cancel:
             return .cancel(id: id)
         case .initialize:

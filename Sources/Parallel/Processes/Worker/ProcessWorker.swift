@@ -7,6 +7,7 @@ import Darwin
 #endif
 import CParallelShims
 import DequeModule
+import ServiceContextModule
 
 /// Worker mode: the code a worker process runs instead of the program's own `main`.
 ///
@@ -72,7 +73,7 @@ private struct WorkerServer {
     let registry: TaskRegistry
     let environment: WorkerEnvironment
     var frames: FrameBuffer
-    var inbox: Deque<(id: UInt64, task: String, count: Int, payload: [UInt8])> = []
+    var inbox: Deque<(id: UInt64, task: String, count: Int, payload: [UInt8], context: [String: String])> = []
     var cancelled: Set<UInt64> = []
     var initializer: (task: String, payload: [UInt8])?
     var endOfInput = false
@@ -130,7 +131,14 @@ private struct WorkerServer {
             }
             let reply: Frame
             if let runner = registry.runners[request.task] {
-                reply = await runner.run(request.id, request.count, request.payload)
+                if request.context.isEmpty {
+                    reply = await runner.run(request.id, request.count, request.payload)
+                } else {
+                    // The caller's trace: spans the task opens are children of the pool call's.
+                    reply = await ServiceContext.withValue(TraceCarrier.context(from: request.context)) {
+                        await runner.run(request.id, request.count, request.payload)
+                    }
+                }
             } else {
                 reply = .failed(id: request.id, reason: .unknownTask, message: request.task)
             }
@@ -176,8 +184,8 @@ private struct WorkerServer {
         do {
             while let frame = try frames.next() {
                 switch frame {
-                case .run(let id, let task, let count, let payload):
-                    inbox.append((id, task, count, payload))
+                case .run(let id, let task, let count, let payload, let context):
+                    inbox.append((id, task, count, payload, context))
                 case .cancel(let id):
                     if inbox.contains(where: { $0.id == id }) { cancelled.insert(id) }
                 case .initialize(let task, let payload):
