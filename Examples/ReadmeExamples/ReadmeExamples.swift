@@ -20,6 +20,7 @@ struct ReadmeExamples {
         try await parallelProcess()
         try await processPoolService()
         try await processPoolLogger()
+        try await processPoolObserved()
         badArguments()
 
         try futures()
