@@ -200,16 +200,18 @@ final class PoolCore: Sendable {
         for completion in effects.completions { completion() }
     }
 
-    /// Records the queue depth and the busy and idle workers, if they changed.
+    /// Records those of the queue depth and the busy and idle workers that changed.
     static func recordGauges(_ state: inout State, options: Options, effects: inout Effects) {
         let gauges = [state.supervisor.queuedCount, state.supervisor.busyCount, state.supervisor.idleCount]
         guard gauges != state.gauges else { return }
+        let previous = state.gauges
         state.gauges = gauges
         let observability = options.observability
         effects.metrics.append {
-            observability.queueDepth.record(gauges[0])
-            observability.busyWorkers.record(gauges[1])
-            observability.idleWorkers.record(gauges[2])
+            for (index, gauge) in [observability.queueDepth, observability.busyWorkers, observability.idleWorkers].enumerated()
+            where previous.count != gauges.count || previous[index] != gauges[index] {
+                gauge.record(gauges[index])
+            }
         }
     }
 
