@@ -96,9 +96,12 @@ let package = Package(
                 "ParallelHTTP",
                 "ParallelTestServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                // `par bench http` measures ParallelHTTP with a real log handler and metrics backend.
+                // `par bench http` measures ParallelHTTP with a real log handler and metrics backend,
+                // and AsyncHTTPClient alone as the floor under it.
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

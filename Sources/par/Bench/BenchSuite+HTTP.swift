@@ -35,6 +35,10 @@ extension BenchSuite {
         let (observedBatch, observedSeconds, counted) = try await fetchObserved(url, requests: requests, configuration: configuration)
         let observedOK = allGot64Bytes(observedBatch) && counted == Int64(requests + connections)
 
+        // The floor: AsyncHTTPClient alone, the same requests over as many connections.
+        context.progress("http: AsyncHTTPClient alone (the floor)")
+        let floor = try await RawHTTPClientFloor.measure(url, requests: requests, connections: connections)
+
         var peer: [String: Double]? = nil
         var note = context.pythonMissingReason
         if let python = context.python {
@@ -93,6 +97,17 @@ extension BenchSuite {
                 goalRatio: 0.95,
                 verified: observedOK,
                 note: "StreamLogHandler on stderr at info, MetricsTestKit's TestMetrics; every request counted"
+            ),
+            BenchRow(
+                section: "http",
+                name: "floor: AsyncHTTPClient alone, the same GETs and connections",
+                unit: "req/s",
+                higherIsBetter: true,
+                value: Double(requests) / floor.seconds,
+                peer: "Python aiohttp limit=\(connections)",
+                peerValue: peer?["requests_per_s"],
+                verified: floor.ok && peerOK,
+                note: "a task group of \(connections) workers on one HTTPClient: what HTTPSession is built on; HTTPSession above is \(String(format: "%.2f", floor.seconds / seconds))× of it"
             ),
         ]
     }
