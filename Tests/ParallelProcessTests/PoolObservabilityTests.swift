@@ -21,7 +21,13 @@ struct PoolObservabilityTests {
     @Test("requests are counted by outcome, replacements counted, both timers recorded once per request, and the gauges end idle")
     func metrics() async throws {
         let metrics = TestMetrics()
-        try await withProcessPool(workers: 1, executable: TestWorker.executable, metrics: metrics) { pool in
+        try await withProcessPool(workers: 2, executable: TestWorker.executable, metrics: metrics) { pool in
+            // One worker busy (the hang) while the other's reply comes in: the gauges say so then.
+            let hang = try pool.submit(Hang.self, 30)
+            #expect(try await pool.run(Square.self, 4) == 16)
+            #expect(try metrics.expectGauge("parallel_pool_workers", [("state", "busy")]).values.contains(1))
+            hang.cancel()
+            _ = try? await hang.value
             #expect(try await pool.run(Square.self, 3) == 9)
             _ = try? await pool.run(FailOnNegative.self, -1)
             _ = try? await pool.run(CrashOnNegative.self, -1)
@@ -32,29 +38,36 @@ struct PoolObservabilityTests {
         func count(_ outcome: String) throws -> Int64 {
             try metrics.expectCounter("parallel_pool_requests", [("outcome", outcome)]).totalValue
         }
-        #expect(try count("success") == 3)   // one run, two chunks
+        #expect(try count("success") == 4)   // two runs, two chunks
         #expect(try count("error") == 1)
         #expect(try count("crash") == 1)
         #expect(try count("timeout") == 1)
-        #expect(try metrics.expectCounter("parallel_pool_worker_replacements").totalValue == 2)
-        #expect(try metrics.expectTimer("parallel_pool_queued_duration").values.count == 6)
-        #expect(try metrics.expectTimer("parallel_pool_running_duration").values.count == 6)
+        #expect(try count("cancel") == 1)
+        #expect(try metrics.expectCounter("parallel_pool_worker_replacements").totalValue == 3)
+        #expect(try metrics.expectTimer("parallel_pool_queued_duration").values.count == 8)
+        #expect(try metrics.expectTimer("parallel_pool_running_duration").values.count == 8)
         #expect(try metrics.expectTimer("parallel_pool_running_duration").values.allSatisfy { $0 >= 0 })
         #expect(try metrics.expectGauge("parallel_pool_queue_depth").lastValue == 0)
-        #expect(try metrics.expectGauge("parallel_pool_workers", [("state", "busy")]).values.contains(1))
+        #expect(try metrics.expectGauge("parallel_pool_workers", [("state", "busy")]).lastValue == 0)
     }
 
-    @Test("a cancelled call is counted as cancel, and the queue depth is seen above zero while a worker is busy")
+    @Test("cancelled calls are counted as cancel; requests put back in the queue by a timeout show in its depth")
     func cancelAndQueue() async throws {
         let metrics = TestMetrics()
         try await withProcessPool(workers: 1, executable: TestWorker.executable, metrics: metrics) { pool in
             // The worker takes two requests at a time (one running, one behind it): the third waits.
-            let handles = [try pool.submit(Hang.self, 30), try pool.submit(Square.self, 2), try pool.submit(Square.self, 3)]
-            for handle in handles.reversed() { handle.cancel() }
-            for handle in handles { _ = try? await handle.value }
+            // When the first times out, its worker is killed, and the other two wait for the next.
+            let first = try pool.submit(Hang.self, 30, timeout: .milliseconds(100))
+            let behind = [try pool.submit(Square.self, 2), try pool.submit(Square.self, 3)]
+            await #expect(throws: ProcessPoolError.self) { try await first.value }
+            for handle in behind { _ = try await handle.value }
+            let cancelled = [try pool.submit(Hang.self, 30), try pool.submit(Hang.self, 30)]
+            for handle in cancelled { handle.cancel() }
+            for handle in cancelled { _ = try? await handle.value }
         }
-        #expect(try metrics.expectCounter("parallel_pool_requests", [("outcome", "cancel")]).totalValue == 3)
-        #expect(try metrics.expectGauge("parallel_pool_queue_depth").values.contains(1))
+        #expect(try metrics.expectCounter("parallel_pool_requests", [("outcome", "cancel")]).totalValue == 2)
+        #expect(try metrics.expectCounter("parallel_pool_requests", [("outcome", "timeout")]).totalValue == 1)
+        #expect(try metrics.expectGauge("parallel_pool_queue_depth").values.contains { $0 >= 1 })
     }
 
     @Test("a span a task opens in the worker is a child of the run's span, which is a child of the caller's")

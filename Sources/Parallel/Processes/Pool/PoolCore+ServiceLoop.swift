@@ -85,6 +85,7 @@ extension PoolCore {
             }
             withState { state, effects in
                 Self.perform(state.supervisor.tick(now: .now), in: &state, options: options, effects: &effects)
+                Self.recordGauges(&state, options: options, effects: &effects)
             }
         }
         // Only after a failed `poll`: never leave a worker running or a caller waiting.
@@ -170,6 +171,8 @@ extension PoolCore {
                 Self.perform(state.supervisor.channelCorrupted(worker, corruption), in: &state, options: options, effects: &effects)
             }
             Self.perform(state.supervisor.batchEnded(worker), in: &state, options: options, effects: &effects)
+            // Before the replies' callers resume, so that they see the gauges of this moment.
+            Self.recordGauges(&state, options: options, effects: &effects)
             if reading.closed {
                 Self.perform(
                     state.supervisor.channelClosed(worker, truncatedBytes: reading.truncatedBytes),

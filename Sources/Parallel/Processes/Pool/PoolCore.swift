@@ -193,15 +193,17 @@ final class PoolCore: Sendable {
             if let deadline = state.supervisor.nextDeadline, state.loopDeadline.map({ deadline < $0 }) ?? true {
                 Self.requestWake(&state)
             }
-            if options.observability.metricsOn { Self.recordGauges(&state, options: options, effects: &effects) }
             return effects
         }
         for record in effects.metrics { record() }
         for completion in effects.completions { completion() }
     }
 
-    /// Records those of the queue depth and the busy and idle workers that changed.
+    /// Records those of the queue depth and the busy and idle workers that changed. The service
+    /// thread samples them each time it has handled what woke it (frames, exits, deadlines), not at
+    /// every event: a request's round trip would otherwise record them four times.
     static func recordGauges(_ state: inout State, options: Options, effects: inout Effects) {
+        guard options.observability.metricsOn else { return }
         let gauges = [state.supervisor.queuedCount, state.supervisor.busyCount, state.supervisor.idleCount]
         guard gauges != state.gauges else { return }
         let previous = state.gauges

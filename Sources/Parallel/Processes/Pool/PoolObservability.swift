@@ -16,6 +16,8 @@ import Tracing
 /// | `parallel_pool_queued_duration` | timer | | from submission until a worker is sent the request |
 /// | `parallel_pool_running_duration` | timer | | from then until its outcome is in |
 ///
+/// The gauges are sampled by the service thread (``PoolCore/recordGauges(_:options:effects:)``).
+///
 /// Traces: a client span for each pool call (`ProcessPool.run Square`, `ProcessPool.map Square`, …;
 /// attribute `parallel.task`), child of the caller's `ServiceContext.current`, ended when the call's
 /// outcome is in (for `submit`, when its handle completes; for the `imap`s, when the iteration ends).
