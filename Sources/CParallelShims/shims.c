@@ -8,6 +8,9 @@
 #include <dirent.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <stdio.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -150,4 +153,27 @@ int parallel_thread_count(void) {
 #else
     return -1;
 #endif
+}
+
+int parallel_memory_file(const char *name, long long size) {
+#ifdef __linux__
+    int fd = memfd_create(name, MFD_CLOEXEC);
+#else
+    char unique[64];
+    static volatile int counter = 0;
+    snprintf(unique, sizeof unique, "/%s-%d-%d", name, (int)getpid(), __sync_add_and_fetch(&counter, 1));
+    int fd = shm_open(unique, O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (fd >= 0) {
+        shm_unlink(unique);
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+#endif
+    if (fd < 0) return -1;
+    if (ftruncate(fd, (off_t)size) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
 }

@@ -36,4 +36,9 @@ int parallel_pidfd_send_signal(int pidfd, int signal);
 /// The number of threads in this process (`/proc/self/task`); -1 where it cannot be known.
 int parallel_thread_count(void);
 
+/// An anonymous, close-on-exec memory file of `size` bytes, zero-filled, that no name in the file
+/// system reaches: `memfd_create` on Linux, elsewhere `shm_open` of a unique name unlinked at once.
+/// The descriptor, or -1 with `errno`.
+int parallel_memory_file(const char *name, long long size);
+
 #endif
