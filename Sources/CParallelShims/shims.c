@@ -56,12 +56,15 @@ int parallel_close_from(int low) {
 #endif
 }
 
+/// The most descriptors one message carries (Linux's SCM_MAX_FD).
+#define PARALLEL_MAX_FDS 253
+
 long parallel_send_with_fds(int socket, const void *bytes, unsigned long length, const int *fds, int count) {
     struct iovec vector = { .iov_base = (void *)bytes, .iov_len = length };
-    union { char buffer[CMSG_SPACE(sizeof(int) * 4)]; struct cmsghdr align; } control;
+    union { char buffer[CMSG_SPACE(sizeof(int) * PARALLEL_MAX_FDS)]; struct cmsghdr align; } control;
     memset(&control, 0, sizeof(control));
     struct msghdr message = { .msg_iov = &vector, .msg_iovlen = 1 };
-    if (count > 4) { errno = EINVAL; return -1; }
+    if (count < 0 || count > PARALLEL_MAX_FDS) { errno = EINVAL; return -1; }
     if (count > 0) {
         message.msg_control = control.buffer;
         message.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)count);
@@ -82,14 +85,13 @@ long parallel_send_with_fds(int socket, const void *bytes, unsigned long length,
     return sent;
 }
 
-long parallel_receive_with_fds(int socket, void *bytes, unsigned long length, int *fds, int capacity, int *count) {
+long parallel_receive_with_fds(int socket, void *bytes, unsigned long length, int *fds, int capacity, int *count, int flags) {
     struct iovec vector = { .iov_base = bytes, .iov_len = length };
-    union { char buffer[CMSG_SPACE(sizeof(int) * 4)]; struct cmsghdr align; } control;
+    union { char buffer[CMSG_SPACE(sizeof(int) * PARALLEL_MAX_FDS)]; struct cmsghdr align; } control;
     struct msghdr message = { .msg_iov = &vector, .msg_iovlen = 1, .msg_control = control.buffer,
                               .msg_controllen = sizeof(control.buffer) };
     *count = 0;
     long received;
-    int flags = 0;
 #ifdef MSG_CMSG_CLOEXEC
     flags |= MSG_CMSG_CLOEXEC;
 #endif
@@ -101,6 +103,9 @@ long parallel_receive_with_fds(int socket, void *bytes, unsigned long length, in
         int *passed = (int *)CMSG_DATA(header);
         for (int i = 0; i < n; i++) {
             // Keep what fits; close the rest so a confused peer cannot leak descriptors into us.
+#ifndef MSG_CMSG_CLOEXEC
+            fcntl(passed[i], F_SETFD, FD_CLOEXEC);
+#endif
             if (*count < capacity) { fds[(*count)++] = passed[i]; } else { close(passed[i]); }
         }
     }

@@ -254,6 +254,66 @@ public struct Scale: ProcessTask {
     }
 }
 
+/// The sum of a shared array's elements, read in the worker's own mapping of the same pages.
+public struct SumShared: ProcessTask {
+    public static func run(_ array: SharedArray<Double>) async throws -> Double {
+        array.withUnsafeBufferPointer { $0.reduce(0, +) }
+    }
+}
+
+/// A shared array and what to multiply its elements by, in place; the input of `ScaleShared`.
+public struct SharedScaling: Codable, Sendable {
+    public var array: SharedArray<Double>
+    public var factor: Double
+    public init(array: SharedArray<Double>, factor: Double) {
+        self.array = array
+        self.factor = factor
+    }
+}
+
+/// Multiplies the elements of a shared array in place (the parent sees it) and returns the worker's pid.
+public struct ScaleShared: ProcessTask {
+    public static func run(_ input: SharedScaling) async throws -> Int32 {
+        input.array.withUnsafeMutableBufferPointer { buffer in
+            for index in buffer.indices { buffer[index] *= input.factor }
+        }
+        return getpid()
+    }
+}
+
+/// n → a new shared array made in the worker, holding 0, 1, …, n - 1 (it travels back as a descriptor).
+public struct MakeShared: ProcessTask {
+    public static func run(_ n: Int) async throws -> SharedArray<Int> {
+        try SharedArray(0..<n)
+    }
+}
+
+/// Writes the worker's pid to the named pipe `marker` (the tests' `Marker`) and blocks holding a
+/// mapping of `array`, to be killed.
+public struct HoldShared: ProcessTask {
+    public struct Input: Codable, Sendable {
+        public var array: SharedArray<Double>
+        public var marker: String
+        public init(array: SharedArray<Double>, marker: String) {
+            self.array = array
+            self.marker = marker
+        }
+    }
+
+    public static func run(_ input: Input) async throws -> Double {
+        let first = input.array.first ?? 0
+        _ = try await BlockWhenNegative.run(.init(n: -1, marker: input.marker))
+        return first
+    }
+}
+
+/// Sends a `SharedArray<Float>` to the worker's `SumShared`, which expects `Double`s: the worker
+/// reports `decodingFailed` (and closes the descriptor it received).
+public struct SumSharedAsFloats: ProcessTask {
+    public static var name: String { SumShared.name }
+    public static func run(_ array: SharedArray<Float>) async throws -> Double { 0 }
+}
+
 /// Not registered in the worker.
 public struct Unregistered: ProcessTask {
     public static func run(_ n: Int) async throws -> Int { n }
@@ -265,4 +325,5 @@ public let testRegistry = TaskRegistry([
     CrashOnNegative.self, Exit.self, WriteGarbage.self, WriteText.self, WriteTruncatedFrame.self, NotANumber.self,
     Mismatch.self, Blob.self, Counter.self, SetCounter.self, Say.self,
     BlockWhenNegative.self, LogStart.self, NapPID.self, Scale.self, AbortEveryTenth.self, Trap.self, Whisper.self, SpanInWorker.self,
+    SumShared.self, ScaleShared.self, MakeShared.self, HoldShared.self,
 ])

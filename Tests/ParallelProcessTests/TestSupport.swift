@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
-import Parallel
+@testable import Parallel
 
 /// The `ParallelTestWorker` executable, next to the test binary.
 enum TestWorker {
@@ -161,4 +161,50 @@ func runTestWorker(_ arguments: [String]) async throws -> (output: String, error
         return (text, checker.terminationStatus)
     }
     return (text, try await errorText, status)
+}
+
+/// The whole text of a `/proc` file, read to its end (`String(contentsOfFile:)` stops after the
+/// first 4 KiB of a file whose size `stat` says is 0, as procfs files do).
+func readProcFile(_ path: String) -> String {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return "" }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65_536)
+    // At most 64 MiB: far more than any maps file of a test process.
+    for _ in 0..<1_024 {
+        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count < 0 && errno == EINTR { continue }
+        guard count > 0 else { break }
+        bytes += chunk[..<count]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// The memory file behind `array`, named by its inode (other suites' arrays have other inodes).
+func inode(of array: SharedArray<some BitwiseCopyable>) throws -> UInt64 {
+    var status = stat()
+    guard fstat(array.descriptor, &status) == 0 else { throw MarkerError(reason: "fstat of a shared array: errno \(errno)") }
+    return UInt64(status.st_ino)
+}
+
+/// How many descriptors and mappings process `pid` holds of the memory file `inode`, from
+/// `/proc/<pid>/fd` and `/proc/<pid>/maps`.
+func holdings(of inode: UInt64, in pid: Int32) -> (descriptors: Int, mappings: Int) {
+    let maps = readProcFile("/proc/\(pid)/maps")
+    let mappings = maps.split(separator: "\n").count { line in
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        return fields.count > 5 && fields[4] == "\(inode)" && line.contains("memfd:parallel-shared-array")
+    }
+    let descriptors = descriptorsOf(pid).count { fd in
+        let path = "/proc/\(pid)/fd/\(fd)"
+        var status = stat()
+        return (try? FileManager.default.destinationOfSymbolicLink(atPath: path))?.contains("memfd:parallel-shared-array") == true
+            && stat(path, &status) == 0 && UInt64(status.st_ino) == inode
+    }
+    return (descriptors, mappings)
+}
+
+func sharedMemoryNames() -> [String] {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? []
 }

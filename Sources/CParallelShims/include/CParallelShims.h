@@ -15,13 +15,14 @@ int parallel_spawn_close_from(posix_spawn_file_actions_t *actions, int low);
 /// Closes every descriptor from `low` up in this process; 0 on success.
 int parallel_close_from(int low);
 
-/// Sends `length` bytes and the `count` descriptors in `fds` as one message (`SCM_RIGHTS`);
-/// the bytes sent, or -1 with `errno`.
+/// Sends `length` bytes and the `count` (at most 253, Linux's `SCM_MAX_FD`) descriptors in `fds` as
+/// one message (`SCM_RIGHTS`); the bytes sent, or -1 with `errno`. The descriptors go with the first
+/// byte sent: a short send sends them all the same.
 long parallel_send_with_fds(int socket, const void *bytes, unsigned long length, const int *fds, int count);
 
-/// Receives one message into `bytes` and up to `capacity` descriptors into `fds` (close-on-exec),
-/// setting `*count`; the bytes received (0 at the end of the stream), or -1 with `errno`.
-long parallel_receive_with_fds(int socket, void *bytes, unsigned long length, int *fds, int capacity, int *count);
+/// Receives one message into `bytes` and up to `capacity` (at most 253) descriptors into `fds`
+/// (close-on-exec; more are closed), setting `*count`; `flags` as `recvmsg`'s (`MSG_DONTWAIT`); the bytes received (0 at the end of the stream), or -1 with `errno`.
+long parallel_receive_with_fds(int socket, void *bytes, unsigned long length, int *fds, int capacity, int *count, int flags);
 
 /// Blocks `SIGCHLD` in this thread and returns a close-on-exec descriptor that reads it (Linux's
 /// `signalfd`); -1 elsewhere.

@@ -15,9 +15,13 @@ struct BinaryDecoder {
     /// The deepest nesting accepted, as JSONDecoder's: forged bytes cannot exhaust the stack.
     static let maxDepth = 512
 
+    /// What every `init(from:)` finds in its decoder's `userInfo` (a ``SharedArray`` looks for the
+    /// message's descriptor table there).
+    var userInfo: [CodingUserInfoKey: Any] = [:]
+
     /// Decodes a `Value` from `bytes[start...]`.
     func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8], startingAt start: Int = 0) throws -> Value {
-        let input = try DecodingInput(bytes: bytes, start: start)
+        let input = try DecodingInput(bytes: bytes, start: start, userInfo: userInfo)
         return try input.decodeValue(Value.self, at: input.rootOffset, path: .root, depth: 0)
     }
 }
@@ -29,9 +33,11 @@ final class DecodingInput {
     let rootOffset: Int
     /// Where the value ends and the key table starts.
     let bodyEnd: Int
+    let userInfo: [CodingUserInfoKey: Any]
 
-    init(bytes: [UInt8], start: Int) throws {
+    init(bytes: [UInt8], start: Int, userInfo: [CodingUserInfoKey: Any] = [:]) throws {
         self.bytes = bytes
+        self.userInfo = userInfo
         func corrupted(_ detail: String) -> DecodingError {
             .dataCorrupted(DecodingError.Context(codingPath: [], debugDescription: detail))
         }

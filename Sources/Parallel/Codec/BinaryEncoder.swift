@@ -11,10 +11,14 @@ import Foundation
 /// let back = try BinaryDecoder().decode([String: [Double]].self, from: bytes)
 /// ```
 struct BinaryEncoder {
+    /// What every `encode(to:)` finds in its encoder's `userInfo` (a ``SharedArray`` looks for the
+    /// message's descriptor table there).
+    var userInfo: [CodingUserInfoKey: Any] = [:]
+
     /// Encodes `value`, after `prefix` (bytes the caller puts first, such as a tag, without a
     /// second copy of the encoding).
     func encode<Value: Encodable>(_ value: Value, prefix: [UInt8] = []) throws -> [UInt8] {
-        let state = EncodingState(prefix: prefix)
+        let state = EncodingState(prefix: prefix, userInfo: userInfo)
         try state.encodeValue(value, path: CodingPathNode.root)
         return try state.finish(value)
     }
@@ -87,7 +91,10 @@ final class EncodingState {
         var content: Int?
     }
 
-    init(prefix: [UInt8]) {
+    let userInfo: [CodingUserInfoKey: Any]
+
+    init(prefix: [UInt8], userInfo: [CodingUserInfoKey: Any] = [:]) {
+        self.userInfo = userInfo
         bytes = prefix
         base = prefix.count
         bytes.append(BinaryFormat.version)

@@ -7,7 +7,7 @@ struct SlotDecoder: Decoder {
     let depth: Int
 
     var codingPath: [any CodingKey] { path.path }
-    var userInfo: [CodingUserInfoKey: Any] { [:] }
+    var userInfo: [CodingUserInfoKey: Any] { input.userInfo }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         KeyedDecodingContainer(try KeyedReader<Key>(input: input, offset: offset, path: path, depth: depth))

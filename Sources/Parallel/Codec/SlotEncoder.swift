@@ -12,7 +12,7 @@ struct SlotEncoder: Encoder {
     let path: CodingPathNode
 
     var codingPath: [any CodingKey] { path.path }
-    var userInfo: [CodingUserInfoKey: Any] { [:] }
+    var userInfo: [CodingUserInfoKey: Any] { state.userInfo }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         KeyedEncodingContainer(KeyedWriter<Key>(state: state, id: state.container(ofSlot: slot, keyed: true), path: path))

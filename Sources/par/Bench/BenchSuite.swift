@@ -13,6 +13,7 @@ struct BenchSuite: Sendable {
         .futures,
         .processes,
         .payloads,
+        .sharedMemory,
         .async,
         .http,
         .table,

@@ -9,7 +9,8 @@ import Parallel
 /// The process tasks of `par`'s demos and benchmarks, registered in `Par.tasks`.
 enum ParTasks {
     static let all: [any ProcessTask.Type] = [PrintPID.self, SlowSquare.self, SumOfSquares.self, Identity.self, Scramble.self, SumOfSquaresMod.self,
-                                                PointSum.self, EchoBulk.self, PeakResident.self]
+                                                PointSum.self, EchoBulk.self, PeakResident.self, CountShared.self, CountDoubles.self,
+                                                SumShared.self]
 }
 
 /// The seed's `worker()`: prints "Process: <pid>" in the child.
@@ -119,5 +120,33 @@ struct PeakResident: ProcessTask {
     static func run(_ reset: Int) async throws -> Double {
         if reset == 1 { Measure.resetPeakResident() }
         return Measure.peakResidentMiB()
+    }
+}
+
+/// The number of elements of a shared array, touching none: the hand-over of the shared-memory benchmark.
+struct CountShared: ProcessTask {
+    static func run(_ array: SharedArray<Double>) async throws -> Int { array.count }
+}
+
+/// The number of elements of an array that came as a normal payload: the copy the shared-memory
+/// benchmark compares the hand-over with.
+struct CountDoubles: ProcessTask {
+    static func run(_ array: [Double]) async throws -> Int { array.count }
+}
+
+/// The sum of a shared array, read in the worker's mapping of the caller's pages.
+struct SumShared: ProcessTask {
+    static func run(_ array: SharedArray<Double>) async throws -> Double {
+        array.withUnsafeBufferPointer { buffer in
+            // Four partial sums: independent additions the processor overlaps.
+            var sums = (0.0, 0.0, 0.0, 0.0)
+            var index = 0
+            while index + 4 <= buffer.count {
+                sums.0 += buffer[index]; sums.1 += buffer[index + 1]; sums.2 += buffer[index + 2]; sums.3 += buffer[index + 3]
+                index += 4
+            }
+            while index < buffer.count { sums.0 += buffer[index]; index += 1 }
+            return (sums.0 + sums.1) + (sums.2 + sums.3)
+        }
     }
 }

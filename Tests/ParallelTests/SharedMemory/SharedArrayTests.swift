@@ -7,18 +7,42 @@ import Foundation
 @testable import Parallel
 import Testing
 
-/// The lines of `/proc/self/maps` and the targets of `/proc/self/fd` that are shared arrays' memory.
-private func sharedMemoryInUse() -> (descriptors: Int, mappings: Int) {
-    let maps = (try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8)) ?? ""
-    let mappings = maps.split(separator: "\n").count { $0.contains("memfd:parallel-shared-array") }
+/// The whole text of a `/proc` file, read to its end (`String(contentsOfFile:)` stops after the
+/// first 4 KiB of a file whose size `stat` says is 0, as procfs files do).
+private func readProcFile(_ path: String) -> String {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return "" }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65_536)
+    // At most 64 MiB: far more than any maps file of a test process.
+    for _ in 0..<1_024 {
+        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count < 0 && errno == EINTR { continue }
+        guard count > 0 else { break }
+        bytes += chunk[..<count]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// How many descriptors and mappings this process holds of the memory file `inode` (other suites'
+/// arrays, made meanwhile, have other inodes), from `/proc/self/fd` and `/proc/self/maps`.
+private func sharedMemoryInUse(_ inode: UInt64) -> (descriptors: Int, mappings: Int) {
+    let maps = readProcFile("/proc/self/maps")
+    let mappings = maps.split(separator: "\n").count { line in
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        return fields.count > 5 && fields[4] == "\(inode)" && line.contains("memfd:parallel-shared-array")
+    }
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
     let descriptors = entries.count { entry in
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(entry)"))?.contains("memfd:parallel-shared-array") == true
+        let path = "/proc/self/fd/\(entry)"
+        var status = stat()
+        return (try? FileManager.default.destinationOfSymbolicLink(atPath: path))?.contains("memfd:parallel-shared-array") == true
+            && stat(path, &status) == 0 && UInt64(status.st_ino) == inode
     }
     return (descriptors, mappings)
 }
 
-// Serialized: the checks of /proc/self count this suite's arrays, and no other suite makes any.
 @Suite("SharedArray", .serialized, .timeLimit(.minutes(1)))
 struct SharedArrayTests {
     @Test("a new array of numbers is zeros; elements written through one mapping are read through another of the same memory")
@@ -49,21 +73,24 @@ struct SharedArrayTests {
 
     @Test("when the last holder lets go, no descriptor or mapping of the memory is left in the process, and nothing is in /dev/shm")
     func nothingLeftBehind() throws {
-        let before = sharedMemoryInUse()
         let shmBefore = (try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? []
+        var file: UInt64 = 0
         do {
             let array = try SharedArray<Int>(count: 1 << 20)
+            var status = stat()
+            try #require(fstat(array.descriptor, &status) == 0)
+            file = UInt64(status.st_ino)
             let other = try SharedArray<Int>(adopting: dup(array.descriptor), count: 1 << 20)
             array[0] = 1
             #expect(other[0] == 1)
-            let during = sharedMemoryInUse()
-            #expect(during.descriptors == before.descriptors + 2)
-            #expect(during.mappings >= before.mappings + 2)
+            let during = sharedMemoryInUse(file)
+            #expect(during.descriptors == 2)
+            #expect(during.mappings == 2)
             #expect(((try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? []) == shmBefore)
         }
-        let after = sharedMemoryInUse()
-        #expect(after.descriptors == before.descriptors)
-        #expect(after.mappings == before.mappings)
+        let after = sharedMemoryInUse(file)
+        #expect(after.descriptors == 0)
+        #expect(after.mappings == 0)
     }
 
     @Test("a negative or overflowing count is an InvalidArgumentError that says what was wrong")

@@ -248,7 +248,7 @@ enum ForkServer {
         var passed: [Int32] = [-1, -1, -1, -1]
         var count: Int32 = 0
         let received = message.withUnsafeMutableBytes { bytes in
-            parallel_receive_with_fds(socket, bytes.baseAddress, UInt(bytes.count), &passed, 4, &count)
+            parallel_receive_with_fds(socket, bytes.baseAddress, UInt(bytes.count), &passed, 4, &count, 0)
         }
         guard received > 0 else { return nil }
         let fds = Array(passed.prefix(Int(max(0, count))))

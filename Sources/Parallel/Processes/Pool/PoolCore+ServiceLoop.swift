@@ -164,7 +164,13 @@ extension PoolCore {
             state.connections[worker] = connection
             closed = reading.closed
             let now = ContinuousClock.now
-            for frame in reading.frames {
+            for (index, frame) in reading.frames.enumerated() {
+                if let descriptors = reading.descriptors[index] {
+                    switch frame {
+                    case .outputs(let id, _), .results(let id, _): state.pending[id]?.box.attach(descriptors)
+                    default: break
+                    }
+                }
                 Self.perform(state.supervisor.frameReceived(frame, from: worker, now: now), in: &state, options: options, effects: &effects)
             }
             if let corruption = reading.corruption {

@@ -28,12 +28,13 @@ final class PoolCore: Sendable {
         var observability: PoolObservability
     }
 
-    /// A request the pool holds: its promise, and its frame, kept to send it again if its worker
-    /// dies before running it.
+    /// A request the pool holds: its promise, and its frame with the descriptors of its payload,
+    /// kept to send it again if its worker dies before running it.
     struct Pending {
         let box: RequestBox
         let task: String
         let frame: [UInt8]
+        let descriptors: DescriptorTable?
         /// When it was submitted and first sent to a worker, with metrics on (for their timers).
         var submitted: ContinuousClock.Instant?
         var sent: ContinuousClock.Instant?
@@ -114,11 +115,12 @@ final class PoolCore: Sendable {
         }
     }
 
-    /// Queues `count` inputs encoded in `payload` for `task`, as the request of `box`, which the pool
-    /// completes exactly once. The request's id is made in the same locked step; a box cancelled
-    /// before it is not sent.
+    /// Queues `count` inputs encoded in `payload` (with `descriptors`, its ``SharedArray``s) for
+    /// `task`, as the request of `box`, which the pool completes exactly once. The request's id is
+    /// made in the same locked step; a box cancelled before it is not sent.
     func submit(
-        _ box: RequestBox, task: String, count: Int, payload: [UInt8], timeout: Duration?, context: [String: String] = [:]
+        _ box: RequestBox, task: String, count: Int, payload: [UInt8], descriptors: DescriptorTable? = nil, timeout: Duration?,
+        context: [String: String] = [:]
     ) {
         let limit = options.frameLimit
         // The id goes in when the lock is held; 0 holds its place in the encoded frame.
@@ -138,7 +140,7 @@ final class PoolCore: Sendable {
             state.nextID += 1
             Frame.patchRunID(id, in: &frame)
             let submitted = options.observability.metricsOn ? ContinuousClock.now : nil
-            state.pending[id] = Pending(box: box, task: task, frame: frame, submitted: submitted)
+            state.pending[id] = Pending(box: box, task: task, frame: frame, descriptors: descriptors, submitted: submitted)
             Self.perform(state.supervisor.submit(id, timeout: timeout, now: .now), in: &state, options: options, effects: &effects)
         }
     }
@@ -249,7 +251,22 @@ final class PoolCore: Sendable {
                 requestWake(&state)
             case .send(let id, let worker):
                 guard let pending = state.pending[id] else { continue }
-                withChannel(of: worker, in: &state) { $0.send(pending.frame) }
+                var refused: DescriptorPassingError?
+                withChannel(of: worker, in: &state) { channel in
+                    do throws(DescriptorPassingError) {
+                        try channel.send(pending.frame, descriptors: pending.descriptors)
+                    } catch {
+                        refused = error
+                    }
+                }
+                if let refused {
+                    // The worker waits for a request that never comes: it is replaced, and the
+                    // caller learns why.
+                    let error = ProcessPoolError.encodingFailed(task: pending.task, message: "input: \(refused)")
+                    effects.completions.append { pending.box.complete(.failure(error)) }
+                    state.connections[worker]?.process?.signal(SIGKILL)
+                    continue
+                }
                 if options.observability.metricsOn, pending.sent == nil, let submitted = pending.submitted {
                     let now = ContinuousClock.now
                     state.pending[id]?.sent = now

@@ -301,6 +301,8 @@ struct PoolSupervisor {
             return replyReceived(id, .failure(.cancelled), from: index, now: now)
         case .run, .cancel, .initialize:
             return kill(index, headFailure: .channel("the worker sent a parent's message"))
+        case .descriptors:
+            return impossible("a descriptors frame reached the rules (the channel consumes them)")
         }
     }
 

@@ -291,13 +291,17 @@ public final class ProcessPool: Sendable {
         let box = RequestBox(count: inputs.count, onComplete: onComplete)
         beforeSending?(box)
         let payload: [UInt8]
+        let descriptors = DescriptorTable()
         do {
-            payload = try WireCodec.encode(inputs)
+            payload = try WireCodec.encode(inputs, descriptors: descriptors)
         } catch {
             box.complete(.failure(ProcessPoolError.encodingFailed(task: T.name, message: "input: " + WireCodec.message(error))))
             return box
         }
-        core.submit(box, task: T.name, count: inputs.count, payload: payload, timeout: timeout ?? defaultTimeout, context: context)
+        core.submit(
+            box, task: T.name, count: inputs.count, payload: payload, descriptors: descriptors.count > 0 ? descriptors : nil,
+            timeout: timeout ?? defaultTimeout, context: context
+        )
         return box
     }
 

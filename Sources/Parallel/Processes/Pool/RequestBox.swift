@@ -27,6 +27,8 @@ final class RequestBox: Sendable {
     private struct State {
         var progress = Progress.unsubmitted
         var waiters: [UnsafeContinuation<Result<RequestReply, any Error>, Never>] = []
+        /// The descriptors that came with the reply (its ``SharedArray``s), kept while the box lives.
+        var descriptors: DescriptorTable?
     }
 
     private enum Progress {
@@ -74,6 +76,15 @@ final class RequestBox: Sendable {
             return true
         }
     }
+
+    /// Keeps `descriptors`, those that came with the reply, for decoding it (called before
+    /// ``complete(_:)``).
+    func attach(_ descriptors: DescriptorTable) {
+        state.withLock { $0.descriptors = descriptors }
+    }
+
+    /// The descriptors that came with the reply, if any.
+    private var descriptors: DescriptorTable? { state.withLock { $0.descriptors } }
 
     /// Records the outcome and resumes the waiters; later calls are ignored.
     func complete(_ outcome: Result<RequestReply, any Error>) {
@@ -128,7 +139,7 @@ final class RequestBox: Sendable {
         _ outcome: Result<RequestReply, any Error>, as type: Output.Type, task: String
     ) throws -> [Output] {
         if case .success(.outputs(let payload)) = outcome,
-           let outputs = try? WireCodec.decode([Output].self, from: payload), outputs.count == count {
+           let outputs = try? WireCodec.decode([Output].self, from: payload, descriptors: descriptors), outputs.count == count {
             return outputs
         }
         return try results(outcome, as: type, task: task).map { try $0.get() }
@@ -145,7 +156,7 @@ final class RequestBox: Sendable {
             throw CancellationError()
         case .success(.outputs(let payload)):
             do {
-                let outputs = try WireCodec.decode([Output].self, from: payload)
+                let outputs = try WireCodec.decode([Output].self, from: payload, descriptors: descriptors)
                 guard outputs.count == count else {
                     let error = ProcessPoolError.decodingFailed(task: task, message: "expected \(count) outputs, got \(outputs.count)")
                     return Array(repeating: .failure(error), count: count)
@@ -160,11 +171,12 @@ final class RequestBox: Sendable {
                 let error = ProcessPoolError.decodingFailed(task: task, message: "expected \(count) results, got \(items.count)")
                 return Array(repeating: .failure(error), count: count)
             }
+            let descriptors = descriptors
             return items.map { item in
                 switch item {
                 case .success(let bytes):
                     do {
-                        return .success(try WireCodec.decode(Output.self, from: bytes))
+                        return .success(try WireCodec.decode(Output.self, from: bytes, descriptors: descriptors))
                     } catch {
                         return .failure(.decodingFailed(task: task, message: "output: " + WireCodec.message(error)))
                     }

@@ -28,6 +28,11 @@ enum Frame: Equatable, Sendable {
     /// The initializer threw; the worker exits next.
     case initializerFailed(type: String, message: String)
 
+    // Either way.
+    /// The next frame comes with `count` descriptors (its ``SharedArray``s), sent with this frame's
+    /// bytes (`SCM_RIGHTS`). The channel's reader consumes it: it never reaches the pool's rules.
+    case descriptors(count: Int)
+
     /// One input's outcome inside ``results(id:items:)``.
     enum ItemResult: Equatable, Sendable {
         case success([UInt8])
@@ -55,6 +60,7 @@ enum Frame: Equatable, Sendable {
     private enum Kind: UInt8 {
         case run = 1, cancel, initialize
         case ready = 10, outputs, results, failed, cancelled, initializerFailed, serving
+        case descriptors = 20
     }
 
     /// The frame with its length prefix, ready to write.
@@ -99,6 +105,8 @@ enum Frame: Equatable, Sendable {
         case .initializerFailed(let type, let message):
             writer.append(Kind.initializerFailed.rawValue); writer.append(UInt64(0))
             writer.appendString(type); writer.appendString(message)
+        case .descriptors(let count):
+            writer.append(Kind.descriptors.rawValue); writer.append(UInt64(truncatingIfNeeded: count))
         }
         writer.patchLength()
         return writer.bytes
@@ -168,6 +176,11 @@ enum Frame: Equatable, Sendable {
             let type = try reader.readString()
             let message = try reader.readString()
             return .initializerFailed(type: type, message: message)
+        case .descriptors:
+            try reader.expectEnd()
+            // The id field holds the count; no message carries more than `SCM_MAX_FD` (253).
+            guard id <= 253 else { throw .malformed("\(id) descriptors announced; at most 253 travel with one message") }
+            return .descriptors(count: Int(id))
         }
     }
 }

@@ -41,8 +41,9 @@ enum WireCodec {
         static let current = PayloadFormat(environmentValue: ProcessInfo.processInfo.environment[variable])
     }
 
-    /// Encodes `value`.
-    static func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
+    /// Encodes `value`; a ``SharedArray`` in it is added to `descriptors`, to travel beside the
+    /// bytes (without a table, encoding one throws).
+    static func encode<Value: Encodable>(_ value: Value, descriptors: DescriptorTable? = nil) throws -> [UInt8] {
         // Metatype comparisons, not `as?` casts: a worker's first dynamic cast scans every protocol
         // conformance of every loaded library, which measurably delays its first answer.
         if Value.self == [Int].self {
@@ -89,18 +90,24 @@ enum WireCodec {
         if Value.self == Bool.self {
             return [Tag.bool.rawValue, unsafeBitCast(value, to: Bool.self) ? 1 : 0]
         }
+        let userInfo: [CodingUserInfoKey: any Sendable] = descriptors.map { [.descriptorTable: $0] } ?? [:]
         switch PayloadFormat.current {
         case .binary:
-            return try BinaryEncoder().encode(value, prefix: [Tag.binary.rawValue])
+            return try BinaryEncoder(userInfo: userInfo).encode(value, prefix: [Tag.binary.rawValue])
         case .json:
-            return [Tag.json.rawValue] + Array(try JSONEncoder().encode(value))
+            let encoder = JSONEncoder()
+            encoder.userInfo = userInfo
+            return [Tag.json.rawValue] + Array(try encoder.encode(value))
         case .invalid(let text):
             throw WireCodecError(message: "\(PayloadFormat.variable)=\(text) is not a payload format: set it to json (for debugging) or binary, or unset it")
         }
     }
 
-    /// Decodes a `Value` from `bytes`.
-    static func decode<Value: Decodable>(_ type: Value.Type, from bytes: [UInt8]) throws -> Value {
+    /// Decodes a `Value` from `bytes`; a ``SharedArray`` in it maps its descriptor from
+    /// `descriptors`, those that came with the bytes.
+    static func decode<Value: Decodable>(
+        _ type: Value.Type, from bytes: [UInt8], descriptors: DescriptorTable? = nil
+    ) throws -> Value {
         guard let first = bytes.first, let tag = Tag(rawValue: first) else {
             throw WireCodecError(message: "unknown encoding tag \(bytes.first.map(String.init) ?? "(empty)")")
         }
@@ -110,11 +117,14 @@ enum WireCodec {
         guard tag == .json || tag == .binary || expectedTag(for: Value.self) == tag else {
             throw WireCodecError(message: "expected \(Value.self), got bytes tagged \(tag)")
         }
+        let userInfo: [CodingUserInfoKey: any Sendable] = descriptors.map { [.descriptorTable: $0] } ?? [:]
         switch tag {
         case .json:
-            return try JSONDecoder().decode(type, from: Data(body))
+            let decoder = JSONDecoder()
+            decoder.userInfo = userInfo
+            return try decoder.decode(type, from: Data(body))
         case .binary:
-            return try BinaryDecoder().decode(type, from: bytes, startingAt: 1)
+            return try BinaryDecoder(userInfo: userInfo).decode(type, from: bytes, startingAt: 1)
         case .ints:
             guard body.count % 8 == 0 else { throw WireCodecError(message: "\(body.count) bytes are not whole integers") }
             var ints = [Int](repeating: 0, count: body.count / 8)

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CParallelShims
 
 /// One worker's stream of frames, over any pair of non-blocking byte streams: a read end and a write
 /// end, which may be the same descriptor (a pool worker's socketpair) or two (a pipe pair, or the
@@ -16,6 +17,12 @@ import Darwin
 /// has room) and when to ``readAvailable(using:)`` (when it says the read end has bytes). Its
 /// descriptors stay their owner's (``WorkerProcess``) to close, except a separate write end closed
 /// by ``closeOutput()``.
+///
+/// Over a Unix socket the channel also passes descriptors (the ``SharedArray``s of a payload): a
+/// frame sent with a ``DescriptorTable`` is preceded by a ``Frame/descriptors(count:)`` frame whose
+/// first byte carries them (`SCM_RIGHTS`), and the reader hands them out beside the frame that
+/// follows. Other streams (pipes, `ssh`) refuse such a frame with
+/// ``DescriptorPassingError``, never copying or dropping it silently.
 ///
 /// ```swift
 /// var channel = WorkerChannel(input: fd, output: fd, frameLimit: 64 << 20)
@@ -34,6 +41,8 @@ struct WorkerChannel {
         /// At the close, how many bytes of an unfinished frame were left (more than 0: the stream
         /// was cut in the middle of a message).
         var truncatedBytes = 0
+        /// The descriptors that came with `frames[i]`, by `i`.
+        var descriptors: [Int: DescriptorTable] = [:]
     }
 
     /// The descriptor frames are read from; -1 until ``connect(input:output:)``.
@@ -43,9 +52,19 @@ struct WorkerChannel {
     private var outputClosed = false
     /// A socket is written with `send` (no `SIGPIPE`, and `shutdown` closes one direction only).
     private var outputIsSocket = false
+    /// Descriptors can travel: both ends are one Unix socket.
+    private var passesDescriptors = false
     private var outbound: [UInt8] = []
     private var outboundStart = 0
+    /// Descriptors to send with the byte at `offset` of `outbound` (the start of a
+    /// ``Frame/descriptors(count:)`` frame), in order; each table is kept until its `sendmsg`.
+    private var outboundDescriptors: [(offset: Int, table: DescriptorTable)] = []
     private var inbound: FrameBuffer
+    /// Descriptors received and not yet claimed by a ``Frame/descriptors(count:)`` frame (closed
+    /// with the channel).
+    private let received = DescriptorTable()
+    /// The descriptors announced for the next frame.
+    private var announced: DescriptorTable?
     /// Set after a ``FrameError``: the rest of the stream is noise until it closes.
     private var corrupted = false
 
@@ -69,6 +88,10 @@ struct WorkerChannel {
         self.output = output
         var status = stat()
         outputIsSocket = fstat(output, &status) == 0 && (status.st_mode & S_IFMT) == S_IFSOCK
+        var domain: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        passesDescriptors = outputIsSocket && input == output
+            && getsockopt(output, SOL_SOCKET, SO_DOMAIN, &domain, &length) == 0 && domain == AF_UNIX
         if outputClosed {
             outputClosed = false
             closeOutput()
@@ -90,6 +113,21 @@ struct WorkerChannel {
         flush()
     }
 
+    /// Queues an encoded frame with the descriptors of its payload (none: as ``send(_:)``). The
+    /// table is kept until they are written.
+    ///
+    /// - Throws: ``DescriptorPassingError`` if the stream is not a Unix socket (nothing is queued).
+    mutating func send(_ frame: [UInt8], descriptors: DescriptorTable?) throws(DescriptorPassingError) {
+        guard let descriptors, descriptors.count > 0 else { return send(frame) }
+        guard !outputClosed else { return }
+        // Not connected yet: a pool's worker, whose stream is a socketpair; `flush` checks again.
+        guard output < 0 || passesDescriptors else { throw DescriptorPassingError(count: descriptors.count) }
+        outboundDescriptors.append((outbound.count, descriptors))
+        outbound.append(contentsOf: Frame.descriptors(count: descriptors.count).encoded())
+        outbound.append(contentsOf: frame)
+        flush()
+    }
+
     /// Writes as much of the outbound queue as the stream takes without blocking. A failed write
     /// (the other side is gone) drops the queue: the end of the stream reports the loss.
     mutating func flush() {
@@ -97,6 +135,7 @@ struct WorkerChannel {
         while outboundStart < outbound.count {
             let written = writeOnce(from: outboundStart)
             if written > 0 {
+                if outboundDescriptors.first?.offset == outboundStart { outboundDescriptors.removeFirst() }
                 outboundStart += written
             } else if written < 0 && errno == EINTR {
                 continue
@@ -108,6 +147,7 @@ struct WorkerChannel {
         }
         outbound.removeAll(keepingCapacity: outbound.count < 1 << 20)
         outboundStart = 0
+        outboundDescriptors.removeAll()
     }
 
     /// Ends the outbound stream (what is still queued is dropped): the other side reads its end and
@@ -118,6 +158,7 @@ struct WorkerChannel {
         outputClosed = true
         outbound.removeAll()
         outboundStart = 0
+        outboundDescriptors.removeAll()
         // Not connected yet: `connect` closes it.
         guard output >= 0 else { return }
         if output == input {
@@ -136,12 +177,13 @@ struct WorkerChannel {
         var rounds = 0
         while rounds < 8 {
             rounds += 1
-            let count = scratch.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            let (count, withDescriptors) = receiveOnce(into: &scratch)
             if count > 0 {
                 if !corrupted {
                     scratch.withUnsafeBytes { inbound.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
                 }
-                if count < scratch.count { break }
+                // A message with descriptors ends a `recvmsg` early: more may wait behind it.
+                if count < scratch.count && !withDescriptors { break }
             } else if count == 0 {
                 reading.closed = true
                 break
@@ -157,6 +199,18 @@ struct WorkerChannel {
         while !corrupted {
             do throws(FrameError) {
                 guard let frame = try inbound.next() else { break }
+                if case .descriptors(let count) = frame {
+                    // They came with this frame's first byte, so they have all arrived.
+                    guard let table = received.removeFirst(count) else {
+                        throw .malformed("\(count) descriptors announced, \(received.count) received")
+                    }
+                    announced = table
+                    continue
+                }
+                if let table = announced {
+                    reading.descriptors[reading.frames.count] = table
+                    announced = nil
+                }
                 reading.frames.append(frame)
             } catch {
                 corrupted = true
@@ -167,14 +221,65 @@ struct WorkerChannel {
         return reading
     }
 
-    private func writeOnce(from start: Int) -> Int {
-        outbound.withUnsafeBytes { buffer -> Int in
-            guard let base = buffer.baseAddress else { return 0 }
-            if outputIsSocket {
-                return systemSend(output, base + start, buffer.count - start, noSignalFlag | Int32(MSG_DONTWAIT))
+    /// One `read`; over a socket that passes descriptors, one `recvmsg` whose descriptors join
+    /// `received`. The bytes read, and whether descriptors came with them.
+    private func receiveOnce(into scratch: inout [UInt8]) -> (count: Int, withDescriptors: Bool) {
+        guard passesDescriptors else { return (scratch.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }, false) }
+        var descriptors = [Int32](repeating: -1, count: DescriptorTable.limit)
+        var descriptorCount: Int32 = 0
+        let count = scratch.withUnsafeMutableBytes { buffer in
+            descriptors.withUnsafeMutableBufferPointer { fds in
+                parallel_receive_with_fds(input, buffer.baseAddress, UInt(buffer.count), fds.baseAddress, Int32(fds.count), &descriptorCount, 0)
             }
-            return write(output, base + start, buffer.count - start)
         }
+        if descriptorCount > 0 { received.append(received: descriptors.prefix(Int(descriptorCount))) }
+        return (count, descriptorCount > 0)
+    }
+
+    /// Writes from `start`: up to the next frame that carries descriptors, or, at one, its bytes
+    /// with them.
+    private func writeOnce(from start: Int) -> Int {
+        var end = outbound.count
+        var descriptors: DescriptorTable?
+        for (offset, table) in outboundDescriptors {
+            if offset == start {
+                descriptors = table
+            } else if offset > start {
+                end = offset
+                break
+            }
+        }
+        if descriptors != nil && !passesDescriptors {
+            // A stream connected after the frame was queued, which cannot carry them: the write
+            // fails, as for a peer that is gone (the end of the stream reports the loss).
+            errno = EPIPE
+            return -1
+        }
+        return outbound.withUnsafeBytes { buffer -> Int in
+            guard let base = buffer.baseAddress else { return 0 }
+            if let descriptors {
+                let fds = descriptors.descriptors
+                return fds.withUnsafeBufferPointer { fds in
+                    parallel_send_with_fds(output, base + start, UInt(end - start), fds.baseAddress, Int32(fds.count))
+                }
+            }
+            if outputIsSocket {
+                return systemSend(output, base + start, end - start, noSignalFlag | Int32(MSG_DONTWAIT))
+            }
+            return write(output, base + start, end - start)
+        }
+    }
+}
+
+/// A frame with descriptors (a ``SharedArray`` in its payload) for a stream that cannot carry them:
+/// only a Unix socket can (a pool's workers on this machine); pipes and remote workers cannot.
+struct DescriptorPassingError: Error, Equatable, CustomStringConvertible {
+    /// How many descriptors the frame had.
+    let count: Int
+
+    var description: String {
+        "this worker's channel is not a Unix socket, so it cannot pass the \(count) descriptors of the SharedArrays in "
+            + "the message: send their elements (.array) instead, or run the task on a pool worker of this machine"
     }
 }
 

@@ -73,7 +73,11 @@ private struct WorkerServer {
     let registry: TaskRegistry
     let environment: WorkerEnvironment
     var frames: FrameBuffer
-    var inbox: Deque<(id: UInt64, task: String, count: Int, payload: [UInt8], context: [String: String])> = []
+    var inbox: Deque<(id: UInt64, task: String, count: Int, payload: [UInt8], context: [String: String], descriptors: DescriptorTable?)> = []
+    /// Descriptors received and not yet claimed by a ``Frame/descriptors(count:)`` frame.
+    let received = DescriptorTable()
+    /// The descriptors announced for the next frame (its ``SharedArray``s).
+    var announced: DescriptorTable?
     var cancelled: Set<UInt64> = []
     var initializer: (task: String, payload: [UInt8])?
     var endOfInput = false
@@ -130,19 +134,20 @@ private struct WorkerServer {
                 continue
             }
             let reply: Frame
+            var descriptors: DescriptorTable?
             if let runner = registry.runners[request.task] {
                 if request.context.isEmpty {
-                    reply = await runner.run(request.id, request.count, request.payload)
+                    (reply, descriptors) = await runner.run(request.id, request.count, request.payload, request.descriptors)
                 } else {
                     // The caller's trace: spans the task opens are children of the pool call's.
-                    reply = await ServiceContext.withValue(TraceCarrier.context(from: request.context)) {
-                        await runner.run(request.id, request.count, request.payload)
+                    (reply, descriptors) = await ServiceContext.withValue(TraceCarrier.context(from: request.context)) {
+                        await runner.run(request.id, request.count, request.payload, request.descriptors)
                     }
                 }
             } else {
                 reply = .failed(id: request.id, reason: .unknownTask, message: request.task)
             }
-            guard write(reply, id: request.id) else { return 0 }
+            guard write(reply, id: request.id, descriptors: descriptors) else { return 0 }
         }
     }
 
@@ -151,7 +156,7 @@ private struct WorkerServer {
         guard let runner = registry.runners[task] else {
             return .initializerFailed(type: "ProcessPoolError", message: ProcessPoolError.unknownTask(task).description)
         }
-        switch await runner.run(0, 1, payload) {
+        switch await runner.run(0, 1, payload, nil).frame {
         case .results(_, let items):
             if case .failure(let type, let message) = items.first { return .initializerFailed(type: type, message: message) }
             return nil
@@ -168,9 +173,17 @@ private struct WorkerServer {
         var waitForData = blocking
         while true {
             let fd = fd
+            var descriptors = [Int32](repeating: -1, count: DescriptorTable.limit)
+            var descriptorCount: Int32 = 0
             let count = readBuffer.withUnsafeMutableBytes { buffer in
-                recv(fd, buffer.baseAddress, buffer.count, waitForData ? 0 : Int32(MSG_DONTWAIT))
+                descriptors.withUnsafeMutableBufferPointer { fds in
+                    parallel_receive_with_fds(
+                        fd, buffer.baseAddress, UInt(buffer.count), fds.baseAddress, Int32(fds.count), &descriptorCount,
+                        waitForData ? 0 : Int32(MSG_DONTWAIT)
+                    )
+                }
             }
+            if descriptorCount > 0 { received.append(received: descriptors.prefix(Int(descriptorCount))) }
             if count > 0 {
                 readBuffer.withUnsafeBytes { frames.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
                 waitForData = false
@@ -183,9 +196,18 @@ private struct WorkerServer {
         }
         do {
             while let frame = try frames.next() {
+                let descriptors = announced
+                announced = nil
                 switch frame {
+                case .descriptors(let count):
+                    // They came with this frame's first byte, so they have all arrived.
+                    guard let table = received.removeFirst(count) else {
+                        writeStandardError("Parallel worker: \(count) descriptors announced, \(received.count) received; exiting\n")
+                        return false
+                    }
+                    announced = table
                 case .run(let id, let task, let count, let payload, let context):
-                    inbox.append((id, task, count, payload, context))
+                    inbox.append((id, task, count, payload, context, descriptors))
                 case .cancel(let id):
                     if inbox.contains(where: { $0.id == id }) { cancelled.insert(id) }
                 case .initialize(let task, let payload):
@@ -202,16 +224,31 @@ private struct WorkerServer {
         return true
     }
 
-    /// Writes `frame`, replacing it by a `frameTooLarge` failure when over the cap; `false` if the
+    /// Writes `frame`, replacing it by a `frameTooLarge` failure when over the cap, after a
+    /// ``Frame/descriptors(count:)`` frame carrying `descriptors` if there are any; `false` if the
     /// parent is gone.
     @discardableResult
-    func write(_ frame: Frame, id: UInt64 = 0) -> Bool {
+    func write(_ frame: Frame, id: UInt64 = 0, descriptors: DescriptorTable? = nil) -> Bool {
         var bytes = frame.encoded()
         let size = bytes.count - Frame.headerSize
         if size > environment.frameLimit {
             bytes = Frame.failed(id: id, reason: .frameTooLarge, message: "\(size)").encoded()
+        } else if let descriptors, descriptors.count > 0 {
+            let fds = descriptors.descriptors
+            let announcement = Frame.descriptors(count: fds.count).encoded()
+            let sent = announcement.withUnsafeBytes { buffer in
+                fds.withUnsafeBufferPointer { fds in
+                    parallel_send_with_fds(fd, buffer.baseAddress, UInt(buffer.count), fds.baseAddress, Int32(fds.count))
+                }
+            }
+            guard sent > 0, sendAll(Array(announcement[sent...])) else { return false }
         }
-        return bytes.withUnsafeBytes { buffer in
+        return sendAll(bytes)
+    }
+
+    /// Writes all of `bytes`; `false` if the parent is gone.
+    func sendAll(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { buffer in
             guard let base = buffer.baseAddress else { return true }
             var offset = 0
             while offset < buffer.count {

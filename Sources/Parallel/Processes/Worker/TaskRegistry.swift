@@ -37,21 +37,23 @@ public struct TaskRegistry: Sendable {
 /// Runs one registered task type on encoded inputs, inside a worker.
 struct TaskRunner: Sendable {
     let name: String
-    /// Decodes `count` inputs from `payload`, runs the task on each in order and encodes the reply.
-    let run: @Sendable (_ id: UInt64, _ count: Int, _ payload: [UInt8]) async -> Frame
+    /// Decodes `count` inputs from `payload` (their ``SharedArray``s from `descriptors`), runs the
+    /// task on each in order and encodes the reply, with the descriptors of its ``SharedArray``s.
+    let run: @Sendable (_ id: UInt64, _ count: Int, _ payload: [UInt8], _ descriptors: DescriptorTable?) async
+        -> (frame: Frame, descriptors: DescriptorTable?)
 
     init<T: ProcessTask>(_ task: T.Type) {
         let name = T.name
         self.name = name
-        run = { id, count, payload in
+        run = { id, count, payload, received in
             let inputs: [T.Input]
             do {
-                inputs = try WireCodec.decode([T.Input].self, from: payload)
+                inputs = try WireCodec.decode([T.Input].self, from: payload, descriptors: received)
             } catch {
-                return .failed(id: id, reason: .decodingFailed, message: "input: " + WireCodec.message(error))
+                return (.failed(id: id, reason: .decodingFailed, message: "input: " + WireCodec.message(error)), nil)
             }
             guard inputs.count == count else {
-                return .failed(id: id, reason: .decodingFailed, message: "expected \(count) inputs, got \(inputs.count)")
+                return (.failed(id: id, reason: .decodingFailed, message: "expected \(count) inputs, got \(inputs.count)"), nil)
             }
             var outputs: [T.Output] = []
             outputs.reserveCapacity(count)
@@ -68,9 +70,10 @@ struct TaskRunner: Sendable {
                 index += 1
             }
             let reply: Frame
+            let descriptors = DescriptorTable()
             do {
                 if failures.isEmpty {
-                    reply = .outputs(id: id, payload: try WireCodec.encode(outputs))
+                    reply = .outputs(id: id, payload: try WireCodec.encode(outputs, descriptors: descriptors))
                 } else {
                     var items: [Frame.ItemResult] = []
                     var next = outputs.makeIterator()
@@ -78,15 +81,15 @@ struct TaskRunner: Sendable {
                         if let failure = failures[index] {
                             items.append(failure)
                         } else if let output = next.next() {
-                            items.append(.success(try WireCodec.encode(output)))
+                            items.append(.success(try WireCodec.encode(output, descriptors: descriptors)))
                         }
                     }
                     reply = .results(id: id, items: items)
                 }
             } catch {
-                return .failed(id: id, reason: .encodingFailed, message: "output: " + WireCodec.message(error))
+                return (.failed(id: id, reason: .encodingFailed, message: "output: " + WireCodec.message(error)), nil)
             }
-            return reply
+            return (reply, descriptors.count > 0 ? descriptors : nil)
         }
     }
 }
