@@ -26,6 +26,12 @@ struct GiveUp: ProcessTask {
     static func run(_ n: Int) async throws -> Int { fatalError("gave up on \(n)") }
 }
 
+struct SumShared: ProcessTask {
+    static func run(_ samples: SharedArray<Double>) async throws -> Double {
+        samples.withUnsafeBufferPointer { $0.reduce(0, +) }
+    }
+}
+
 // The README's worker-mode entry point, as shown (ReadmeExamples.main does the same).
 enum App {
     static func main() async throws {
@@ -41,6 +47,14 @@ extension ReadmeExamples {
             try await pool.map(Square.self, [1, 2, 3, 4, 5])
         }
         print(squares)   // [1, 4, 9, 16, 25]
+    }
+
+    static func processSharedArray() async throws {
+        let samples = try SharedArray<Double>(repeating: 0.5, count: 1 << 20)   // 8 MiB, shared
+        let total = try await withProcessPool(workers: 2) { pool in
+            try await pool.run(SumShared.self, samples)   // the worker maps the same pages: no copy
+        }
+        print(total)   // 524288.0
     }
 
     static func processRun() async throws {

@@ -8,11 +8,12 @@ import Parallel
 @MainActor
 struct ReadmeExamples {
     static func main() async throws {
-        await ProcessWorker.serveIfRequested(TaskRegistry([Square.self, SumOfSquares.self, Hang.self, GiveUp.self]))
+        await ProcessWorker.serveIfRequested(TaskRegistry([Square.self, SumOfSquares.self, Hang.self, GiveUp.self, SumShared.self]))
         guard CommandLine.arguments.contains("--run") else { return }
 
         try await processMap()
         try await processRun()
+        try await processSharedArray()
         try await processTimeout()
         try await processCrashReport()
         try await processSubmitAndStream()

@@ -1,6 +1,6 @@
 // The examples of the README's "Processes" section, verbatim, so they compile and run. The test binary is not
 // a worker, so the two helpers below send the examples' work to the test worker executable (which
-// registers tasks named Square, SumOfSquares and Hang with the same inputs and outputs).
+// registers tasks named Square, SumOfSquares, Hang and SumShared with the same inputs and outputs).
 import Parallel
 import Testing
 
@@ -20,6 +20,12 @@ struct Hang: ProcessTask {
     static func run(_ seconds: Int) async throws -> Int {
         try await Task.sleep(for: .seconds(seconds))
         return seconds
+    }
+}
+
+struct SumShared: ProcessTask {
+    static func run(_ samples: SharedArray<Double>) async throws -> Double {
+        samples.withUnsafeBufferPointer { $0.reduce(0, +) }
     }
 }
 
@@ -63,6 +69,16 @@ struct ReadmeProcessesTests {
         }
         print(sums)   // [333328333350000, 2666646666700000, 1124988750025000]
         #expect(sums == [333328333350000, 2666646666700000, 1124988750025000])
+    }
+
+    @Test("the shared-array example sums the caller's pages in a worker")
+    func sharedArrayExample() async throws {
+        let samples = try SharedArray<Double>(repeating: 0.5, count: 1 << 20)   // 8 MiB, shared
+        let total = try await withProcessPool(workers: 2) { pool in
+            try await pool.run(SumShared.self, samples)   // the worker maps the same pages: no copy
+        }
+        print(total)   // 524288.0
+        #expect(total == 524_288)
     }
 
     @Test("the timeout example reports the timeout and goes on")

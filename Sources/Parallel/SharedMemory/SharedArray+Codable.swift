@@ -1,6 +1,6 @@
 /// A ``SharedArray`` in a task's input or output, at any depth, travels as a descriptor beside the
 /// message (`SCM_RIGHTS` on the worker's socket), not as bytes: it encodes as its index in the
-/// message's ``DescriptorTable``, its count and its element size, and decodes by mapping the
+/// message's descriptor table, its count and its element size, and decodes by mapping the
 /// descriptor that came with the message, so both processes use the same pages.
 ///
 /// Encoding it anywhere else (JSON for a file, a channel that cannot pass descriptors) throws an
@@ -14,7 +14,7 @@ extension SharedArray: Codable {
     /// Encodes the array as an index into the message's descriptor table.
     ///
     /// ```swift
-    /// let payload = try WireCodec.encode([shared], descriptors: table)
+    /// let total = try await pool.run(SumShared.self, samples)   // sends a descriptor, not the bytes
     /// ```
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.unkeyedContainer()
@@ -39,7 +39,7 @@ extension SharedArray: Codable {
     /// Maps the descriptor that came with the message for the array encoded here.
     ///
     /// ```swift
-    /// let back = try WireCodec.decode([SharedArray<Double>].self, from: payload, descriptors: table)
+    /// let made: SharedArray<Int> = try await pool.run(MakeShared.self, 1_000)   // the worker's pages
     /// ```
     public convenience init(from decoder: any Decoder) throws {
         var container = try decoder.unkeyedContainer()

@@ -142,6 +142,10 @@ struct WorkerChannel {
             } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
                 return
             } else {
+                // The other side is gone, or the system refused the descriptors (too many in
+                // flight): a stream that lost a frame with descriptors is ended, so the worker
+                // finishes and its requests fail rather than wait for a frame that never comes.
+                if passesDescriptors && outboundDescriptors.first?.offset == outboundStart { _ = shutdown(output, Int32(SHUT_WR)) }
                 outboundStart = outbound.count
             }
         }
