@@ -8,7 +8,7 @@ import Foundation
 import ParallelTestTasks
 import Testing
 
-@Suite("SharedArray in a pool", .serialized, .timeLimit(.minutes(1)))
+@Suite("SharedArray in workers", .serialized, .timeLimit(.minutes(1)))
 struct SharedArrayPoolTests {
     let executable = TestWorker.executable
 
@@ -90,6 +90,25 @@ struct SharedArrayPoolTests {
             #expect(try await pool.run(Square.self, 3) == 9)
             #expect(holdings(of: file, in: worker) == (0, 0))
         }
+    }
+
+    @Test("a ParallelProcess child gets and returns shared arrays as descriptors too: its writes are seen here")
+    func parallelProcessSharesToo() async throws {
+        let array = try SharedArray<Double>(repeating: 2, count: 1_000)
+        let child = try await ParallelProcess.start(
+            ScaleShared.self, SharedScaling(array: array, factor: 3), executable: TestWorker.executable
+        )
+        #expect(try await child.value == child.pid)
+        #expect(array.allSatisfy { $0 == 6 })
+        var maker: ParallelProcess<MakeShared>? = try await ParallelProcess.start(MakeShared.self, 10, executable: TestWorker.executable)
+        var made: SharedArray<Int>? = try await maker?.value
+        #expect(made?.array == Array(0..<10))
+        let file = try inode(of: try #require(made))
+        #expect(holdings(of: file, in: getpid()).mappings == 1, "only the decoded array maps it")
+        made = nil
+        maker = nil
+        // The child's watcher thread lets go of the reply's descriptors as it ends, which sends no event.
+        #expect(await eventually { holdings(of: file, in: getpid()) == (0, 0) }, "the reply's descriptors go with the process")
     }
 
     @Test("without a descriptor table (JSON to a file, a pipe) a SharedArray does not encode: a typed error says why, no copy")

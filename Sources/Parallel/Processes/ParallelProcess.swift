@@ -39,6 +39,8 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
         /// The child said it serves worker mode.
         var served = false
         var outcome: Result<RequestReply, any Error>?
+        /// The descriptors that came with the reply (its ``SharedArray``s).
+        var descriptors: DescriptorTable?
         var output: [UInt8] = []
         var error: [UInt8] = []
         var waiters: [UnsafeContinuation<Void, Never>] = []
@@ -68,8 +70,9 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
     ) async throws -> ParallelProcess {
         try InvalidArgumentError.check("maxFrameSize", maxFrameSize, atLeast: 1024)
         let payload: [UInt8]
+        let descriptors = DescriptorTable()
         do {
-            payload = try WireCodec.encode([input])
+            payload = try WireCodec.encode([input], descriptors: descriptors)
         } catch {
             throw ProcessPoolError.encodingFailed(task: T.name, message: "input: " + WireCodec.message(error))
         }
@@ -92,7 +95,7 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
                     }
                     continuation.resume(returning: .success(spawned.pid))
                     logger.debug("process started", metadata: ["worker.pid": "\(spawned.pid)", "task": "\(T.name)"])
-                    watch(spawned, frame: frame, limit: limit, state: state, logger: logger)
+                    watch(spawned, frame: frame, descriptors: descriptors, limit: limit, state: state, logger: logger)
                 }
             } catch {
                 continuation.resume(returning: .failure(error))
@@ -142,6 +145,7 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
                 state.outcome ?? .failure(Self.failure(exit, served: state.served, executable: state.executable, error: state.error))
             }
             let box = RequestBox(count: 1)
+            if let descriptors = state.withLock({ $0.descriptors }) { box.attach(descriptors) }
             guard let result = try box.results(outcome, as: T.Output.self, task: T.name).first else {
                 throw ProcessPoolError.decodingFailed(task: T.name, message: "the reply held no output")
             }
@@ -194,12 +198,21 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
     /// The service thread's work: send the request, read the reply and any captured output until the
     /// child is done, reap it, and wake the waiters.
     private static func watch(
-        _ child: SpawnedProcess, frame: [UInt8], limit: Int, state: LockedValue<State>, logger: Logger
+        _ child: SpawnedProcess, frame: [UInt8], descriptors: DescriptorTable, limit: Int, state: LockedValue<State>,
+        logger: Logger
     ) {
         var channel = WorkerChannel(input: child.channel, output: child.channel, frameLimit: limit)
         var channelOpen = true
-        channel.send(frame)
         var outcome: Result<RequestReply, any Error>?
+        var replyDescriptors: DescriptorTable?
+        do throws(DescriptorPassingError) {
+            try channel.send(frame, descriptors: descriptors)
+        } catch {
+            // The child never gets the request: closing the channel lets it exit.
+            outcome = .failure(ProcessPoolError.encodingFailed(task: T.name, message: "input: \(error)"))
+            close(child.channel)
+            channelOpen = false
+        }
         var served = false
         var pipes: [Int32] = [child.output, child.error].compactMap { $0 }
         var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -218,7 +231,10 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
                     if polled.revents & Int16(POLLOUT) != 0 { channel.flush() }
                     guard polled.revents & (Int16(POLLIN) | Int16(POLLHUP) | Int16(POLLERR)) != 0 else { continue }
                     let reading = channel.readAvailable(using: &buffer)
-                    outcome = outcome ?? reply(to: reading, served: &served, limit: limit)
+                    if outcome == nil, let found = reply(to: reading, served: &served, limit: limit) {
+                        outcome = found.0
+                        replyDescriptors = found.frame.flatMap { reading.descriptors[$0] }
+                    }
                     if reading.closed || outcome != nil {
                         // The answer is in (or the child is gone): closing the channel lets it exit.
                         close(child.channel)
@@ -251,6 +267,7 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
             state.exit = exit
             state.served = served
             state.outcome = outcome
+            state.descriptors = replyDescriptors
             defer { state.waiters.removeAll() }
             return state.waiters
         }
@@ -268,26 +285,27 @@ public final class ParallelProcess<T: ProcessTask>: Sendable {
         return .workerCrashed(task: T.name, exit: exit, report: report)
     }
 
-    /// The reply to the request, once a whole frame is in; malformed bytes become an error. Notes in
-    /// `served` that the child serves worker mode.
+    /// The reply to the request, once a whole frame is in, with the index of its frame in
+    /// `reading` (nil for an error the frames themselves make); malformed bytes become an error.
+    /// Notes in `served` that the child serves worker mode.
     private static func reply(
         to reading: WorkerChannel.Reading, served: inout Bool, limit: Int
-    ) -> Result<RequestReply, any Error>? {
-        for frame in reading.frames {
+    ) -> (Result<RequestReply, any Error>, frame: Int?)? {
+        for (index, frame) in reading.frames.enumerated() {
             switch frame {
-            case .outputs(_, let payload): return .success(.outputs(payload))
-            case .results(_, let items): return .success(.results(items))
+            case .outputs(_, let payload): return (.success(.outputs(payload)), index)
+            case .results(_, let items): return (.success(.results(items)), index)
             case .failed(_, let reason, let message):
                 let failure = PoolSupervisor.Failure.worker(reason, message: message)
-                return .failure(failure.error(task: T.name, executable: "", frameLimit: limit))
+                return (.failure(failure.error(task: T.name, executable: "", frameLimit: limit)), nil)
             case .ready, .serving:
                 served = true
                 continue
-            default: return .failure(ProcessPoolError.channelCorrupted(task: T.name, detail: "an unexpected message"))
+            default: return (.failure(ProcessPoolError.channelCorrupted(task: T.name, detail: "an unexpected message")), nil)
             }
         }
         if let corruption = reading.corruption {
-            return .failure(ProcessPoolError.channelCorrupted(task: T.name, detail: corruption.description))
+            return (.failure(ProcessPoolError.channelCorrupted(task: T.name, detail: corruption.description)), nil)
         }
         return nil
     }
