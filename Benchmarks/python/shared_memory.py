@@ -11,13 +11,12 @@ import statistics
 import struct
 import sys
 import time
-from multiprocessing import resource_tracker, shared_memory
+from multiprocessing import shared_memory
 
 
 def attach(name):
+    # A forked worker shares the parent's resource tracker, which the parent's unlink settles.
     block = shared_memory.SharedMemory(name=name)
-    # The parent owns the block: the worker's tracker must not unlink it (Python < 3.13 would).
-    resource_tracker.unregister(block._name, "shared_memory")
     size = block.size
     block.close()
     return size
@@ -25,7 +24,6 @@ def attach(name):
 
 def total(name, count):
     block = shared_memory.SharedMemory(name=name)
-    resource_tracker.unregister(block._name, "shared_memory")
     doubles = block.buf[: count * 8].cast("d")
     result = sum(doubles)
     doubles.release()
