@@ -34,7 +34,7 @@ struct DescriptorPassingTests {
         let pair = try SocketPair()
         let first = try SharedArray<Double>(count: 16)
         let second = try SharedArray<UInt8>(count: 16)
-        let (firstFile, secondFile) = (try inode(of: first), try inode(of: second))
+        let (firstFile, secondFile) = (try #require(inode(of: first)), try #require(inode(of: second)))
         var sender = WorkerChannel(input: pair.ends.0, output: pair.ends.0, frameLimit: 1 << 20)
         var receiver = WorkerChannel(input: pair.ends.1, output: pair.ends.1, frameLimit: 1 << 20)
         do {

@@ -17,7 +17,7 @@ struct SharedArrayPoolTests {
     func workerSharesThePages(startMethod: ProcessPool.StartMethod) async throws {
         let shmBefore = sharedMemoryNames()
         let array = try SharedArray((0..<100_000).map(Double.init))
-        let file = try inode(of: array)
+        let file = try #require(inode(of: array))
         try await withProcessPool(workers: 1, executable: executable, startMethod: startMethod) { pool in
             let sum = try await pool.run(SumShared.self, array)
             #expect(sum == 4_999_950_000)
@@ -37,7 +37,7 @@ struct SharedArrayPoolTests {
         try await withProcessPool(workers: 1, executable: executable) { pool in
             let worker = try await pool.run(WorkerPID.self, 0)
             var made: SharedArray<Int>? = try await pool.run(MakeShared.self, 1_000)
-            let file = try inode(of: try #require(made))
+            let file = try #require(made.flatMap { inode(of: $0) })
             #expect(made?.array == Array(0..<1_000))
             #expect(try await pool.run(Square.self, 3) == 9)
             #expect(try await pool.run(WorkerPID.self, 0) == worker, "the same worker made it")
@@ -53,7 +53,7 @@ struct SharedArrayPoolTests {
         let marker = try Marker()
         let shmBefore = sharedMemoryNames()
         var array: SharedArray<Double>? = try SharedArray(repeating: 1.5, count: 1 << 20)
-        let file = try inode(of: try #require(array))
+        let file = try #require(array.flatMap { inode(of: $0) })
         try await withProcessPool(workers: 1, executable: executable) { pool in
             let input = HoldShared.Input(array: try #require(array), marker: marker.path)
             let held = Task { try await pool.run(HoldShared.self, input) }
@@ -78,7 +78,7 @@ struct SharedArrayPoolTests {
     @Test("an array decoded as the wrong element type is a decoding failure, and the worker closes the descriptor it got")
     func wrongElementType() async throws {
         let array = try SharedArray<Float>(repeating: 1, count: 10)
-        let file = try inode(of: array)
+        let file = try #require(inode(of: array))
         try await withProcessPool(workers: 1, executable: executable) { pool in
             let worker = try await pool.run(WorkerPID.self, 0)
             let error = await #expect(throws: ProcessPoolError.self) { try await pool.run(SumSharedAsFloats.self, array) }
@@ -103,7 +103,7 @@ struct SharedArrayPoolTests {
         var maker: ParallelProcess<MakeShared>? = try await ParallelProcess.start(MakeShared.self, 10, executable: TestWorker.executable)
         var made: SharedArray<Int>? = try await maker?.value
         #expect(made?.array == Array(0..<10))
-        let file = try inode(of: try #require(made))
+        let file = try #require(made.flatMap { inode(of: $0) })
         #expect(holdings(of: file, in: getpid()).mappings == 1, "only the decoded array maps it")
         made = nil
         maker = nil
