@@ -66,7 +66,8 @@ extension BenchSuite {
         //    plain pool and on one with a real log handler (at debug: every worker start and exit)
         //    and a metrics backend that keeps every value (MetricsTestKit), to show what observing
         //    costs. The best of five rounds each (the Python peer takes the best of three); the two
-        //    pools take turns within a round, so that load on the machine falls on both alike.
+        //    pools take turns within a round, each going first every other round, so that load on
+        //    the machine falls on both alike.
         // In a function of its own, so that the pools and the metrics (which keep every value) are
         // gone before the memory row below.
         func measure() async throws -> (best: [Double], allOK: [Bool], countedRequests: Int64) {
@@ -94,8 +95,10 @@ extension BenchSuite {
             var best = [Double](repeating: .infinity, count: 4)   // map off, map on, submit off, submit on
             var allOK = [Bool](repeating: true, count: 4)
             for pool in [plainPool, observedPool] { _ = try await pool.map(Identity.self, Array(0..<1000)) }
-            for _ in 0..<5 {
-                for index in 0..<4 {
+            for round in 0..<5 {
+                // Which pool goes first alternates too: the second of two back-to-back runs was
+                // measured slower, whichever it was.
+                for index in (round % 2 == 0 ? [0, 1, 2, 3] : [1, 0, 3, 2]) {
                     let pool = index % 2 == 0 ? plainPool : observedPool
                     let (seconds, ok) = index < 2 ? try await mapRound(pool) : try await submitRound(pool)
                     best[index] = min(best[index], seconds)
