@@ -5,7 +5,7 @@
 // behind" test: alone in its own process, so no other test's descriptors can blur the count);
 // `ParallelTestWorker fork-servers` prints what pools leave of their fork server, before and after
 // `ProcessPool.stopForkServers()` (alone too, for the same reason);
-// `ParallelTestWorker crash-storm fork-server|spawn` runs a pool through 100 crashes among 1,000 tasks
+// `ParallelTestWorker crash-storm fork-server|spawn [count]` runs a pool through a crash per ten tasks
 // and prints what the errors carried (the "crash storm" test counts its standard error's lines);
 // `ParallelTestWorker sigint-map handle|default [spawn]` is a program that gets a terminal's Ctrl-C mid-map
 // (the "Ctrl-C" tests): it prints `mid-map <worker pids>` once the map's first result is in, and the
@@ -154,8 +154,9 @@ if arguments.count >= 3, arguments[1] == "crash-storm" {
     // prints how many failed as crashes, how many of those carry a crash report, and how many
     // succeeded. The test counts the lines this program left on its standard error.
     let method: ProcessPool.StartMethod = arguments[2] == "spawn" ? .spawn : .forkServer
+    let count = arguments.count > 3 ? Int(arguments[3]) ?? 1_000 : 1_000
     let pool = try ProcessPool(workers: 2, startMethod: method)
-    let results = try await pool.mapResults(AbortEveryTenth.self, Array(0..<1_000), chunkSize: 1)
+    let results = try await pool.mapResults(AbortEveryTenth.self, Array(0..<count), chunkSize: 1)
     var crashes = 0
     var reports = 0
     var succeeded = 0
