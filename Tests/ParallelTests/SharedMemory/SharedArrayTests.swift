@@ -5,25 +5,8 @@ import Darwin
 #endif
 import Foundation
 @testable import Parallel
+import ParallelTestTasks
 import Testing
-
-/// The whole text of a `/proc` file, read to its end (`String(contentsOfFile:)` stops after the
-/// first 4 KiB of a file whose size `stat` says is 0, as procfs files do).
-private func readProcFile(_ path: String) -> String {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return "" }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65_536)
-    // At most 64 MiB: far more than any maps file of a test process.
-    for _ in 0..<1_024 {
-        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if count < 0 && errno == EINTR { continue }
-        guard count > 0 else { break }
-        bytes += chunk[..<count]
-    }
-    return String(decoding: bytes, as: UTF8.self)
-}
 
 /// How many descriptors and mappings this process holds of the memory file `inode` (other suites'
 /// arrays, made meanwhile, have other inodes), from `/proc/self/fd` and `/proc/self/maps`.
