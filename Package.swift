@@ -109,7 +109,7 @@ let package = Package(
         .target(
             name: "ParallelTestTasks",
             dependencies: [
-                "Parallel", .product(name: "Logging", package: "swift-log"),
+                "Parallel", "CParallelShims", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
             ],

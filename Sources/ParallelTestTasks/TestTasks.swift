@@ -228,7 +228,7 @@ public struct BlockWhenNegative: ProcessTask {
 /// started as a worker says so itself.
 public struct LogStart: ProcessTask {
     public static func run(_ path: String) async throws -> Int {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw TestFailure(reason: "cannot open \(path)") }
         var line = Array("\(getpid())\n".utf8)
         _ = line.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }

@@ -3,15 +3,14 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ParallelTestTasks
 
 /// SIGINT as a program that handles it sees it (the `sigint-map handle` mode): the handler writes a
 /// byte to a pipe (`write` is async-signal-safe), and ``wait(milliseconds:)`` waits for it with `poll`.
 enum Interrupts {
     /// The self-pipe, made before the handler is installed (so the handler never initialises it).
     static let selfPipe: (read: Int32, write: Int32) = {
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { return (-1, -1) }
-        return (fds[0], fds[1])
+        TestPipe.make() ?? (-1, -1)
     }()
 
     /// Installs the SIGINT handler; false if the pipe could not be made.

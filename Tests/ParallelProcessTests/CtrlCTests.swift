@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import Parallel
+import ParallelTestTasks
 import Testing
 
 /// A program (`ParallelTestWorker sigint-map …`) started in a process group of its own, as a shell
@@ -15,8 +16,9 @@ private struct Job {
     let output: Int32
 
     static func start(_ arguments: [String]) throws -> Job {
-        var pipeFDs: [Int32] = [-1, -1]
-        guard pipe(&pipeFDs) == 0 else { throw TestFailure("pipe: \(errno)") }
+        // Close-on-exec (dup2 onto 1 clears it there): no other program started meanwhile holds it.
+        guard let ends = TestPipe.make() else { throw TestFailure("pipe: \(errno)") }
+        let pipeFDs = [ends.read, ends.write]
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
         posix_spawn_file_actions_init(&actions)

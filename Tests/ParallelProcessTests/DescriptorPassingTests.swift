@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 @testable import Parallel
+import ParallelTestTasks
 import Testing
 
 /// Descriptors beside frames on a worker's channel (`SCM_RIGHTS`): what carries a ``SharedArray``.
@@ -17,10 +18,14 @@ struct DescriptorPassingTests {
             #if canImport(Darwin)
             let type = SOCK_STREAM
             #else
-            let type = Int32(SOCK_STREAM.rawValue)
+            // Close-on-exec in the same step: a program another test starts must not hold an end.
+            let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
             #endif
             try #require(socketpair(AF_UNIX, type, 0, &fds) == 0)
-            for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+            for fd in fds {
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            }
             ends = (fds[0], fds[1])
         }
         deinit {
@@ -84,11 +89,11 @@ struct DescriptorPassingTests {
 
     @Test("over pipes (no socket, as over ssh) a frame with descriptors is refused with a typed error and nothing is sent")
     func pipesRefuseDescriptors() throws {
-        var toChannel: [Int32] = [-1, -1]
-        var fromChannel: [Int32] = [-1, -1]
-        try #require(pipe(&toChannel) == 0 && pipe(&fromChannel) == 0)
+        let to = try #require(TestPipe.make(nonBlocking: true))
+        let from = try #require(TestPipe.make(nonBlocking: true))
+        let toChannel = [to.read, to.write]
+        let fromChannel = [from.read, from.write]
         defer { for fd in toChannel + fromChannel { close(fd) } }
-        for fd in toChannel + fromChannel { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
         var channel = WorkerChannel(input: toChannel[0], output: fromChannel[1], frameLimit: 1 << 20)
         let array = try SharedArray<Double>(count: 4)
         let table = DescriptorTable()

@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 @testable import Parallel
+import ParallelTestTasks
 import Testing
 
 /// A worker's channel over a plain pipe pair (as over `ssh`'s standard streams), not a socketpair.
@@ -18,14 +19,10 @@ struct WorkerChannelTests {
         private var open: Set<Int32>
 
         init() throws {
-            var a: [Int32] = [-1, -1]
-            var b: [Int32] = [-1, -1]
-            try #require(pipe(&a) == 0)
-            try #require(pipe(&b) == 0)
-            for fd in a + b { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
-            toChannel = (a[0], a[1])
-            fromChannel = (b[0], b[1])
-            open = Set(a + b)
+            // Close-on-exec: a program another test starts meanwhile must not hold an end open.
+            toChannel = try #require(TestPipe.make(nonBlocking: true))
+            fromChannel = try #require(TestPipe.make(nonBlocking: true))
+            open = [toChannel.read, toChannel.write, fromChannel.read, fromChannel.write]
         }
 
         func close(_ fd: Int32) {
