@@ -128,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "ParallelProcessTests",
             dependencies: [
-                "Parallel", "ParallelTestTasks", "ParallelTestWorker",
+                "Parallel", "ParallelTestTasks", "ParallelTestWorker", "CParallelShims",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PropertyBased", package: "swift-property-based"),

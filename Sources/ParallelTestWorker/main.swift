@@ -38,6 +38,8 @@ if CommandLine.arguments.dropFirst().first == "late" {
 }
 // A worker of the tracing tests: its spans go to an in-memory tracer (the bootstrap starts no thread).
 if CommandLine.arguments.contains("--in-memory-tracer") { InstrumentationSystem.bootstrap(InMemoryTracer()) }
+// Another build of the program, as the hosts tests' handshake sees it: fewer tasks.
+if getenv("PARALLEL_TEST_OTHER_BUILD") != nil { await ProcessWorker.serveIfRequested(TaskRegistry([Square.self])) }
 await ProcessWorker.serveIfRequested(testRegistry)
 
 let arguments = CommandLine.arguments
@@ -172,6 +174,17 @@ if arguments.count >= 3, arguments[1] == "crash-storm" {
     _ = try await pool.run(Whisper.self, 7)
     await pool.shutdown()
     print("crashes \(crashes) reports \(reports) succeeded \(succeeded)")
+    exit(0)
+}
+if arguments.count >= 4, arguments[1] == "host-pool" {
+    // A program whose pool has one worker behind a host link (this program as the agent, through
+    // `sh`, which records the agent's pid in arguments[2]), blocked in a task that tells the
+    // named pipe arguments[3]: the test kills this program and looks for what is left.
+    let agent = try WorkerHost.command(
+        ["sh", "-c", "echo $$ > '\(arguments[2])'; exec '\(CommandLine.arguments[0])' --parallel-host-agent"], workers: 1, name: "recorded"
+    )
+    let pool = try ProcessPool(workers: 0, hosts: [agent])
+    _ = try await pool.run(BlockWhenNegative.self, .init(n: -1, marker: arguments[3]))
     exit(0)
 }
 if arguments.count >= 3, arguments[1] == "sigint-map" {

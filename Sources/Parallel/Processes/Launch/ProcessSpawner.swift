@@ -91,6 +91,75 @@ enum ProcessSpawner {
             opened += errorPipe
         }
 
+        var moves = [(childChannel, WorkerEnvironment.channelDescriptor)]
+        if capture == .outputAndError { moves.append((outputPipe[1], 1)) }
+        if capture != .none { moves.append((errorPipe[1], 2)) }
+        let environment = WorkerEnvironment(
+            channel: WorkerEnvironment.channelDescriptor, parent: getpid(), frameLimit: frameLimit,
+            hasInitializer: hasInitializer, forkServer: forkServer
+        )
+        let argv = [CommandLine.arguments.first ?? executable.path] + executable.arguments
+        var envp = currentEnvironment().filter { !$0.hasPrefix(WorkerEnvironment.variable + "=") }
+        envp.append(environment.assignment)
+        let pid = try start(executable.path, argv: argv, environment: envp, moves: moves, searchPath: false, failure: failure)
+        // The parent keeps only its end of the channel and the read ends of captured output.
+        let output = capture == .outputAndError ? outputPipe[0] : nil
+        let error = capture != .none ? errorPipe[0] : nil
+        opened.removeAll { $0 == pair[0] || $0 == output || $0 == error }
+        let flagsNow = fcntl(pair[0], F_GETFL)
+        _ = fcntl(pair[0], F_SETFL, flagsNow | O_NONBLOCK)
+        return SpawnedProcess(pid: pid, channel: pair[0], output: output, error: error)
+    }
+
+    /// Starts `command` (looked up in `PATH`) with one end of a new socket pair as both its standard
+    /// input and output, and its standard error on a pipe: a host link's launcher (`ssh …`, `kubectl
+    /// exec -i …`). It gets no worker environment and nothing else of this process's descriptors.
+    static func spawnLauncher(_ command: [String]) throws(ProcessPoolError) -> SpawnedProcess {
+        let name = command.joined(separator: " ")
+        func failure(_ what: String) -> ProcessPoolError {
+            .spawnFailed(executable: name, reason: "\(what): \(String(cString: strerror(errno)))")
+        }
+        guard let program = command.first else { throw .spawnFailed(executable: name, reason: "the command is empty") }
+        var opened: [Int32] = []
+        defer { for fd in opened { close(fd) } }
+        var pair: [Int32] = [-1, -1]
+        #if canImport(Darwin)
+        guard socketpair(AF_UNIX, SOCK_STREAM, 0, &pair) == 0 else { throw failure("socketpair") }
+        for fd in pair {
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
+        #else
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
+            throw failure("socketpair")
+        }
+        #endif
+        opened += pair
+        let childEnd = fcntl(pair[1], F_DUPFD_CLOEXEC, 10)
+        guard childEnd >= 0 else { throw failure("fcntl") }
+        opened.append(childEnd)
+        var errorPipe: [Int32] = [-1, -1]
+        guard makePipe(&errorPipe) else { throw failure("pipe") }
+        opened += errorPipe
+        let envp = currentEnvironment().filter { !$0.hasPrefix(WorkerEnvironment.variable + "=") }
+        let pid = try start(
+            program, argv: command, environment: envp, moves: [(childEnd, 0), (childEnd, 1), (errorPipe[1], 2)],
+            searchPath: true, failure: failure
+        )
+        opened.removeAll { $0 == pair[0] || $0 == errorPipe[0] }
+        _ = fcntl(pair[0], F_SETFL, fcntl(pair[0], F_GETFL) | O_NONBLOCK)
+        _ = fcntl(errorPipe[0], F_SETFL, fcntl(errorPipe[0], F_GETFL) | O_NONBLOCK)
+        return SpawnedProcess(pid: pid, channel: pair[0], output: nil, error: errorPipe[0])
+    }
+
+    /// `posix_spawn` (or `posix_spawnp` with `searchPath`) of `path`: each `moves` pair `dup2`'d in
+    /// the child, every other descriptor above the highest target closed (Linux), signals unblocked
+    /// and at their defaults, in a process group of its own.
+    private static func start(
+        _ path: String, argv: [String], environment envp: [String], moves: [(from: Int32, to: Int32)], searchPath: Bool,
+        failure: (String) -> ProcessPoolError
+    ) throws(ProcessPoolError) -> pid_t {
         #if canImport(Darwin)
         var actions: posix_spawn_file_actions_t? = nil
         var attributes: posix_spawnattr_t? = nil
@@ -103,10 +172,8 @@ enum ProcessSpawner {
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
 
-        posix_spawn_file_actions_adddup2(&actions, childChannel, WorkerEnvironment.channelDescriptor)
-        if capture == .outputAndError { posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1) }
-        if capture != .none { posix_spawn_file_actions_adddup2(&actions, errorPipe[1], 2) }
-        _ = parallel_spawn_close_from(&actions, WorkerEnvironment.channelDescriptor + 1)
+        for (from, to) in moves { posix_spawn_file_actions_adddup2(&actions, from, to) }
+        _ = parallel_spawn_close_from(&actions, (moves.map(\.to).max() ?? 2) + 1)
 
         var noSignals = sigset_t()
         sigemptyset(&noSignals)
@@ -124,31 +191,19 @@ enum ProcessSpawner {
         #endif
         posix_spawnattr_setflags(&attributes, Int16(flags))
 
-        let environment = WorkerEnvironment(
-            channel: WorkerEnvironment.channelDescriptor, parent: getpid(), frameLimit: frameLimit,
-            hasInitializer: hasInitializer, forkServer: forkServer
-        )
-        let argv = [CommandLine.arguments.first ?? executable.path] + executable.arguments
-        var envp = currentEnvironment().filter { !$0.hasPrefix(WorkerEnvironment.variable + "=") }
-        envp.append(environment.assignment)
-
         var pid: pid_t = 0
         let status = withCStrings(argv) { cArgv in
             withCStrings(envp) { cEnvp in
-                posix_spawn(&pid, executable.path, &actions, &attributes, cArgv, cEnvp)
+                searchPath
+                    ? posix_spawnp(&pid, path, &actions, &attributes, cArgv, cEnvp)
+                    : posix_spawn(&pid, path, &actions, &attributes, cArgv, cEnvp)
             }
         }
         guard status == 0 else {
             errno = status
-            throw failure("posix_spawn")
+            throw failure(searchPath ? "cannot start \(path)" : "posix_spawn")
         }
-        // The parent keeps only its end of the channel and the read ends of captured output.
-        let output = capture == .outputAndError ? outputPipe[0] : nil
-        let error = capture != .none ? errorPipe[0] : nil
-        opened.removeAll { $0 == pair[0] || $0 == output || $0 == error }
-        let flagsNow = fcntl(pair[0], F_GETFL)
-        _ = fcntl(pair[0], F_SETFL, flagsNow | O_NONBLOCK)
-        return SpawnedProcess(pid: pid, channel: pair[0], output: output, error: error)
+        return pid
     }
 
     /// A close-on-exec pipe.

@@ -91,12 +91,14 @@ extension PoolCore {
         // Only after a failed `poll`: never leave a worker running or a caller waiting.
         let leftovers = state.withLock { state in
             defer { state.connections.removeAll() }
-            return state.connections.values.compactMap(\.process)
+            return state.connections.values.compactMap { connection in
+                connection.process.map { ($0, connection.channel.outputClosed) }
+            }
         }
-        for process in leftovers {
+        for (process, outputClosed) in leftovers {
             process.signal(SIGKILL)
             _ = process.reap(blocking: true)
-            process.close()
+            process.close(outputClosedByChannel: outputClosed)
         }
         withState { state, effects in
             for (id, pending) in state.pending {
@@ -105,6 +107,7 @@ extension PoolCore {
             }
         }
         if options.startMethod == .forkServer { WorkerLauncher.poolEnded(options.executable) }
+        for link in options.hosts { link.close() }
         let waiters = state.withLock { state in
             state.loopExited = true
             state.wake.close()
@@ -115,8 +118,12 @@ extension PoolCore {
     }
 
     private func spawn(_ worker: Int) {
+        let host = place(worker)
         let result = Result { () throws(ProcessPoolError) -> WorkerProcess in
-            try WorkerLauncher.launch(
+            if let host {
+                return try options.hosts[host].launch(frameLimit: options.frameLimit, hasInitializer: options.initializer != nil)
+            }
+            return try WorkerLauncher.launch(
                 options.executable, frameLimit: options.frameLimit, hasInitializer: options.initializer != nil,
                 method: options.startMethod, startTimeout: options.configuration.startTimeout
             )
@@ -143,14 +150,41 @@ extension PoolCore {
                     options.logger, replacement ? .info : .debug, replacement ? "replacement worker started" : "worker started",
                     ["worker.pid": "\(process.pid)"]
                 )
-                Self.withChannel(of: worker, in: &state) { $0.connect(input: process.channel, output: process.channel) }
+                Self.withChannel(of: worker, in: &state) { $0.connect(input: process.channel, output: process.output) }
                 Self.perform(state.supervisor.workerStarted(worker, now: .now), in: &state, options: options, effects: &effects)
             case .failure(let error):
                 state.connections[worker] = nil
+                state.placement[worker] = nil
                 let reason: String = if case .spawnFailed(_, let reason) = error { reason } else { error.description }
-                effects.log(options.logger, .error, "worker failed to start: \(reason)", ["executable": options.executable.description])
-                Self.perform(state.supervisor.spawnFailed(worker, reason: reason, now: .now), in: &state, options: options, effects: &effects)
+                if let host {
+                    let name = options.hosts[host].host.name
+                    effects.log(options.logger, .warning, "worker on host \(name) not started: \(reason)", ["host": name])
+                    let actions = state.supervisor.hostUnavailable(worker, reason: reason, now: .now)
+                    Self.perform(actions, in: &state, options: options, effects: &effects)
+                } else {
+                    effects.log(options.logger, .error, "worker failed to start: \(reason)", ["executable": options.executable.description])
+                    Self.perform(state.supervisor.spawnFailed(worker, reason: reason, now: .now), in: &state, options: options, effects: &effects)
+                }
             }
+        }
+    }
+
+    /// Where a new worker runs: this machine while it has fewer workers than its share, else the
+    /// first host short of its count (nil: here).
+    private func place(_ worker: Int) -> Int? {
+        state.withLock { state in
+            var counts = [Int: Int]()
+            var local = 0
+            for other in state.connections.keys where other != worker {
+                if let host = state.placement[other] { counts[host, default: 0] += 1 } else { local += 1 }
+            }
+            state.placement = state.placement.filter { state.connections[$0.key] != nil }
+            guard local >= options.localWorkers else { return nil }
+            for (index, link) in options.hosts.enumerated() where counts[index, default: 0] < link.host.workers {
+                state.placement[worker] = index
+                return index
+            }
+            return nil
         }
     }
 
@@ -190,8 +224,9 @@ extension PoolCore {
 
         // From here on only this thread may signal the worker: its connection leaves the table under
         // the lock, so no `.kill` action can touch the pid after the reap below.
-        let process = state.withLock { state in state.connections.removeValue(forKey: worker)?.process }
-        guard let process else { return }
+        let removed = state.withLock { state in state.connections.removeValue(forKey: worker) }
+        guard let process = removed?.process else { return }
+        let outputClosed = removed?.channel.outputClosed ?? false
         // The channel ends when the worker exits; if it closed it and lives on, it is killed.
         var exit = process.reap(blocking: false)
         if exit == nil {
@@ -202,7 +237,7 @@ extension PoolCore {
         var standardError = standardErrors.removeValue(forKey: worker) ?? WorkerStandardError()
         if process.errorOutput >= 0 { Self.readStandardError(process.errorOutput, into: &standardError, scratch: &scratch) }
         Self.passOn(standardError.finish())
-        process.close()
+        process.close(outputClosedByChannel: outputClosed)
         withState { state, effects in
             let exit = exit ?? .exited(status: -1)
             let actions = state.supervisor.workerExited(worker, exit, report: standardError.crashReport, now: .now)

@@ -26,6 +26,9 @@ final class PoolCore: Sendable {
         var startMethod: ProcessPool.StartMethod
         var logger: Logger
         var observability: PoolObservability
+        /// How many of the workers run on this machine; the others run on `hosts`, each its count.
+        var localWorkers: Int
+        var hosts: [HostLink] = []
     }
 
     /// A request the pool holds: its promise, and its frame with the descriptors of its payload,
@@ -77,6 +80,8 @@ final class PoolCore: Sendable {
         var stopWaiters: [CheckedContinuation<Void, Never>] = []
         /// Workers started so far: those past the pool's size are replacements.
         var workersStarted = 0
+        /// Where each worker runs: the index of its host in `options.hosts`; absent for this machine.
+        var placement: [Int: Int] = [:]
         /// The gauges' last values (queue depth, busy, idle), recorded again only when they change.
         var gauges: [Int] = []
     }
@@ -110,7 +115,8 @@ final class PoolCore: Sendable {
     var workerPIDs: [pid_t] {
         state.withLock { state in
             state.connections.compactMap { worker, connection in
-                state.supervisor.isKilled(worker) ? nil : connection.process?.pid
+                guard let pid = connection.process?.pid, pid > 0, !state.supervisor.isKilled(worker) else { return nil }
+                return pid
             }.sorted()
         }
     }
@@ -128,6 +134,17 @@ final class PoolCore: Sendable {
         let size = frame.count - Frame.headerSize
         guard size <= limit else {
             box.complete(.failure(ProcessPoolError.frameTooLarge(task: task, size: size, limit: limit)))
+            return
+        }
+        // Shared memory cannot reach another machine, and which worker takes a request is the
+        // pool's choice: a pool with hosts refuses SharedArrays at once, the same every time.
+        if let descriptors, descriptors.count > 0, !options.hosts.isEmpty {
+            let hosts = options.hosts.map(\.host.name).joined(separator: ", ")
+            box.complete(.failure(ProcessPoolError.encodingFailed(
+                task: task,
+                message: "input: a SharedArray cannot travel to workers on other hosts (this pool has \(hosts)); "
+                    + "use a pool without hosts for shared memory, or send the values as an array"
+            )))
             return
         }
         withState { state, effects in

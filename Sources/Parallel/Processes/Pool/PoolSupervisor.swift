@@ -367,7 +367,9 @@ struct PoolSupervisor {
         var actions: [Action] = []
         // A program that ends on its own before serving does not serve worker mode, and will not the
         // next time either. One killed by a signal may have met bad luck: it is a crash.
-        if case .exited = exit, !workers[index].serves, !workers[index].isEnding {
+        if case .lost(let host, let reason) = exit, !workers[index].serves, !workers[index].isEnding {
+            actions = hostStartFailed(index, reason: "on host \(host): \(reason)")
+        } else if case .exited = exit, !workers[index].serves, !workers[index].isEnding {
             actions = startFailed(index, reason: "it \(exit) before serving worker mode")
         }
         let gone = workers.remove(at: index)
@@ -412,6 +414,16 @@ struct PoolSupervisor {
             guard let request = requests.removeValue(forKey: id), !request.cancelled else { continue }
             actions.append(.fail(id, .spawn(reason)))
         }
+        return actions + dispatch(now: now, spawning: false)
+    }
+
+    /// A worker on a host could not be started because the host's link is down (backing off, or
+    /// refused for good): what waited for it goes back to the queue while another worker lives, and
+    /// fails with `reason` with the queue when none does. No new worker is asked for now.
+    mutating func hostUnavailable(_ worker: WorkerID, reason: String, now: Instant) -> [Action] {
+        guard let index = index(of: worker) else { return impossible("worker \(worker) failed to spawn, but it is not in the table") }
+        let actions = hostStartFailed(index, reason: reason)
+        workers.remove(at: index)
         return actions + dispatch(now: now, spawning: false)
     }
 
@@ -499,6 +511,26 @@ struct PoolSupervisor {
         return failed.compactMap { id in
             guard let request = requests.removeValue(forKey: id), !request.cancelled else { return nil }
             return .fail(id, .spawn(hint))
+        }
+    }
+
+    /// A worker on a host whose link failed before it served: nothing it held ran, so it goes back
+    /// to the queue while any other worker lives (here or on another host); with none left, it and
+    /// the queue fail with the link's reason.
+    private mutating func hostStartFailed(_ index: Int, reason: String) -> [Action] {
+        let held = Array(workers[index].inFlight)
+        workers[index].inFlight.removeAll()
+        if workers.indices.contains(where: { $0 != index && !workers[$0].isEnding }) {
+            for id in held { requests[id]?.worker = nil }
+            queue.insert(contentsOf: held.filter { requests[$0]?.cancelled == false }, at: 0)
+            for id in held where requests[id]?.cancelled == true { requests[id] = nil }
+            return []
+        }
+        let failed = held + queue
+        queue.removeAll()
+        return failed.compactMap { id in
+            guard let request = requests.removeValue(forKey: id), !request.cancelled else { return nil }
+            return .fail(id, .spawn(reason))
         }
     }
 

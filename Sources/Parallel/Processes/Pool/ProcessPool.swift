@@ -125,7 +125,11 @@ public final class ProcessPool: Sendable {
     /// Creates a pool of `workers` processes of `executable`.
     ///
     /// - Parameters:
-    ///   - workers: how many processes run tasks at once (at least 1).
+    ///   - workers: how many processes run tasks at once on this machine (at least 1; 0 if `hosts`
+    ///     are given).
+    ///   - hosts: other machines where more workers run, reached over `ssh` or another launcher
+    ///     (``WorkerHost``); their workers serve the same calls as this machine's. See
+    ///     <doc:RunningAcrossMachines>.
     ///   - executable: the worker program; this program by default.
     ///   - initializer: a task each worker runs once when it starts (`initializer=`).
     ///   - maxTasksPerWorker: a worker is replaced after this many requests (`maxtasksperchild`). A
@@ -148,7 +152,7 @@ public final class ProcessPool: Sendable {
     ///     <doc:ProcessPoolGuarantees#Metrics-and-traces>); the application's `MetricsSystem.factory` by default.
     ///   - tracer: where the pool opens a span for each call and whose context it carries into the
     ///     workers (swift-distributed-tracing); `InstrumentationSystem.tracer` by default.
-    /// - Throws: ``InvalidArgumentError`` if `workers` or `maxTasksPerWorker` is less than 1,
+    /// - Throws: ``InvalidArgumentError`` if `workers` (without hosts) or `maxTasksPerWorker` is less than 1,
     ///   `timeout` or `startTimeout` is not more than zero, or `maxFrameSize` is less than 1024;
     ///   ``ProcessPoolError/spawnFailed(executable:reason:)`` if an eager start fails.
     ///
@@ -157,6 +161,7 @@ public final class ProcessPool: Sendable {
     /// ```
     public init(
         workers: Int = ProcessPool.activeCores,
+        hosts: [WorkerHost] = [],
         executable: WorkerExecutable = .current,
         initializer: WorkerInitializer? = nil,
         maxTasksPerWorker: Int? = nil,
@@ -169,12 +174,12 @@ public final class ProcessPool: Sendable {
         metrics: any MetricsFactory = MetricsSystem.factory,
         tracer: any Tracer = InstrumentationSystem.tracer
     ) throws {
-        try InvalidArgumentError.check("workers", workers, atLeast: 1)
+        try InvalidArgumentError.check("workers", workers, atLeast: hosts.isEmpty ? 1 : 0)
         try InvalidArgumentError.check("maxTasksPerWorker", maxTasksPerWorker, atLeast: 1)
         try InvalidArgumentError.checkPositive("timeout", timeout)
         try InvalidArgumentError.checkPositive("startTimeout", startTimeout)
         try InvalidArgumentError.check("maxFrameSize", maxFrameSize, atLeast: 1024)
-        workerCount = workers
+        workerCount = workers + hosts.reduce(0) { $0 + $1.workers }
         defaultTimeout = timeout
         let observability = PoolObservability(metrics: metrics, tracer: tracer)
         self.observability = observability
@@ -188,7 +193,9 @@ public final class ProcessPool: Sendable {
             eager: start == .eager,
             startMethod: startMethod,
             logger: logger,
-            observability: observability
+            observability: observability,
+            localWorkers: workers,
+            hosts: hosts.map { HostLink(host: $0, tasks: ProcessWorker.registeredNames) }
         ))
     }
 
@@ -325,7 +332,7 @@ public final class ProcessPool: Sendable {
 /// of `withTaskGroup` does: a main-actor `main()` or an actor method passes an ordinary closure,
 /// which may use the caller's state.
 ///
-/// The arguments are those of ``ProcessPool/init(workers:executable:initializer:maxTasksPerWorker:timeout:startTimeout:start:startMethod:maxFrameSize:logger:metrics:tracer:)``.
+/// The arguments are those of ``ProcessPool/init(workers:hosts:executable:initializer:maxTasksPerWorker:timeout:startTimeout:start:startMethod:maxFrameSize:logger:metrics:tracer:)``.
 ///
 /// - Throws: ``InvalidArgumentError`` before anything starts if an argument is out of range (see the
 ///   initializer); otherwise what the pool's start or `body` throws.
@@ -338,6 +345,7 @@ public final class ProcessPool: Sendable {
 @discardableResult
 public func withProcessPool<Result>(
     workers: Int = ProcessPool.activeCores,
+    hosts: [WorkerHost] = [],
     executable: WorkerExecutable = .current,
     initializer: WorkerInitializer? = nil,
     maxTasksPerWorker: Int? = nil,
@@ -353,7 +361,7 @@ public func withProcessPool<Result>(
     _ body: (ProcessPool) async throws -> Result
 ) async throws -> Result {
     let pool = try ProcessPool(
-        workers: workers, executable: executable, initializer: initializer,
+        workers: workers, hosts: hosts, executable: executable, initializer: initializer,
         maxTasksPerWorker: maxTasksPerWorker, timeout: timeout, startTimeout: startTimeout, start: start,
         startMethod: startMethod, maxFrameSize: maxFrameSize, logger: logger, metrics: metrics, tracer: tracer
     )

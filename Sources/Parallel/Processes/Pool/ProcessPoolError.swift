@@ -10,6 +10,9 @@ public enum WorkerExit: Sendable, Hashable, CustomStringConvertible {
     case exited(status: Int32)
     /// The process was killed by `signal`.
     case signaled(signal: Int32)
+    /// The worker ran on another host (``WorkerHost``) and its link to it ended: how the worker
+    /// ended there is unknown.
+    case lost(host: String, reason: String)
 
     /// A sentence for error messages, e.g. "was killed by signal 9 (SIGKILL)".
     ///
@@ -20,6 +23,7 @@ public enum WorkerExit: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .exited(let status): "exited with status \(status)"
         case .signaled(let signal): "was killed by signal \(signal)\(Self.signalName(signal).map { " (\($0))" } ?? "")"
+        case .lost(let host, let reason): "was lost with host \(host): \(reason)"
         }
     }
 
@@ -59,6 +63,14 @@ public enum ProcessPoolError: Error, Sendable, Hashable, CustomStringConvertible
     /// catch ProcessPoolError.workerCrashed(_, let exit, let report) { print(exit, report) }
     /// ```
     case workerCrashed(task: String, exit: WorkerExit, report: String = "")
+    /// The worker running the task was on another host (``WorkerHost``) and the pool lost its link
+    /// to that host (the connection ended or fell silent): whether the task ran there is unknown, so
+    /// it is not retried. Requests queued behind it went back to the queue.
+    ///
+    /// ```swift
+    /// catch ProcessPoolError.hostLost(let task, let host, _) { print("\(task) lost with \(host)") }
+    /// ```
+    case hostLost(task: String, host: String, reason: String)
     /// The task ran longer than its timeout; its worker was killed and replaced.
     case timedOut(task: String, after: Duration)
     /// The worker has no task registered under this name.
@@ -93,6 +105,8 @@ public enum ProcessPoolError: Error, Sendable, Hashable, CustomStringConvertible
         case .workerCrashed(let task, let exit, let report):
             "the worker running task \(task) \(exit) before answering; the pool replaced it"
                 + (report.isEmpty ? "" : ". Its standard error ended with:\n\(report)")
+        case .hostLost(let task, let host, let reason):
+            "the worker running task \(task) was on host \(host), and the link to it was lost (\(reason)); the task may or may not have run there"
         case .timedOut(let task, let after):
             "task \(task) did not finish within \(after); its worker was killed and replaced"
         case .unknownTask(let name):
@@ -130,6 +144,7 @@ extension PoolSupervisor.Failure {
     /// `frameLimit` is the channel's size cap, for a worker's `frameTooLarge` (whose message is the size).
     func error(task: String, executable: String, frameLimit: Int) -> any Error {
         switch self {
+        case .crashed(.lost(let host, let reason), _): ProcessPoolError.hostLost(task: task, host: host, reason: reason)
         case .crashed(let exit, let report): ProcessPoolError.workerCrashed(task: task, exit: exit, report: report)
         case .timedOut(let after): ProcessPoolError.timedOut(task: task, after: after)
         case .channel(let detail): ProcessPoolError.channelCorrupted(task: task, detail: detail)

@@ -49,7 +49,8 @@ struct WorkerChannel {
     private(set) var input: Int32 = -1
     /// The descriptor frames are written to; -1 until connected, and once closed (``closeOutput()``).
     private(set) var output: Int32 = -1
-    private var outputClosed = false
+    /// ``closeOutput()`` was called: a separate write end (a pipe) is closed, or will be by ``connect(input:output:)``.
+    private(set) var outputClosed = false
     /// A socket is written with `send` (no `SIGPIPE`, and `shutdown` closes one direction only).
     private var outputIsSocket = false
     /// Descriptors can travel: both ends are one Unix socket.

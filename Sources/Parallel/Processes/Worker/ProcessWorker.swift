@@ -43,7 +43,14 @@ public enum ProcessWorker {
     /// It runs on its caller's executor (`nonisolated(nonsending)`): called from `main`, it keeps the
     /// process on its main thread until it knows which role to play.
     nonisolated(nonsending) public static func serveIfRequested(_ registry: TaskRegistry) async {
-        guard let raw = WorkerEnvironment.rawValue else { return }
+        // Started on another host by a pool's link (`program --parallel-host-agent`).
+        if CommandLine.arguments.count == 2, CommandLine.arguments[1] == HostAgent.flag, WorkerEnvironment.rawValue == nil {
+            exit(HostAgent.serve(registry))
+        }
+        guard let raw = WorkerEnvironment.rawValue else {
+            registered.withLock { $0 = registry.names }
+            return
+        }
         unsetenv(WorkerEnvironment.variable)
         guard var environment = WorkerEnvironment(parsing: raw) else {
             writeStandardError("Parallel worker: unreadable \(WorkerEnvironment.variable)=\(raw); exiting\n")
@@ -66,6 +73,14 @@ public enum ProcessWorker {
         guard server.prepare() else { exit(0) }
         exit(await server.serve())
     }
+}
+
+extension ProcessWorker {
+    /// The task names this program registered with ``serveIfRequested(_:)`` (nil before it was
+    /// called): a pool compares them with those of the program on each of its hosts.
+    private static let registered = LockedValue<[String]?>(nil)
+
+    static var registeredNames: [String]? { registered.withLock { $0 } }
 }
 
 /// The worker's loop: read frames, run requests in order, write replies.
