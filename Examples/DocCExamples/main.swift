@@ -89,6 +89,8 @@ try await fromPythonAsyncQueue()
 try fromPythonThreadSynchronisation()
 try await fromPythonConcurrentMap()
 await parallelHTTPOverview()
+try await runningAcrossMachinesHere()
+_ = try runningAcrossMachinesLaunchers()
 
 /// A task the guarantees article's timeout example runs (as README.md defines it).
 struct Hang: ProcessTask {
@@ -282,4 +284,37 @@ struct Hang: ProcessTask {
     } catch {
         print("ParallelHTTP overview: \(error)")
     }
+}
+
+// MARK: RunningAcrossMachines.md (built, not run: the hosts are the article's; the runnable part
+// below uses a launcher on this machine instead of ssh)
+
+@MainActor func runningAcrossMachinesOverview() async throws {
+    let hosts = [
+        try WorkerHost.ssh("build-1.internal", workers: 4, program: "/opt/app/bin/app"),
+        try WorkerHost.ssh("worker@10.0.0.7", workers: 8, program: "/opt/app/bin/app"),
+    ]
+    let squares = try await withProcessPool(workers: 2, hosts: hosts) { pool in
+        try await pool.map(Square.self, Array(1...10_000), chunkSize: 100)
+    }
+    print(squares.count)
+}
+
+@MainActor func runningAcrossMachinesLaunchers() throws -> [WorkerHost] {
+    let host = try WorkerHost.ssh("db-7", workers: 2, program: "/opt/app/bin/app", options: ["-F", "/etc/app/ssh_config"])
+    let pod = try WorkerHost.command(
+        ["kubectl", "exec", "-i", "worker-0", "--", "/app/bin/app", "--parallel-host-agent"],
+        workers: 4, name: "worker-0"
+    )
+    return [host, pod]
+}
+
+/// The article's pool with its "host" being this program in agent mode on this machine: the same
+/// agent and messages as over ssh.
+@MainActor func runningAcrossMachinesHere() async throws {
+    let here = try WorkerHost.command(["/proc/self/exe", "--parallel-host-agent"], workers: 2, name: "here")
+    let squares = try await withProcessPool(workers: 1, hosts: [here]) { pool in
+        try await pool.map(Square.self, Array(1...100))
+    }
+    print(squares.last ?? 0)   // 10000
 }

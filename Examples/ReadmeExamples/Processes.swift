@@ -49,6 +49,15 @@ extension ReadmeExamples {
         print(squares)   // [1, 4, 9, 16, 25]
     }
 
+    /// Built, not run: the host is the README's.
+    static func processHosts() async throws {
+        let hosts = [try WorkerHost.ssh("build-1.internal", workers: 4, program: "/opt/app/bin/app")]
+        let sums = try await withProcessPool(workers: 2, hosts: hosts) { pool in
+            try await pool.map(SumOfSquares.self, [100_000, 200_000, 300_000])
+        }
+        print(sums)
+    }
+
     static func processSharedArray() async throws {
         let samples = try SharedArray<Double>(repeating: 0.5, count: 1 << 20)   // 8 MiB, shared
         let total = try await withProcessPool(workers: 2) { pool in

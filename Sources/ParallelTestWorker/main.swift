@@ -187,6 +187,13 @@ if arguments.count >= 4, arguments[1] == "host-pool" {
     _ = try await pool.run(BlockWhenNegative.self, .init(n: -1, marker: arguments[3]))
     exit(0)
 }
+if arguments.count >= 5, arguments[1] == "ssh-pool" {
+    // The same over ssh: arguments[2] the ssh_config, arguments[3] the host, arguments[4] the pipe.
+    let host = try WorkerHost.ssh(arguments[3], workers: 1, program: CommandLine.arguments[0], options: ["-F", arguments[2]])
+    let pool = try ProcessPool(workers: 0, hosts: [host])
+    _ = try await pool.run(BlockWhenNegative.self, .init(n: -1, marker: arguments[4]))
+    exit(0)
+}
 if arguments.count >= 3, arguments[1] == "sigint-map" {
     let handle = arguments[2] == "handle"
     if handle, !Interrupts.install() { exit(70) }

@@ -46,6 +46,14 @@
 //             it may run.
 //    Launch/  how a worker starts: WorkerLauncher, ForkServer, ProcessSpawner, WorkerEnvironment,
 //             WorkerProcess (signalling and reaping one), ServiceThread.
+//    Hosts/   workers on other machines: WorkerHost (the API), HostLink (the pool's end: a launcher
+//             such as ssh and a relay thread that gives each remote worker a channel of two pipes,
+//             a status pipe and a stderr pipe, so the loop above treats it as a local one),
+//             HostAgent (the program's mode on the other host: it spawns, multiplexes, signals and
+//             reaps that host's workers), HostMessage (the link's messages), HostHello (handshake).
+//
+//      pool loop <-pipes-> HostLink relay <-socket-> ssh ... sshd <-stdio-> HostAgent <-socketpair-> worker
+//
 //  ParallelProcess (one task in one child) uses Launch/ and a WorkerChannel, without a pool.
 
 import Logging

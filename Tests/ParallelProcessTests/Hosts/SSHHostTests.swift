@@ -1,0 +1,151 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Parallel
+import ParallelTestTasks
+import Testing
+
+/// The test bed's hosts (`scripts/hosts-testbed up`: network namespaces, each with its own sshd),
+/// as its `env` command describes them; nil where it is not up.
+struct TestBed {
+    let sshConfig: String
+    let hosts: [String]
+    let namespaces: [String]
+    let script: String
+
+    static let current: TestBed? = {
+        let environment = ProcessInfo.processInfo.environment
+        guard let config = environment["PARALLEL_HOSTS_SSH_CONFIG"], let hosts = environment["PARALLEL_HOSTS"],
+              let namespaces = environment["PARALLEL_HOSTS_NETNS"], let script = environment["PARALLEL_HOSTS_TESTBED"]
+        else {
+            print("SSHHostTests skipped: no test bed (run `scripts/hosts-testbed up 2` as root and eval its `env`)")
+            return nil
+        }
+        return TestBed(
+            sshConfig: config, hosts: hosts.split(separator: " ").map(String.init),
+            namespaces: namespaces.split(separator: " ").map(String.init), script: script
+        )
+    }()
+
+    static var available: Bool { current.map { $0.hosts.count >= 2 } ?? false }
+
+    func host(_ index: Int, workers: Int, program: String = TestWorker.path) throws -> WorkerHost {
+        try .ssh(hosts[index], workers: workers, program: program, options: ["-F", sshConfig])
+    }
+
+    /// Runs the test bed's script with `arguments` (`link down 2`), waiting for it.
+    func run(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: script)
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw TestBedError(reason: "hosts-testbed \(arguments) exited \(process.terminationStatus)") }
+    }
+
+    /// The pids of processes inside host `index`'s namespace running `program`.
+    func processes(in index: Int, running program: String) throws -> [Int32] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        process.arguments = ["netns", "pids", namespaces[index]]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace).compactMap { Int32($0) }.filter { pid in
+            readProcFile("/proc/\(pid)/cmdline").hasPrefix(program)
+        }
+    }
+}
+
+struct TestBedError: Error {
+    let reason: String
+}
+
+/// The same pool over real `ssh` to real sshds in network namespaces (the test bed). Serialized:
+/// the faults change the shared hosts.
+@Suite("Hosts over ssh: the test bed's sshds", .serialized, .enabled(if: TestBed.available), .timeLimit(.minutes(3)))
+struct SSHHostTests {
+    init() async {
+        await ProcessWorker.serveIfRequested(testRegistry)
+    }
+
+    @Test("map, run and a crash over two ssh hosts behave as with local workers")
+    func mapOverSSH() async throws {
+        let bed = try #require(TestBed.current)
+        let hosts = [try bed.host(0, workers: 2), try bed.host(1, workers: 1)]
+        try await withProcessPool(workers: 0, hosts: hosts, executable: TestWorker.executable) { pool in
+            let squares = try await pool.map(Square.self, Array(0..<2_000), chunkSize: 16)
+            #expect(squares == (0..<2_000).map { $0 * $0 })
+            #expect(try await pool.run(Say.self, "over ssh") == 8)
+            let error = await #expect(throws: ProcessPoolError.self) { try await pool.run(CrashOnNegative.self, -1) }
+            guard case .workerCrashed(task: "CrashOnNegative", exit: .signaled(signal: SIGKILL), _) = error else {
+                Issue.record("expected the real exit, a SIGKILL, through the agent; got \(String(describing: error))")
+                return
+            }
+            #expect(try await pool.run(Square.self, 9) == 81)
+        }
+    }
+
+    @Test("a link that goes down mid-map: every input has a result or a typed error, and later work runs on the other host")
+    func linkDownMidMap() async throws {
+        let bed = try #require(TestBed.current)
+        let hosts = [try bed.host(0, workers: 1), try bed.host(1, workers: 1)]
+        try await withProcessPool(workers: 0, hosts: hosts, executable: TestWorker.executable) { pool in
+            // Both hosts serve first.
+            _ = try await pool.map(Nap.self, [50, 50, 50, 50], chunkSize: 1)
+            async let results = pool.mapResults(Nap.self, Array(repeating: 100, count: 60), chunkSize: 1)
+            try bed.run(["link", "down", "2"])
+            defer { try? bed.run(["link", "up", "2"]) }
+            let outcomes = try await results
+            #expect(outcomes.count == 60)
+            var lost = 0
+            for outcome in outcomes {
+                switch outcome {
+                case .success(let value): #expect(value == 100)
+                case .failure(.hostLost(task: "Nap", host: "host2", _)): lost += 1
+                case .failure(let error): Issue.record("unexpected \(error)")
+                }
+            }
+            #expect(lost <= 1, "at most the request running there is lost; the ones queued behind it ran on host1")
+            let after = try await pool.map(Square.self, [1, 2, 3])
+            #expect(after == [1, 4, 9])
+        }
+    }
+
+    @Test("a program missing on the host is a start failure with the remote shell's words")
+    func programMissing() async throws {
+        let bed = try #require(TestBed.current)
+        let host = try bed.host(0, workers: 1, program: "/nonexistent/app")
+        try await withProcessPool(workers: 0, hosts: [host], executable: TestWorker.executable) { pool in
+            let error = await #expect(throws: ProcessPoolError.self) { try await pool.run(Square.self, 2) }
+            guard case .spawnFailed(_, let reason) = error else {
+                Issue.record("expected spawnFailed, got \(String(describing: error))")
+                return
+            }
+            #expect(reason.contains("host1") && reason.contains("127") && reason.contains("/nonexistent/app"), "\(reason)")
+        }
+    }
+
+    @Test("when the pool's program is SIGKILLed, no worker is left on the host")
+    func parentDeath() async throws {
+        let bed = try #require(TestBed.current)
+        let marker = try Marker()
+        let program = Process()
+        program.executableURL = URL(fileURLWithPath: TestWorker.path)
+        program.arguments = ["ssh-pool", bed.sshConfig, bed.hosts[0], marker.path]
+        try program.run()
+        let worker = try #require(await marker.blockingWorker())
+        #expect(try bed.processes(in: 0, running: TestWorker.path).contains(worker))
+        let agent = HostPoolTests.parent(of: worker)
+        kill(program.processIdentifier, SIGKILL)
+        program.waitUntilExit()
+        #expect(await HostPoolTests.exits(worker, within: .seconds(30)), "the remote worker ended with its link")
+        #expect(await HostPoolTests.exits(agent, within: .seconds(30)), "the agent ended with its link")
+        #expect(try bed.processes(in: 0, running: TestWorker.path).isEmpty, "no agent or worker is left in the host's namespace")
+    }
+}
