@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
         discussion: "Build with -c release for meaningful numbers: swift run -c release par bench"
     )
 
-    @Argument(help: "Suites to run; all of them when none is named.")
+    @Argument(help: "Suites to run; all but those that need hosts (hosts) when none is named.")
     var suites: [String] = []
 
     @Flag(help: "Small sizes: the whole run takes under a minute.")
@@ -25,10 +25,10 @@ struct BenchCommand: AsyncParsableCommand {
     var noPython = false
 
     func validate() throws {
-        let known = Set(BenchSuite.all.map(\.name))
+        let known = Set(BenchSuite.named.map(\.name))
         for name in suites where !known.contains(name) {
             throw ValidationError(
-                "unknown suite '\(name)'; choose from: \(BenchSuite.all.map(\.name).joined(separator: ", "))"
+                "unknown suite '\(name)'; choose from: \(BenchSuite.named.map(\.name).joined(separator: ", "))"
             )
         }
         if json && markdown { throw ValidationError("choose one of --json and --markdown") }
@@ -41,7 +41,7 @@ struct BenchCommand: AsyncParsableCommand {
         if !json { print("Note: this is a debug build; use `swift run -c release par bench` for real numbers.") }
         #endif
         let selected = suites.isEmpty ? BenchSuite.all : suites.compactMap { name in
-            BenchSuite.all.first { $0.name == name }
+            BenchSuite.named.first { $0.name == name }
         }
         var rows: [BenchRow] = []
         for suite in selected {

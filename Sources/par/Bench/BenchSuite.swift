@@ -18,6 +18,13 @@ struct BenchSuite: Sendable {
         .http,
         .table,
     ]
+
+    /// Suites that run only when named (`par bench hosts`): they need what a default run cannot
+    /// assume (hosts reachable over ssh).
+    static let onRequest: [BenchSuite] = [.hosts]
+
+    /// Every suite a name can pick.
+    static var named: [BenchSuite] { all + onRequest }
 }
 
 /// What a suite needs to know about this run of `par bench`.

@@ -131,6 +131,26 @@ struct SSHHostTests {
         }
     }
 
+    @Test("an unknown host key is refused (no trust on first use) with ssh's words; local workers of the same pool go on")
+    func unknownHostKey() async throws {
+        let bed = try #require(TestBed.current)
+        let stranger = try WorkerHost.ssh(
+            bed.hosts[0], workers: 1, program: TestWorker.path, options: ["-F", bed.sshConfig, "-o", "UserKnownHostsFile=/dev/null"]
+        )
+        try await withProcessPool(workers: 0, hosts: [stranger], executable: TestWorker.executable) { pool in
+            let error = await #expect(throws: ProcessPoolError.self) { try await pool.run(Square.self, 2) }
+            guard case .spawnFailed(_, let reason) = error else {
+                Issue.record("expected spawnFailed, got \(String(describing: error))")
+                return
+            }
+            #expect(reason.contains("Host key verification failed"), "\(reason)")
+        }
+        try await withProcessPool(workers: 1, hosts: [stranger], executable: TestWorker.executable) { pool in
+            let squares = try await pool.map(Square.self, Array(1...20), chunkSize: 1)
+            #expect(squares == (1...20).map { $0 * $0 }, "the local worker serves what the host cannot")
+        }
+    }
+
     @Test("when the pool's program is SIGKILLed, no worker is left on the host")
     func parentDeath() async throws {
         let bed = try #require(TestBed.current)
