@@ -32,6 +32,23 @@ struct ParCommandTests {
         #expect(out.contains("Error: "), "the failing URL shows its error as text")
     }
 
+    @Test(
+        "par demo hosts runs the pool and hybrid examples on workers over ssh (the test bed's hosts), and asks for --host without one",
+        .enabled(if: ProcessInfo.processInfo.environment["PARALLEL_HOSTS_SSH_CONFIG"] != nil)
+    )
+    func demoHosts() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let config = try #require(environment["PARALLEL_HOSTS_SSH_CONFIG"])
+        let host = try #require(environment["PARALLEL_HOSTS"]?.split(separator: " ").first.map(String.init))
+        let run = try await Par.run(["demo", "hosts", "--host", host, "--ssh-config", config], timeout: .seconds(60))
+        #expect(run.status == 0, "\(run.errors)")
+        #expect(run.output.contains("Results: [1, 4, 9, 16, 25]"))
+        #expect(run.output.contains("Results: [333328333350000, 2666646666700000, 1124988750025000]"))
+        let missing = try await Par.run(["demo", "hosts"], timeout: .seconds(30))
+        #expect(missing.status != 0)
+        #expect(missing.errors.contains("needs at least one --host"))
+    }
+
     @Test("par demo with an unknown name fails with a message that lists the demos")
     func unknownDemo() async throws {
         let run = try await Par.run(["demo", "nosuch"], timeout: .seconds(30))
