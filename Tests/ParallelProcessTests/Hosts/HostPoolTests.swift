@@ -62,6 +62,24 @@ struct HostPoolTests {
         }
     }
 
+    @Test("a remote worker runs the pool's initializer, and is retired and replaced after maxTasksPerWorker requests")
+    func initializerAndRecycling() async throws {
+        let initializer = try WorkerInitializer(SetCounter.self, 100)
+        try await withProcessPool(
+            workers: 0, hosts: [Self.agent(workers: 1)], executable: TestWorker.executable, initializer: initializer, maxTasksPerWorker: 2
+        ) { pool in
+            var counts: [Int] = []
+            var pids: [Int32] = []
+            for _ in 0..<3 {
+                counts.append(try await pool.run(Counter.self, 0))
+                pids.append(try await pool.run(WorkerPID.self, 0))
+            }
+            #expect(counts == [101, 101, 101], "each new worker ran the initializer, then one Counter")
+            #expect(Set(pids).count == 3, "a worker is retired after 2 requests: \(pids)")
+            for pid in pids.dropLast() { #expect(await Self.exits(pid, within: .seconds(30)), "retired worker \(pid) exited") }
+        }
+    }
+
     @Test("a remote worker that crashes reports its real exit through the agent, and is replaced")
     func crash() async throws {
         try await withProcessPool(workers: 0, hosts: [Self.agent(workers: 1)], executable: TestWorker.executable) { pool in

@@ -218,7 +218,8 @@ public final class ProcessPool: Sendable {
         core.beginShutdown(immediately: true)
     }
 
-    /// The process ids of the workers alive now (for monitoring; they change as workers are replaced).
+    /// The process ids of this machine's workers alive now (for monitoring; they change as workers
+    /// are replaced). Workers on other hosts (``WorkerHost``) are not listed: their pids are those hosts'.
     ///
     /// A worker being killed (timed out, cancelled, shut down) leaves the list at once, and a reaped
     /// one, whose pid the system may reuse, is never in it. Workers are started by the pool's service
