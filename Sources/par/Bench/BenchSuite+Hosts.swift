@@ -25,7 +25,6 @@ extension BenchSuite {
 
         context.progress("ssh floors to \(names[0])")
         let connect = try (0..<3).map { _ in try floor.connect() }.min() ?? 0
-        let roundTrip = try floor.roundTrip(context.size(2_000, quick: 200))
         let pipelined = try floor.pipelined(context.size(200_000, quick: 20_000))
         let megabytes = context.size(32, quick: 8)
         let push = try floor.push(megabytes << 20)
@@ -44,23 +43,31 @@ extension BenchSuite {
             goal: "≥ 0.7×", goalRatio: 0.7, verified: mapOK
         ))
 
-        context.progress("submit+await one at a time on \(names[0])")
-        let calls = context.size(2_000, quick: 200)
+        context.progress("run one at a time on \(names[0]), in rounds alternating with ssh's own round trips")
+        let calls = context.size(400, quick: 100)
+        let session = try floor.roundTrips()
+        defer { session.close() }
+        var roundTrip = Double.infinity
         let (callMicros, callsOK): (Double, Bool) = try await withProcessPool(workers: 0, hosts: [host(0, workers: 1)]) { pool in
             _ = try await pool.run(Identity.self, 0)
-            var times: [Double] = []
+            var best = Double.infinity
             var ok = true
-            for index in 0..<calls {
-                let (output, seconds) = try await Measure.time { try await pool.run(Identity.self, index) }
-                times.append(seconds * 1e6)
-                ok = ok && output == index
+            for _ in 0..<5 {
+                roundTrip = min(roundTrip, try session.median(calls))
+                var times: [Double] = []
+                for index in 0..<calls {
+                    let (output, seconds) = try await Measure.time { try await pool.run(Identity.self, index) }
+                    times.append(seconds * 1e6)
+                    ok = ok && output == index
+                }
+                times.sort()
+                best = min(best, times[times.count / 2])
             }
-            times.sort()
-            return (times[times.count / 2], ok)
+            return (best, ok)
         }
         rows.append(BenchRow(
-            section: section, name: "run, one call at a time, on a host (median)", unit: "µs", higherIsBetter: false,
-            value: callMicros, peer: "ssh floor: one 64-byte round trip through cat (median)", peerValue: roundTrip,
+            section: section, name: "run, one call at a time, on a host (best of 5 rounds' medians)", unit: "µs", higherIsBetter: false,
+            value: callMicros, peer: "ssh floor: one 64-byte round trip through cat (the same, rounds alternating)", peerValue: roundTrip,
             goal: "≥ 0.8×", goalRatio: 0.8, verified: callsOK
         ))
 

@@ -41,29 +41,46 @@ struct SSHFloor {
         return seconds
     }
 
-    /// Microseconds per 64-byte round trip through `cat`, one message at a time (median of `count`).
-    func roundTrip(_ count: Int) throws -> Double {
-        let (process, input, output) = try start("cat")
-        defer {
+    /// One `ssh … cat` session kept open for round trips, so that rounds of it can alternate with
+    /// rounds of the pool's own.
+    final class RoundTrips {
+        private let process: Process
+        private let input: FileHandle
+        private let output: FileHandle
+
+        fileprivate init(_ started: (process: Process, input: FileHandle, output: FileHandle)) {
+            (process, input, output) = started
+        }
+
+        /// Microseconds per 64-byte round trip, one message at a time (the median of `count`).
+        func median(_ count: Int) throws -> Double {
+            let message = Data(repeating: 7, count: 64)
+            var times: [Double] = []
+            for _ in 0..<count {
+                let start = ContinuousClock.now
+                try input.write(contentsOf: message)
+                var received = 0
+                while received < 64 {
+                    guard let data = try output.read(upToCount: 64 - received), !data.isEmpty else {
+                        throw PeerUnavailable(reason: "ssh cat ended")
+                    }
+                    received += data.count
+                }
+                times.append(Measure.seconds(start.duration(to: .now)) * 1e6)
+            }
+            times.sort()
+            return times[times.count / 2]
+        }
+
+        func close() {
             try? input.close()
             process.waitUntilExit()
         }
-        let message = Data(repeating: 7, count: 64)
-        var times: [Double] = []
-        for _ in 0..<count {
-            let start = ContinuousClock.now
-            try input.write(contentsOf: message)
-            var received = 0
-            while received < 64 {
-                guard let data = try output.read(upToCount: 64 - received), !data.isEmpty else {
-                    throw PeerUnavailable(reason: "ssh cat ended")
-                }
-                received += data.count
-            }
-            times.append(Measure.seconds(start.duration(to: .now)) * 1e6)
-        }
-        times.sort()
-        return times[times.count / 2]
+    }
+
+    /// A `cat` session for round trips.
+    func roundTrips() throws -> RoundTrips {
+        RoundTrips(try start("cat"))
     }
 
     /// 64-byte messages per second through `cat` with the writes pipelined (a thread writes while

@@ -174,7 +174,9 @@ enum HostAgent {
                         workers[id]?.errorOutput = -1
                     }
                 }
-                if channel.revents & Int16(POLLOUT) != 0, let worker = workers[id] {
+                // Written as soon as there is something (the poll's POLLOUT only matters when the
+                // worker's socket was full), so a request does not wait for another round.
+                if let worker = workers[id], !worker.inbound.isEmpty {
                     let written = worker.inbound.withUnsafeBytes { send(worker.channel, $0.baseAddress, $0.count, noSignalFlag) }
                     if written > 0 { workers[id]?.inbound.removeFirst(written) }
                     if worker.inputEnded, workers[id]?.inbound.isEmpty == true { shutdown(worker.channel, Int32(SHUT_WR)) }

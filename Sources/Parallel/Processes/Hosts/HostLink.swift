@@ -311,18 +311,6 @@ final class HostLink: Sendable {
                     }
                 }
             }
-            if fds[1].revents & Int16(POLLOUT) != 0 || outbound.count > outboundStart {
-                let written = outbound[outboundStart...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, noSignalFlag) }
-                if written > 0 { outboundStart += written }
-                if written < 0 && errno != EAGAIN && errno != EINTR {
-                    ending = ("writing to the link failed: \(String(cString: strerror(errno)))", false)
-                }
-                if outboundStart == outbound.count {
-                    outbound.removeAll(keepingCapacity: outbound.capacity <= 1 << 20)
-                    outboundStart = 0
-                }
-            }
-
             for (offset, id) in ids.enumerated() {
                 guard var slot = slots[id] else { continue }
                 let fromPool = fds[3 + 3 * offset]
@@ -347,6 +335,19 @@ final class HostLink: Sendable {
                 }
                 slots[id] = slot
                 if let exit = slot.exit, slot.pendingToPool.isEmpty, slot.pendingError.isEmpty { finish(id, exit) }
+            }
+
+            // After the workers' frames were read above, so that they leave in this round.
+            if outbound.count > outboundStart {
+                let written = outbound[outboundStart...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, noSignalFlag) }
+                if written > 0 { outboundStart += written }
+                if written < 0 && errno != EAGAIN && errno != EINTR {
+                    ending = ("writing to the link failed: \(String(cString: strerror(errno)))", false)
+                }
+                if outboundStart == outbound.count {
+                    outbound.removeAll(keepingCapacity: outbound.capacity <= 1 << 20)
+                    outboundStart = 0
+                }
             }
 
             if verified && now - lastHeartbeat >= .seconds(1) {
