@@ -117,6 +117,22 @@ struct SSHHostTests {
         }
     }
 
+    @Test("over a lossy, slow link (10% of packets dropped both ways, 8 mbit/s) every result is right, a 1 MB input included")
+    func lossyAndSlow() async throws {
+        let bed = try #require(TestBed.current)
+        try bed.run(["drop", "2", "10", "both"])
+        defer { try? bed.run(["drop", "2", "0"]) }
+        try bed.run(["slow", "2", "8mbit"])
+        defer { try? bed.run(["slow", "2", "off"]) }
+        try await withProcessPool(workers: 0, hosts: [try bed.host(1, workers: 2)], executable: TestWorker.executable) { pool in
+            let squares = try await pool.map(Square.self, Array(0..<300), chunkSize: 3)
+            #expect(squares == (0..<300).map { $0 * $0 })
+            let series = Series(values: (0..<131_072).map { Double($0) }, name: "over a bad link")
+            let scaled = try await pool.run(Scale.self, series)
+            #expect(scaled == Series(values: series.values.map { $0 * 2 }, name: "over a bad link×2"))
+        }
+    }
+
     @Test("a program missing on the host is a start failure with the remote shell's words")
     func programMissing() async throws {
         let bed = try #require(TestBed.current)
