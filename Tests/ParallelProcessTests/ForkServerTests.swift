@@ -85,7 +85,8 @@ struct ForkServerTests {
         let serverPID = try #require(server)
         var waiting: [Int32] = []
         // The first pool's worker may still be the server's child for a moment (exiting, not yet
-        // reaped): the spares are two children that are not it.
+        // reaped): the spares are two children that are not it. The server hands out its oldest
+        // spare first, so one it forks between the next pool's two requests does not take a place.
         #expect(await eventually { waiting = childrenOf(serverPID); return waiting.count == 2 && !waiting.contains(first) })
         let pids = try await withProcessPool(workers: 2, executable: own) { pool in
             Set(try await pool.map(WorkerPID.self, Array(0..<8), chunkSize: 1))

@@ -120,9 +120,12 @@ enum ForkServer {
                 continue
             }
             let errorOutput = message.fds[1]
-            // A spare, if one is waiting and takes the request; a new worker otherwise.
+            // The oldest spare (it has had the longest to start its runtime), if one is waiting and
+            // takes the request; a new worker otherwise. Oldest first also means a spare forked
+            // between two requests of one pool does not jump ahead of the ones forked before them.
             var child: Child?
-            while child == nil, let spare = spares.popLast() {
+            while child == nil, !spares.isEmpty {
+                let spare = spares.removeFirst()
                 if send(spare.socket, request, fds: message.fds) {
                     close(spare.socket)
                     child = Child(pid: spare.pid, statusRead: spare.statusRead, statusWrite: spare.statusWrite)
