@@ -116,7 +116,7 @@ struct HostPoolTests {
         try await withProcessPool(workers: 0, hosts: hosts, executable: TestWorker.executable) { pool in
             let blocked = try pool.submit(BlockWhenNegative.self, .init(n: -1, marker: marker.path))
             let worker = try #require(await marker.blockingWorker())
-            let recorded = try #require(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+            let recorded = try #require(Self.recordedPID(pidFile))
             // Its agent: the recorded one, or the other host's (this worker's parent).
             let agent = Self.parent(of: worker)
             let host = agent == recorded ? "recorded" : "agent-host"
@@ -138,11 +138,7 @@ struct HostPoolTests {
         let host = try WorkerHost.command(["sh", "-c", "echo 'Welcome to bash'; exec '\(TestWorker.path)' --parallel-host-agent"], workers: 1, name: "chatty")
         try await withProcessPool(workers: 0, hosts: [host], executable: TestWorker.executable) { pool in
             for _ in 0..<2 {
-                let error = await #expect(throws: ProcessPoolError.self) { try await pool.run(Square.self, 2) }
-                guard case .spawnFailed(_, let reason) = error else {
-                    Issue.record("expected spawnFailed, got \(String(describing: error))")
-                    return
-                }
+                let reason = try #require(await Self.startFailure(of: pool))
                 #expect(reason.contains("chatty"), "\(reason)")
                 #expect(reason.contains("printed 16 bytes"), "\(reason)")
                 #expect(reason.contains("Welcome to bash"), "\(reason)")
@@ -155,11 +151,7 @@ struct HostPoolTests {
     func otherBuild() async throws {
         let host = try Self.agent(workers: 1, name: "old-build", prefix: ["env", "PARALLEL_TEST_OTHER_BUILD=1"])
         try await withProcessPool(workers: 0, hosts: [host], executable: TestWorker.executable) { pool in
-            let error = await #expect(throws: ProcessPoolError.self) { try await pool.run(Square.self, 2) }
-            guard case .spawnFailed(_, let reason) = error else {
-                Issue.record("expected spawnFailed, got \(String(describing: error))")
-                return
-            }
+            let reason = try #require(await Self.startFailure(of: pool))
             #expect(reason.contains("old-build"), "\(reason)")
             #expect(reason.contains("other tasks (1 tasks"), "\(reason)")
         }
@@ -172,11 +164,7 @@ struct HostPoolTests {
     func notAnAgent(command: [String], words: String) async throws {
         let host = try WorkerHost.command(command, workers: 1, name: "broken")
         try await withProcessPool(workers: 0, hosts: [host], executable: TestWorker.executable) { pool in
-            let error = await #expect(throws: ProcessPoolError.self) { try await pool.run(Square.self, 2) }
-            guard case .spawnFailed(_, let reason) = error else {
-                Issue.record("expected spawnFailed, got \(String(describing: error))")
-                return
-            }
+            let reason = try #require(await Self.startFailure(of: pool))
             #expect(reason.contains(words), "\(reason)")
         }
     }
@@ -202,7 +190,7 @@ struct HostPoolTests {
         let pids = try await withProcessPool(workers: 0, hosts: [Self.recordedAgent(workers: 2, pidFile: pidFile)], executable: TestWorker.executable) { pool in
             try await pool.map(NapPID.self, [20, 20, 20, 20], chunkSize: 1)
         }
-        let agent = try #require(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let agent = try #require(Self.recordedPID(pidFile))
         #expect(kill(agent, 0) == -1 && errno == ESRCH, "the agent was reaped before the pool returned")
         for pid in Set(pids) { #expect(!Self.alive(pid), "worker \(pid) is gone") }
     }
@@ -217,12 +205,28 @@ struct HostPoolTests {
         program.arguments = ["host-pool", pidFile, marker.path]
         try program.run()
         let worker = try #require(await marker.blockingWorker())
-        let agent = try #require(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let agent = try #require(Self.recordedPID(pidFile))
         #expect(Self.parent(of: worker) == agent)
         kill(program.processIdentifier, SIGKILL)
         program.waitUntilExit()
         #expect(await Self.exits(agent, within: .seconds(15)), "the agent ended with its stream")
         #expect(await Self.exits(worker, within: .seconds(15)), "the agent's worker died with it")
+    }
+
+    /// The reason of the `spawnFailed` that a task on `pool` meets (its workers cannot start), or
+    /// nil, with an issue recorded, if it meets anything else.
+    static func startFailure(of pool: ProcessPool) async -> String? {
+        let error = await #expect(throws: ProcessPoolError.self) { try await pool.run(Square.self, 2) }
+        guard case .spawnFailed(_, let reason) = error else {
+            Issue.record("expected spawnFailed, got \(String(describing: error))")
+            return nil
+        }
+        return reason
+    }
+
+    /// The pid a `recordedAgent` launcher wrote to `file`.
+    static func recordedPID(_ file: String) -> Int32? {
+        (try? String(contentsOfFile: file, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
     /// The parent pid of `pid` (from `/proc/<pid>/stat`), 0 if unknown.

@@ -138,11 +138,7 @@ struct SSHHostTests {
         let bed = try #require(TestBed.current)
         let host = try bed.host(0, workers: 1, program: "/nonexistent/app")
         try await withProcessPool(workers: 0, hosts: [host], executable: TestWorker.executable) { pool in
-            let error = await #expect(throws: ProcessPoolError.self) { try await pool.run(Square.self, 2) }
-            guard case .spawnFailed(_, let reason) = error else {
-                Issue.record("expected spawnFailed, got \(String(describing: error))")
-                return
-            }
+            let reason = try #require(await HostPoolTests.startFailure(of: pool))
             #expect(reason.contains("host1") && reason.contains("127") && reason.contains("/nonexistent/app"), "\(reason)")
         }
     }
@@ -154,11 +150,7 @@ struct SSHHostTests {
             bed.hosts[0], workers: 1, program: TestWorker.path, options: ["-F", bed.sshConfig, "-o", "UserKnownHostsFile=/dev/null"]
         )
         try await withProcessPool(workers: 0, hosts: [stranger], executable: TestWorker.executable) { pool in
-            let error = await #expect(throws: ProcessPoolError.self) { try await pool.run(Square.self, 2) }
-            guard case .spawnFailed(_, let reason) = error else {
-                Issue.record("expected spawnFailed, got \(String(describing: error))")
-                return
-            }
+            let reason = try #require(await HostPoolTests.startFailure(of: pool))
             #expect(reason.contains("Host key verification failed"), "\(reason)")
         }
         try await withProcessPool(workers: 1, hosts: [stranger], executable: TestWorker.executable) { pool in

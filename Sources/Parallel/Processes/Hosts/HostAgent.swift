@@ -85,10 +85,18 @@ enum HostAgent {
             post(.exited(worker: id, waitStatus: exit ?? -1))
         }
 
+        /// Kills and reaps every worker; the agent's exit status follows.
         func stopAll() -> Int32 {
             for worker in workers.values { kill(worker.pid, SIGKILL) }
             for id in Array(workers.keys) { finish(id) }
             return 0
+        }
+
+        /// Stops everything because the pool's side broke the protocol; says why on standard error.
+        func refuse(_ why: String) -> Int32 {
+            writeStandardError("Parallel host agent: \(why); exiting\n")
+            _ = stopAll()
+            return 65
         }
 
         while true {
@@ -117,19 +125,13 @@ enum HostAgent {
                     reader.append(scratch[0..<count])
                     while true {
                         let message: HostMessage?
-                        do { message = try reader.next() } catch {
-                            writeStandardError("Parallel host agent: \(error); exiting\n")
-                            _ = stopAll()
-                            return 65
-                        }
+                        do { message = try reader.next() } catch { return refuse("\(error)") }
                         guard let message else { break }
                         switch message {
                         case .hello(let bytes):
                             let theirs = HostHello(decoding: bytes)
                             if theirs.fields["protocol"] != "\(HostHello.protocolVersion)" {
-                                writeStandardError("Parallel host agent: the pool speaks protocol \(theirs.fields["protocol"] ?? "?"); exiting\n")
-                                _ = stopAll()
-                            return 65
+                                return refuse("the pool speaks protocol \(theirs.fields["protocol"] ?? "?")")
                             }
                         case .start(let id, let frameLimit, let hasInitializer):
                             do {
@@ -153,9 +155,7 @@ enum HostAgent {
                         case .heartbeat:
                             break
                         case .started, .startFailed, .errorOutput, .exited:
-                            writeStandardError("Parallel host agent: the pool sent a message only an agent sends; exiting\n")
-                            _ = stopAll()
-                            return 65
+                            return refuse("the pool sent a message only an agent sends")
                         }
                     }
                 }
@@ -208,18 +208,6 @@ enum HostAgent {
                     outboundStart = 0
                 }
             }
-        }
-    }
-
-    /// `waitpid`'s raw status for `pid`; nil while it runs (non-blocking).
-    private static func waitStatus(_ pid: pid_t, blocking: Bool) -> Int32? {
-        var status: Int32 = 0
-        while true {
-            let result = waitpid(pid, &status, blocking ? 0 : WNOHANG)
-            if result == pid { return status }
-            if result == 0 { return nil }
-            if errno == EINTR { continue }
-            return -1
         }
     }
 }

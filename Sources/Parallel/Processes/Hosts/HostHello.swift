@@ -18,22 +18,27 @@ struct HostHello: Equatable, Sendable {
 
     var fields: [String: String]
 
-    /// This process's hello, with the task names of `registry` (the agent) or the pool's program.
-    static func local(tasks: [String]) -> HostHello {
+    /// This process's hello, with the names of the tasks it registered; without them (nil: a pool
+    /// whose program never called ``ProcessWorker/serveIfRequested(_:)``) it names none, and no
+    /// task list is compared.
+    static func local(tasks: [String]?) -> HostHello {
         var system = utsname()
         uname(&system)
         func text<T>(_ field: T) -> String {
             withUnsafeBytes(of: field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         }
-        return HostHello(fields: [
+        var fields = [
             "protocol": "\(protocolVersion)",
             "wire": "frame-\(Frame.magic)/env-\(WorkerEnvironment.version)/binary-\(BinaryFormat.version)",
-            "tasks": digest(tasks),
-            "taskCount": "\(tasks.count)",
             "os": text(system.sysname),
             "arch": text(system.machine),
             "cores": "\(ProcessInfo.processInfo.activeProcessorCount)",
-        ])
+        ]
+        if let tasks {
+            fields["tasks"] = digest(tasks)
+            fields["taskCount"] = "\(tasks.count)"
+        }
+        return HostHello(fields: fields)
     }
 
     /// FNV-1a over the sorted names, one per line: equal task lists, equal digests.

@@ -34,7 +34,7 @@ final class HostLink: Sendable {
     private enum Phase {
         case idle
         case running(wake: WakePipe)
-        case failed(reason: String, permanent: Bool, retryAt: ContinuousClock.Instant, backoff: Duration)
+        case failed(reason: String, permanent: Bool, retryAt: ContinuousClock.Instant)
         case closed
     }
 
@@ -76,9 +76,7 @@ final class HostLink: Sendable {
 
     init(host: WorkerHost, tasks: [String]?) {
         self.host = host
-        var hello = HostHello.local(tasks: tasks ?? [])
-        if tasks == nil { hello.fields["tasks"] = nil }
-        ours = hello
+        ours = HostHello.local(tasks: tasks)
         shared = LockedValue(Shared())
     }
 
@@ -90,7 +88,7 @@ final class HostLink: Sendable {
             switch shared.phase {
             case .closed:
                 throw .spawnFailed(executable: executable, reason: "the pool is shutting down")
-            case .failed(let reason, let permanent, let retryAt, _) where permanent || ContinuousClock.now < retryAt:
+            case .failed(let reason, let permanent, let retryAt) where permanent || ContinuousClock.now < retryAt:
                 let retry = permanent ? "" : " (the next try comes with a later request, after \(ContinuousClock.now.duration(to: retryAt).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))))"
                 throw .spawnFailed(executable: executable, reason: "on host \(host.name): \(reason)\(retry)")
             case .idle, .failed:
@@ -123,27 +121,19 @@ final class HostLink: Sendable {
                 break
             }
             guard case .running(let wake) = shared.phase else { throw .spawnFailed(executable: executable, reason: "the link is down") }
-            var toPool: [Int32] = [-1, -1]
-            var fromPool: [Int32] = [-1, -1]
-            var status: [Int32] = [-1, -1]
-            var errors: [Int32] = [-1, -1]
-            var made: [Int32] = []
-            for index in 0..<4 {
+            // The worker's frames, frames for it, its status and its standard error: four pipes.
+            var pipes: [[Int32]] = []
+            for _ in 0..<4 {
                 var fds: [Int32] = [-1, -1]
                 guard parallel_pipe_cloexec(&fds) == 0 else {
                     let reason = String(cString: strerror(errno))
-                    for fd in made { _ = systemClose(fd) }
+                    for fd in pipes.joined() { _ = systemClose(fd) }
                     throw .spawnFailed(executable: executable, reason: "pipe: \(reason)")
                 }
                 for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
-                made += fds
-                switch index {
-                case 0: toPool = fds
-                case 1: fromPool = fds
-                case 2: status = fds
-                default: errors = fds
-                }
+                pipes.append(fds)
             }
+            let (toPool, fromPool, status, errors) = (pipes[0], pipes[1], pipes[2], pipes[3])
             let id = shared.nextWorker
             shared.nextWorker &+= 1
             let remote = RemoteWorker(link: self, id: id)
@@ -191,6 +181,8 @@ final class HostLink: Sendable {
         var waitingStarts: [HostMessage] = []
         var verified = false
         var errorTail: [UInt8] = []
+        /// Polled until it ends (a launcher may close its standard error and live on).
+        var launcherErrorsOpen = launcherErrors >= 0
         var scratch = [UInt8](repeating: 0, count: HostMessage.chunkLimit)
         var lastHeard = ContinuousClock.now
         var lastHeartbeat = ContinuousClock.now
@@ -204,15 +196,6 @@ final class HostLink: Sendable {
             slot.closeAll()
         }
 
-        func readLauncherErrors() {
-            guard launcherErrors >= 0 else { return }
-            for _ in 0..<16 {
-                let count = scratch.withUnsafeMutableBytes { read(launcherErrors, $0.baseAddress, $0.count) }
-                guard count > 0 else { return }
-                errorTail += scratch[0..<count]
-                if errorTail.count > 4096 { errorTail.removeFirst(errorTail.count - 4096) }
-            }
-        }
 
         while ending == nil {
             let commands = shared.withLock { shared in
@@ -245,7 +228,7 @@ final class HostLink: Sendable {
             var fds = [
                 pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: socket, events: Int16(POLLIN) | (outbound.count > outboundStart ? Int16(POLLOUT) : 0), revents: 0),
-                pollfd(fd: launcherErrors, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: launcherErrorsOpen ? launcherErrors : -1, events: Int16(POLLIN), revents: 0),
             ]
             let ids = Array(slots.keys)
             for id in ids {
@@ -260,7 +243,7 @@ final class HostLink: Sendable {
                 break
             }
             let now = ContinuousClock.now
-            if fds[2].revents != 0 { readLauncherErrors() }
+            if fds[2].revents != 0 { launcherErrorsOpen = Self.readTail(launcherErrors, into: &errorTail, scratch: &scratch) }
 
             if fds[1].revents & (Int16(POLLIN) | Int16(POLLHUP) | Int16(POLLERR)) != 0 {
                 let count = scratch.withUnsafeMutableBytes { read(socket, $0.baseAddress, $0.count) }
@@ -290,8 +273,8 @@ final class HostLink: Sendable {
                                     for start in waitingStarts { start.encode(into: &outbound) }
                                     waitingStarts.removeAll()
                                 }
-                            case .started(let id, let pid):
-                                slots[id]?.remote.pid.withLock { $0 = pid }
+                            case .started:
+                                break
                             case .startFailed(let id, let reason):
                                 finish(id, .lost(host: host.name, reason: "the agent could not start a worker: \(reason)"))
                             case .data(let id, let bytes):
@@ -299,7 +282,7 @@ final class HostLink: Sendable {
                             case .errorOutput(let id, let bytes):
                                 if let slot = slots[id], slot.pendingError.count < 1 << 20 { slots[id]?.pendingError += bytes }
                             case .exited(let id, let status):
-                                slots[id]?.exit = status == -1 ? .exited(status: -1) : WorkerExit(waitStatus: status)
+                                slots[id]?.exit = WorkerExit(waitStatus: status)
                             case .heartbeat:
                                 break
                             case .start, .signal, .endOfInput:
@@ -372,7 +355,7 @@ final class HostLink: Sendable {
         let remaining = shared.withLock { shared in
             let backoff = min(max(shared.lastBackoff * 2, .seconds(1)), .seconds(30))
             if case .closed = shared.phase {} else {
-                shared.phase = .failed(reason: reason, permanent: permanent, retryAt: .now + backoff, backoff: backoff)
+                shared.phase = .failed(reason: reason, permanent: permanent, retryAt: .now + backoff)
                 shared.lastBackoff = verified ? .zero : backoff
             }
             defer { shared.commands.removeAll() }
@@ -386,24 +369,47 @@ final class HostLink: Sendable {
     }
 
     /// Stops the launcher: a moment to exit on its own (its input is closed), then SIGTERM, then
-    /// SIGKILL; reaps it and keeps the last of what it wrote to standard error.
+    /// SIGKILL; reaps it and keeps the last of what it wrote to standard error. Its exit is watched
+    /// through a pidfd where the kernel has them, else through the end of its standard error.
     private func stopLauncher(_ pid: pid_t, errors: Int32, tail: inout [UInt8], scratch: inout [UInt8]) -> WorkerExit? {
+        let watch = parallel_pidfd_open(pid)
+        defer { if watch >= 0 { _ = systemClose(watch) } }
+        var errorsOpen = errors >= 0
         for (wait, signal) in [(500, SIGTERM), (1000, SIGKILL)] {
             let deadline = ContinuousClock.now + .milliseconds(wait)
-            while ContinuousClock.now < deadline {
+            // Each round ends with the launcher's exit, with its standard error's end (no pidfd),
+            // or at the deadline; at most one round per chunk it writes, and the deadline bounds it.
+            for _ in 0..<1_000 {
                 if let exit = Parallel.reap(pid, blocking: false) { return exit }
-                var poller = pollfd(fd: errors, events: Int16(POLLIN), revents: 0)
-                if poll(&poller, 1, 20) > 0 {
-                    let count = scratch.withUnsafeMutableBytes { read(errors, $0.baseAddress, $0.count) }
-                    if count > 0 {
-                        tail += scratch[0..<count]
-                        if tail.count > 4096 { tail.removeFirst(tail.count - 4096) }
-                    }
-                }
+                let (seconds, attoseconds) = ContinuousClock.now.duration(to: deadline).components
+                let milliseconds = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+                guard milliseconds > 0, watch >= 0 || errorsOpen else { break }
+                var fds = [
+                    pollfd(fd: watch, events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: errorsOpen ? errors : -1, events: Int16(POLLIN), revents: 0),
+                ]
+                guard poll(&fds, 2, milliseconds) > 0 else { continue }
+                if fds[1].revents != 0 { errorsOpen = Self.readTail(errors, into: &tail, scratch: &scratch) }
+                if watch < 0 && !errorsOpen { break }
             }
+            if let exit = Parallel.reap(pid, blocking: false) { return exit }
             _ = kill(pid, signal)
         }
         return Parallel.reap(pid, blocking: true)
+    }
+
+    /// Reads what `fd` holds now (non-blocking) into `tail`, keeping its last 4 KiB; false once it
+    /// has ended.
+    private static func readTail(_ fd: Int32, into tail: inout [UInt8], scratch: inout [UInt8]) -> Bool {
+        guard fd >= 0 else { return false }
+        for _ in 0..<16 {
+            let count = scratch.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count == 0 { return false }
+            guard count > 0 else { return errno == EAGAIN || errno == EINTR }
+            tail += scratch[0..<count]
+            if tail.count > 4096 { tail.removeFirst(tail.count - 4096) }
+        }
+        return true
     }
 }
 
@@ -412,8 +418,6 @@ final class HostLink: Sendable {
 final class RemoteWorker: Sendable {
     let link: HostLink
     let id: UInt32
-    /// Its pid on that host, once the agent has started it (0 before).
-    let pid = LockedValue<Int32>(0)
     let exit = LockedValue<WorkerExit?>(nil)
 
     init(link: HostLink, id: UInt32) {

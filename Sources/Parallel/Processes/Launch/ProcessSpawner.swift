@@ -55,30 +55,8 @@ enum ProcessSpawner {
         var opened: [Int32] = []
         defer { for fd in opened { close(fd) } }
 
-        var pair: [Int32] = [-1, -1]
-        #if canImport(Darwin)
         // A fork server's requests carry descriptors and are read whole: message boundaries matter.
-        guard socketpair(AF_UNIX, forkServer ? SOCK_SEQPACKET : SOCK_STREAM, 0, &pair) == 0 else {
-            throw failure("socketpair")
-        }
-        for fd in pair {
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            var one: Int32 = 1
-            setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
-        }
-        #else
-        // A fork server's requests carry descriptors and are read whole: message boundaries matter.
-        let type = forkServer ? Int32(SOCK_SEQPACKET.rawValue) : Int32(SOCK_STREAM.rawValue)
-        guard socketpair(AF_UNIX, type | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
-            throw failure("socketpair")
-        }
-        #endif
-        opened += pair
-        // Keep the child's end away from the low descriptors that the file actions write to, so
-        // `dup2` always makes a fresh, inheritable copy.
-        let childChannel = fcntl(pair[1], F_DUPFD_CLOEXEC, 10)
-        guard childChannel >= 0 else { throw failure("fcntl") }
-        opened.append(childChannel)
+        let (parentChannel, childChannel) = try socketPair(sequenced: forkServer, opened: &opened, failure: failure)
 
         var outputPipe: [Int32] = [-1, -1]
         var errorPipe: [Int32] = [-1, -1]
@@ -105,10 +83,9 @@ enum ProcessSpawner {
         // The parent keeps only its end of the channel and the read ends of captured output.
         let output = capture == .outputAndError ? outputPipe[0] : nil
         let error = capture != .none ? errorPipe[0] : nil
-        opened.removeAll { $0 == pair[0] || $0 == output || $0 == error }
-        let flagsNow = fcntl(pair[0], F_GETFL)
-        _ = fcntl(pair[0], F_SETFL, flagsNow | O_NONBLOCK)
-        return SpawnedProcess(pid: pid, channel: pair[0], output: output, error: error)
+        opened.removeAll { $0 == parentChannel || $0 == output || $0 == error }
+        _ = fcntl(parentChannel, F_SETFL, fcntl(parentChannel, F_GETFL) | O_NONBLOCK)
+        return SpawnedProcess(pid: pid, channel: parentChannel, output: output, error: error)
     }
 
     /// Starts `command` (looked up in `PATH`) with one end of a new socket pair as both its standard
@@ -122,23 +99,7 @@ enum ProcessSpawner {
         guard let program = command.first else { throw .spawnFailed(executable: name, reason: "the command is empty") }
         var opened: [Int32] = []
         defer { for fd in opened { close(fd) } }
-        var pair: [Int32] = [-1, -1]
-        #if canImport(Darwin)
-        guard socketpair(AF_UNIX, SOCK_STREAM, 0, &pair) == 0 else { throw failure("socketpair") }
-        for fd in pair {
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            var one: Int32 = 1
-            setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
-        }
-        #else
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
-            throw failure("socketpair")
-        }
-        #endif
-        opened += pair
-        let childEnd = fcntl(pair[1], F_DUPFD_CLOEXEC, 10)
-        guard childEnd >= 0 else { throw failure("fcntl") }
-        opened.append(childEnd)
+        let (parentEnd, childEnd) = try socketPair(sequenced: false, opened: &opened, failure: failure)
         var errorPipe: [Int32] = [-1, -1]
         guard makePipe(&errorPipe) else { throw failure("pipe") }
         opened += errorPipe
@@ -147,10 +108,9 @@ enum ProcessSpawner {
             program, argv: command, environment: envp, moves: [(childEnd, 0), (childEnd, 1), (errorPipe[1], 2)],
             searchPath: true, failure: failure
         )
-        opened.removeAll { $0 == pair[0] || $0 == errorPipe[0] }
-        _ = fcntl(pair[0], F_SETFL, fcntl(pair[0], F_GETFL) | O_NONBLOCK)
-        _ = fcntl(errorPipe[0], F_SETFL, fcntl(errorPipe[0], F_GETFL) | O_NONBLOCK)
-        return SpawnedProcess(pid: pid, channel: pair[0], output: nil, error: errorPipe[0])
+        opened.removeAll { $0 == parentEnd || $0 == errorPipe[0] }
+        for fd in [parentEnd, errorPipe[0]] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+        return SpawnedProcess(pid: pid, channel: parentEnd, output: nil, error: errorPipe[0])
     }
 
     /// `posix_spawn` (or `posix_spawnp` with `searchPath`) of `path`: each `moves` pair `dup2`'d in
@@ -206,6 +166,31 @@ enum ProcessSpawner {
         return pid
     }
 
+    /// A close-on-exec Unix socket pair (stream, or sequenced packets), the child's end copied above
+    /// the low descriptors that the file actions write to so that `dup2` always makes a fresh,
+    /// inheritable copy. Every descriptor made goes into `opened`.
+    private static func socketPair(
+        sequenced: Bool, opened: inout [Int32], failure: (String) -> ProcessPoolError
+    ) throws(ProcessPoolError) -> (parent: Int32, child: Int32) {
+        var pair: [Int32] = [-1, -1]
+        #if canImport(Darwin)
+        guard socketpair(AF_UNIX, sequenced ? SOCK_SEQPACKET : SOCK_STREAM, 0, &pair) == 0 else { throw failure("socketpair") }
+        for fd in pair {
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
+        #else
+        let type = sequenced ? Int32(SOCK_SEQPACKET.rawValue) : Int32(SOCK_STREAM.rawValue)
+        guard socketpair(AF_UNIX, type | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else { throw failure("socketpair") }
+        #endif
+        opened += pair
+        let child = fcntl(pair[1], F_DUPFD_CLOEXEC, 10)
+        guard child >= 0 else { throw failure("fcntl") }
+        opened.append(child)
+        return (pair[0], child)
+    }
+
     /// A close-on-exec pipe.
     private static func makePipe(_ fds: inout [Int32]) -> Bool {
         parallel_pipe_cloexec(&fds) == 0
@@ -243,21 +228,30 @@ enum ProcessSpawner {
 
 /// Waits for `pid` and says how it ended; retries on `EINTR`.
 func reap(_ pid: pid_t, blocking: Bool) -> WorkerExit? {
+    waitStatus(pid, blocking: blocking).map(WorkerExit.init(waitStatus:))
+}
+
+/// `waitpid`'s raw status for `pid`, waiting if `blocking`; nil while it runs; -1 if it was reaped
+/// elsewhere (ECHILD: the program reaps all children, and the status is lost). Retries on `EINTR`.
+func waitStatus(_ pid: pid_t, blocking: Bool) -> Int32? {
     var status: Int32 = 0
     while true {
         let result = waitpid(pid, &status, blocking ? 0 : WNOHANG)
-        if result == pid { return WorkerExit(waitStatus: status) }
+        if result == pid { return status }
         if result == 0 { return nil }
         if errno == EINTR { continue }
-        // ECHILD: already reaped elsewhere (the program reaps all children); the status is lost.
-        return .exited(status: -1)
+        return -1
     }
 }
 
 extension WorkerExit {
+    /// From `waitpid`'s raw status; -1 (``waitStatus(_:blocking:)``'s lost status) is an exit with
+    /// status -1.
     init(waitStatus status: Int32) {
         let signal = status & 0x7f
-        if signal == 0 {
+        if status == -1 {
+            self = .exited(status: -1)
+        } else if signal == 0 {
             self = .exited(status: (status >> 8) & 0xff)
         } else {
             self = .signaled(signal: signal)

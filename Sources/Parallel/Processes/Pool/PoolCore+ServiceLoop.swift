@@ -178,7 +178,6 @@ extension PoolCore {
             for other in state.connections.keys where other != worker {
                 if let host = state.placement[other] { counts[host, default: 0] += 1 } else { local += 1 }
             }
-            state.placement = state.placement.filter { state.connections[$0.key] != nil }
             guard local >= options.localWorkers else { return nil }
             for (index, link) in options.hosts.enumerated() where counts[index, default: 0] < link.host.workers {
                 state.placement[worker] = index
@@ -224,7 +223,10 @@ extension PoolCore {
 
         // From here on only this thread may signal the worker: its connection leaves the table under
         // the lock, so no `.kill` action can touch the pid after the reap below.
-        let removed = state.withLock { state in state.connections.removeValue(forKey: worker) }
+        let removed = state.withLock { state in
+            state.placement[worker] = nil
+            return state.connections.removeValue(forKey: worker)
+        }
         guard let process = removed?.process else { return }
         let outputClosed = removed?.channel.outputClosed ?? false
         // The channel ends when the worker exits; if it closed it and lives on, it is killed.
