@@ -224,6 +224,27 @@ public struct BlockWhenNegative: ProcessTask {
     }
 }
 
+/// An idempotent task: the first run (no file at `once`) creates `once`, writes the worker's pid to
+/// `marker` (as ``BlockWhenNegative``) and blocks, to be lost with its host; a second run answers
+/// the worker's pid at once.
+public struct BlockOnceThenAnswer: ProcessTask {
+    public static let isIdempotent = true
+
+    public struct Input: Codable, Sendable {
+        public var once: String
+        public var marker: String
+        public init(once: String, marker: String) { self.once = once; self.marker = marker }
+    }
+
+    public static func run(_ input: Input) async throws -> Int32 {
+        let created = open(input.once, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard created >= 0 else { return getpid() }
+        close(created)
+        _ = try await BlockWhenNegative.run(.init(n: -1, marker: input.marker))
+        return getpid()
+    }
+}
+
 /// An initializer that appends the worker's pid, one line, to the file at `path`: each process that
 /// started as a worker says so itself.
 public struct LogStart: ProcessTask {
@@ -325,5 +346,5 @@ public let testRegistry = TaskRegistry([
     CrashOnNegative.self, Exit.self, WriteGarbage.self, WriteText.self, WriteTruncatedFrame.self, NotANumber.self,
     Mismatch.self, Blob.self, Counter.self, SetCounter.self, Say.self,
     BlockWhenNegative.self, LogStart.self, NapPID.self, Scale.self, AbortEveryTenth.self, Trap.self, Whisper.self, SpanInWorker.self,
-    SumShared.self, ScaleShared.self, MakeShared.self, HoldShared.self,
+    SumShared.self, ScaleShared.self, MakeShared.self, HoldShared.self, BlockOnceThenAnswer.self,
 ])

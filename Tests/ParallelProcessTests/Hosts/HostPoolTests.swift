@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Logging
 import CParallelShims
 import Parallel
 import ParallelTestTasks
@@ -133,13 +134,33 @@ struct HostPoolTests {
         }
     }
 
+    @Test("an idempotent task lost with its host runs again on the other host and answers; the caller sees only its result")
+    func idempotentRetried() async throws {
+        let pidFile = NSTemporaryDirectory() + "parallel-agent-\(UUID().uuidString).pid"
+        let once = NSTemporaryDirectory() + "parallel-once-\(UUID().uuidString)"
+        defer { unlink(pidFile); unlink(once) }
+        let marker = try Marker()
+        let hosts = [try Self.recordedAgent(workers: 1, pidFile: pidFile), try Self.agent(workers: 1)]
+        try await withProcessPool(workers: 0, hosts: hosts, executable: TestWorker.executable) { pool in
+            let handle = try pool.submit(BlockOnceThenAnswer.self, .init(once: once, marker: marker.path))
+            let first = try #require(await marker.blockingWorker())
+            let agent = Self.parent(of: first)
+            #expect(agent > 1)
+            #expect(kill(agent, SIGKILL) == 0)
+            let second = try await handle.value
+            #expect(second != first, "the second run was on another worker")
+            #expect(Self.parent(of: second) != agent, "on the other host")
+            #expect(access(once, F_OK) == 0, "the first run really started")
+            #expect(await Self.exits(first, within: .seconds(30)), "the lost host's worker died with its agent")
+        }
+    }
+
     @Test("bytes a login shell prints before the agent's greeting are a permanent start failure that quotes them")
     func preamble() async throws {
         let host = try WorkerHost.command(["sh", "-c", "echo 'Welcome to bash'; exec '\(TestWorker.path)' --parallel-host-agent"], workers: 1, name: "chatty")
         try await withProcessPool(workers: 0, hosts: [host], executable: TestWorker.executable) { pool in
             for _ in 0..<2 {
-                let reason = try #require(await Self.startFailure(of: pool))
-                #expect(reason.contains("chatty"), "\(reason)")
+                let reason = try #require(await Self.startFailure(of: pool, on: "chatty"))
                 #expect(reason.contains("printed 16 bytes"), "\(reason)")
                 #expect(reason.contains("Welcome to bash"), "\(reason)")
                 #expect(reason.contains("bashrc"), "\(reason)")
@@ -151,8 +172,7 @@ struct HostPoolTests {
     func otherBuild() async throws {
         let host = try Self.agent(workers: 1, name: "old-build", prefix: ["env", "PARALLEL_TEST_OTHER_BUILD=1"])
         try await withProcessPool(workers: 0, hosts: [host], executable: TestWorker.executable) { pool in
-            let reason = try #require(await Self.startFailure(of: pool))
-            #expect(reason.contains("old-build"), "\(reason)")
+            let reason = try #require(await Self.startFailure(of: pool, on: "old-build"))
             #expect(reason.contains("other tasks (1 tasks"), "\(reason)")
         }
     }
@@ -164,9 +184,23 @@ struct HostPoolTests {
     func notAnAgent(command: [String], words: String) async throws {
         let host = try WorkerHost.command(command, workers: 1, name: "broken")
         try await withProcessPool(workers: 0, hosts: [host], executable: TestWorker.executable) { pool in
-            let reason = try #require(await Self.startFailure(of: pool))
+            let reason = try #require(await Self.startFailure(of: pool, on: "broken"))
             #expect(reason.contains(words), "\(reason)")
         }
+    }
+
+    @Test("a host that stays down is logged once as a warning, not at every launch it refuses; the local worker serves")
+    func downHostLoggedOnce() async throws {
+        let store = RecordingLogHandler.Store()
+        let logger = Logger(label: "test") { _ in RecordingLogHandler(store: store) }
+        let host = try WorkerHost.command(["sh", "-c", "echo 'no such program' >&2; exit 127"], workers: 2, name: "down")
+        try await withProcessPool(workers: 1, hosts: [host], executable: TestWorker.executable, logger: logger) { pool in
+            let squares = try await pool.map(Square.self, Array(1...40), chunkSize: 1)
+            #expect(squares == (1...40).map { $0 * $0 })
+        }
+        let refusals = store.events.filter { $0.message.hasPrefix("worker on host down not started") }
+        #expect(refusals.count >= 2, "each refused launch is logged (at debug level after the first)")
+        #expect(refusals.filter { $0.level >= .warning }.count == 1, "\(refusals.map { "\($0.level): \($0.message)" })")
     }
 
     @Test("a pool with hosts refuses a SharedArray input at once with a typed error, even with local workers; other work goes on")
@@ -213,12 +247,12 @@ struct HostPoolTests {
         #expect(await Self.exits(worker, within: .seconds(15)), "the agent's worker died with it")
     }
 
-    /// The reason of the `spawnFailed` that a task on `pool` meets (its workers cannot start), or
-    /// nil, with an issue recorded, if it meets anything else.
-    static func startFailure(of pool: ProcessPool) async -> String? {
+    /// The reason of the `spawnFailed` on `host` that a task on `pool` meets (its workers cannot
+    /// start there), or nil, with an issue recorded, if it meets anything else.
+    static func startFailure(of pool: ProcessPool, on host: String) async -> String? {
         let error = await #expect(throws: ProcessPoolError.self) { try await pool.run(Square.self, 2) }
-        guard case .spawnFailed(_, let reason) = error else {
-            Issue.record("expected spawnFailed, got \(String(describing: error))")
+        guard case .spawnFailed("on host \(host)", let reason) = error else {
+            Issue.record("expected spawnFailed on host \(host), got \(String(describing: error))")
             return nil
         }
         return reason

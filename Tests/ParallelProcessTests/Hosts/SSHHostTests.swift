@@ -138,8 +138,8 @@ struct SSHHostTests {
         let bed = try #require(TestBed.current)
         let host = try bed.host(0, workers: 1, program: "/nonexistent/app")
         try await withProcessPool(workers: 0, hosts: [host], executable: TestWorker.executable) { pool in
-            let reason = try #require(await HostPoolTests.startFailure(of: pool))
-            #expect(reason.contains("host1") && reason.contains("127") && reason.contains("/nonexistent/app"), "\(reason)")
+            let reason = try #require(await HostPoolTests.startFailure(of: pool, on: "host1"))
+            #expect(reason.contains("127") && reason.contains("/nonexistent/app"), "\(reason)")
         }
     }
 
@@ -150,12 +150,58 @@ struct SSHHostTests {
             bed.hosts[0], workers: 1, program: TestWorker.path, options: ["-F", bed.sshConfig, "-o", "UserKnownHostsFile=/dev/null"]
         )
         try await withProcessPool(workers: 0, hosts: [stranger], executable: TestWorker.executable) { pool in
-            let reason = try #require(await HostPoolTests.startFailure(of: pool))
+            let reason = try #require(await HostPoolTests.startFailure(of: pool, on: "host1"))
             #expect(reason.contains("Host key verification failed"), "\(reason)")
         }
         try await withProcessPool(workers: 1, hosts: [stranger], executable: TestWorker.executable) { pool in
             let squares = try await pool.map(Square.self, Array(1...20), chunkSize: 1)
             #expect(squares == (1...20).map { $0 * $0 }, "the local worker serves what the host cannot")
+        }
+    }
+
+    @Test("sshd stopped: the open connection serves on; a new one is refused, the work runs on the other host, and once sshd is back the host serves again")
+    func sshdStopped() async throws {
+        let bed = try #require(TestBed.current)
+        let hosts = [try bed.host(0, workers: 1), try bed.host(1, workers: 1)]
+        /// Which hosts (0, 1) ran the workers whose pids `pids` are.
+        func placement(_ pids: [Int32]) throws -> Set<Int> {
+            let there = try (0..<2).map { Set(try bed.processes(in: $0, running: TestWorker.path)) }
+            return Set(pids.map { pid in there.firstIndex { $0.contains(pid) } ?? -1 })
+        }
+        try await withProcessPool(workers: 0, hosts: hosts, executable: TestWorker.executable) { pool in
+            #expect(try placement(try await pool.map(NapPID.self, Array(repeating: 50, count: 8), chunkSize: 1)) == [0, 1])
+            try bed.run(["sshd", "stop", "2"])
+            defer { try? bed.run(["sshd", "start", "2"]) }
+            #expect(
+                try placement(try await pool.map(NapPID.self, Array(repeating: 50, count: 8), chunkSize: 1)) == [0, 1],
+                "the open connection's workers serve on (sshd's sessions outlive the listener)"
+            )
+            // End host2's link (its agent), so the next worker there needs a new connection.
+            let agents = try bed.processes(in: 1, running: TestWorker.path).filter {
+                readProcFile("/proc/\($0)/cmdline").contains("--parallel-host-agent")
+            }
+            #expect(agents.count == 1)
+            for agent in agents { kill(agent, SIGKILL) }
+            let outcomes = try await pool.mapResults(NapPID.self, Array(repeating: 50, count: 20), chunkSize: 1)
+            var served: [Int32] = []
+            for outcome in outcomes {
+                switch outcome {
+                case .success(let pid): served.append(pid)
+                case .failure(.hostLost(task: "NapPID", host: "host2", _)): break
+                case .failure(let error): Issue.record("unexpected \(error)")
+                }
+            }
+            #expect(served.count >= 19, "at most the request running on host2 is lost")
+            #expect(try placement(served) == [0], "host2 refuses new connections: host1 ran the rest")
+            try bed.run(["sshd", "start", "2"])
+            // The link is tried again with later work, after its backoff (a few seconds): rounds of
+            // work until a worker runs on host2, at most 100 rounds of 4 × 50 ms (about 10 s at
+            // the least, far more than the backoff).
+            var back = false
+            for _ in 0..<100 where !back {
+                back = try placement(try await pool.map(NapPID.self, Array(repeating: 50, count: 4), chunkSize: 1)).contains(1)
+            }
+            #expect(back, "host2 serves again once its sshd is back")
         }
     }
 

@@ -49,8 +49,22 @@ final class HostLink: Sendable {
         var commands: [Command] = []
         var nextWorker: UInt32 = 1
         var lastBackoff: Duration = .zero
+        /// The pool has logged the current failure (it logs each one once, not each refused launch).
+        var failureReported = false
         /// Set when the last relay thread started has finished (nil: none was started).
         var relayDone: Event?
+
+        /// The link is down for `reason`: launches fail at once until the backoff has passed (1 s,
+        /// doubling to 30 s; from 1 s again after a link that served), or for good if `permanent`.
+        mutating func fail(reason: String, permanent: Bool, served: Bool) {
+            guard case .closed = phase else {
+                let backoff = min(max(lastBackoff * 2, .seconds(1)), .seconds(30))
+                phase = .failed(reason: reason, permanent: permanent, retryAt: .now + backoff)
+                lastBackoff = served ? .zero : backoff
+                failureReported = false
+                return
+            }
+        }
     }
 
     /// The relay's ends of one remote worker's pipes.
@@ -90,7 +104,7 @@ final class HostLink: Sendable {
                 throw .spawnFailed(executable: executable, reason: "the pool is shutting down")
             case .failed(let reason, let permanent, let retryAt) where permanent || ContinuousClock.now < retryAt:
                 let retry = permanent ? "" : " (the next try comes with a later request, after \(ContinuousClock.now.duration(to: retryAt).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))))"
-                throw .spawnFailed(executable: executable, reason: "on host \(host.name): \(reason)\(retry)")
+                throw .spawnFailed(executable: executable, reason: "\(reason)\(retry)")
             case .idle, .failed:
                 let wake = try WakePipe()
                 let process: SpawnedProcess
@@ -98,6 +112,8 @@ final class HostLink: Sendable {
                     process = try ProcessSpawner.spawnLauncher(host.command)
                 } catch {
                     wake.close()
+                    let reason = if case .spawnFailed(_, let reason) = error { reason } else { error.description }
+                    shared.fail(reason: reason, permanent: false, served: false)
                     throw error
                 }
                 shared.phase = .running(wake: wake)
@@ -141,6 +157,16 @@ final class HostLink: Sendable {
             shared.commands.append(.start(slot, frameLimit: frameLimit, hasInitializer: hasInitializer))
             wake.wake()
             return WorkerProcess(remote: remote, channel: toPool[0], output: fromPool[1], statusPipe: status[0], errorOutput: errors[0])
+        }
+    }
+
+    /// Whether the link's current failure is news to the pool: true once per failure, so a host that
+    /// stays down is logged once, not at every launch it refuses.
+    func takeFailureReport() -> Bool {
+        shared.withLock { shared in
+            guard case .failed = shared.phase, !shared.failureReported else { return false }
+            shared.failureReported = true
+            return true
         }
     }
 
@@ -353,11 +379,7 @@ final class HostLink: Sendable {
         if endedThere, let exit { reason += " (\(host.command.first ?? "launcher") \(exit))" }
         if !words.isEmpty { reason += ": \(words)" }
         let remaining = shared.withLock { shared in
-            let backoff = min(max(shared.lastBackoff * 2, .seconds(1)), .seconds(30))
-            if case .closed = shared.phase {} else {
-                shared.phase = .failed(reason: reason, permanent: permanent, retryAt: .now + backoff)
-                shared.lastBackoff = verified ? .zero : backoff
-            }
+            shared.fail(reason: reason, permanent: permanent, served: verified)
             defer { shared.commands.removeAll() }
             return shared.commands
         }

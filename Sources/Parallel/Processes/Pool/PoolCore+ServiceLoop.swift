@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Logging
 
 /// The pool's service thread: it starts workers, polls every channel, every worker's standard error
 /// and the wake pipe, reads frames into supervisor events, passes workers' standard error on (keeping
@@ -157,9 +158,12 @@ extension PoolCore {
                 state.placement[worker] = nil
                 let reason: String = if case .spawnFailed(_, let reason) = error { reason } else { error.description }
                 if let host {
-                    let name = options.hosts[host].host.name
-                    effects.log(options.logger, .warning, "worker on host \(name) not started: \(reason)", ["host": name])
-                    let actions = state.supervisor.hostUnavailable(worker, reason: reason, now: .now)
+                    let link = options.hosts[host]
+                    let name = link.host.name
+                    // Once per failure of the link; the launches it refuses meanwhile at debug level.
+                    let level: Logger.Level = link.takeFailureReport() ? .warning : .debug
+                    effects.log(options.logger, level, "worker on host \(name) not started: \(reason)", ["host": name])
+                    let actions = state.supervisor.hostUnavailable(worker, host: name, reason: reason, now: .now)
                     Self.perform(actions, in: &state, options: options, effects: &effects)
                 } else {
                     effects.log(options.logger, .error, "worker failed to start: \(reason)", ["executable": options.executable.description])

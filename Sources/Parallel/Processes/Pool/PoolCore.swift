@@ -123,10 +123,11 @@ final class PoolCore: Sendable {
 
     /// Queues `count` inputs encoded in `payload` (with `descriptors`, its ``SharedArray``s) for
     /// `task`, as the request of `box`, which the pool completes exactly once. The request's id is
-    /// made in the same locked step; a box cancelled before it is not sent.
+    /// made in the same locked step; a box cancelled before it is not sent. `retriesAfterHostLoss`:
+    /// how many times it runs again when the link to the host running it is lost.
     func submit(
         _ box: RequestBox, task: String, count: Int, payload: [UInt8], descriptors: DescriptorTable? = nil, timeout: Duration?,
-        context: [String: String] = [:]
+        retriesAfterHostLoss: Int = 0, context: [String: String] = [:]
     ) {
         let limit = options.frameLimit
         // The id goes in when the lock is held; 0 holds its place in the encoded frame.
@@ -158,7 +159,7 @@ final class PoolCore: Sendable {
             Frame.patchRunID(id, in: &frame)
             let submitted = options.observability.metricsOn ? ContinuousClock.now : nil
             state.pending[id] = Pending(box: box, task: task, frame: frame, descriptors: descriptors, submitted: submitted)
-            Self.perform(state.supervisor.submit(id, timeout: timeout, now: .now), in: &state, options: options, effects: &effects)
+            Self.perform(state.supervisor.submit(id, timeout: timeout, retriesAfterHostLoss: retriesAfterHostLoss, now: .now), in: &state, options: options, effects: &effects)
         }
     }
 

@@ -35,7 +35,8 @@ struct PoolSupervisor {
         case channel(String)
         case frameTooLarge(size: Int, limit: Int)
         case initializer(type: String, message: String)
-        case spawn(String)
+        /// No worker could be started: why, and on which host (nil: this machine).
+        case spawn(String, host: String? = nil)
         case shutDown
         case cancelled
         /// The worker refused the request as a whole (a `failed` frame).
@@ -102,6 +103,9 @@ struct PoolSupervisor {
 
     private struct Request {
         var timeout: Duration?
+        /// How many more times the request runs again after the link to its worker's host is lost
+        /// while it runs (``ProcessTask/isIdempotent``: once; else never).
+        var retriesAfterHostLoss = 0
         var worker: WorkerID?
         var cancelled = false
     }
@@ -203,10 +207,11 @@ struct PoolSupervisor {
         return actions
     }
 
-    /// New work arrives.
-    mutating func submit(_ id: RequestID, timeout: Duration?, now: Instant) -> [Action] {
+    /// New work arrives. A request with `retriesAfterHostLoss` left is queued again, instead of
+    /// failing, when the link to the host running it is lost (see ``workerExited(_:_:report:now:)``).
+    mutating func submit(_ id: RequestID, timeout: Duration?, retriesAfterHostLoss: Int = 0, now: Instant) -> [Action] {
         guard phase == .running else { return [.fail(id, .shutDown)] }
-        requests[id] = Request(timeout: timeout)
+        requests[id] = Request(timeout: timeout, retriesAfterHostLoss: retriesAfterHostLoss)
         queue.append(id)
         return dispatch(now: now)
     }
@@ -362,13 +367,15 @@ struct PoolSupervisor {
     /// The worker process is gone (and reaped). Its head fails with the reason it was killed for, or
     /// as a crash carrying `report` (what it wrote on standard error, its crash report included); the
     /// requests behind it go back to the front of the queue; a replacement starts if there is work.
+    /// A head lost with its host's link (``WorkerExit/lost(host:reason:)``) that has a retry left
+    /// goes back to the front of the queue too, ahead of the rest, using up that retry.
     mutating func workerExited(_ worker: WorkerID, _ exit: WorkerExit, report: String = "", now: Instant) -> [Action] {
         guard let index = index(of: worker) else { return impossible("worker \(worker) exited twice") }
         var actions: [Action] = []
         // A program that ends on its own before serving does not serve worker mode, and will not the
         // next time either. One killed by a signal may have met bad luck: it is a crash.
         if case .lost(let host, let reason) = exit, !workers[index].serves, !workers[index].isEnding {
-            actions = hostStartFailed(index, reason: "on host \(host): \(reason)")
+            actions = hostStartFailed(index, host: host, reason: reason)
         } else if case .exited = exit, !workers[index].serves, !workers[index].isEnding {
             actions = startFailed(index, reason: "it \(exit) before serving worker mode")
         }
@@ -384,7 +391,11 @@ struct PoolSupervisor {
                 requests[id] = nil
                 continue
             }
-            if position == 0 {
+            if position == 0, case .crashed(.lost, _) = headFailure, request.retriesAfterHostLoss > 0 {
+                requests[id]?.retriesAfterHostLoss -= 1
+                requests[id]?.worker = nil
+                requeue.append(id)
+            } else if position == 0 {
                 requests[id] = nil
                 actions.append(.fail(id, headFailure))
             } else {
@@ -420,9 +431,9 @@ struct PoolSupervisor {
     /// A worker on a host could not be started because the host's link is down (backing off, or
     /// refused for good): what waited for it goes back to the queue while another worker lives, and
     /// fails with `reason` with the queue when none does. No new worker is asked for now.
-    mutating func hostUnavailable(_ worker: WorkerID, reason: String, now: Instant) -> [Action] {
+    mutating func hostUnavailable(_ worker: WorkerID, host: String, reason: String, now: Instant) -> [Action] {
         guard let index = index(of: worker) else { return impossible("worker \(worker) failed to spawn, but it is not in the table") }
-        let actions = hostStartFailed(index, reason: reason)
+        let actions = hostStartFailed(index, host: host, reason: reason)
         workers.remove(at: index)
         return actions + dispatch(now: now, spawning: false)
     }
@@ -517,7 +528,7 @@ struct PoolSupervisor {
     /// A worker on a host whose link failed before it served: nothing it held ran, so it goes back
     /// to the queue while any other worker lives (here or on another host); with none left, it and
     /// the queue fail with the link's reason.
-    private mutating func hostStartFailed(_ index: Int, reason: String) -> [Action] {
+    private mutating func hostStartFailed(_ index: Int, host: String, reason: String) -> [Action] {
         let held = Array(workers[index].inFlight)
         workers[index].inFlight.removeAll()
         if workers.indices.contains(where: { $0 != index && !workers[$0].isEnding }) {
@@ -530,7 +541,7 @@ struct PoolSupervisor {
         queue.removeAll()
         return failed.compactMap { id in
             guard let request = requests.removeValue(forKey: id), !request.cancelled else { return nil }
-            return .fail(id, .spawn(reason))
+            return .fail(id, .spawn(reason, host: host))
         }
     }
 

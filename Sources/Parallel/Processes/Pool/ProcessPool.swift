@@ -316,7 +316,7 @@ public final class ProcessPool: Sendable {
         }
         core.submit(
             box, task: T.name, count: inputs.count, payload: payload, descriptors: descriptors.count > 0 ? descriptors : nil,
-            timeout: timeout ?? defaultTimeout, context: context
+            timeout: timeout ?? defaultTimeout, retriesAfterHostLoss: T.isIdempotent ? 1 : 0, context: context
         )
         return box
     }

@@ -65,7 +65,8 @@ public enum ProcessPoolError: Error, Sendable, Hashable, CustomStringConvertible
     case workerCrashed(task: String, exit: WorkerExit, report: String = "")
     /// The worker running the task was on another host (``WorkerHost``) and the pool lost its link
     /// to that host (the connection ended or fell silent): whether the task ran there is unknown, so
-    /// it is not retried. Requests queued behind it went back to the queue.
+    /// it is not retried, unless its type is ``ProcessTask/isIdempotent`` (then it ran once more on
+    /// another worker, and this is the second loss). Requests queued behind it went back to the queue.
     ///
     /// ```swift
     /// catch ProcessPoolError.hostLost(let task, let host, _) { print("\(task) lost with \(host)") }
@@ -106,7 +107,7 @@ public enum ProcessPoolError: Error, Sendable, Hashable, CustomStringConvertible
             "the worker running task \(task) \(exit) before answering; the pool replaced it"
                 + (report.isEmpty ? "" : ". Its standard error ended with:\n\(report)")
         case .hostLost(let task, let host, let reason):
-            "the worker running task \(task) was on host \(host), and the link to it was lost (\(reason)); the task may or may not have run there"
+            "the worker running task \(task) was on host \(host), and the link to it was lost (\(reason)); the task may or may not have run there (a task type that declares isIdempotent is run once more instead)"
         case .timedOut(let task, let after):
             "task \(task) did not finish within \(after); its worker was killed and replaced"
         case .unknownTask(let name):
@@ -140,7 +141,8 @@ public enum ProcessPoolError: Error, Sendable, Hashable, CustomStringConvertible
 extension PoolSupervisor.Failure {
     /// The error a caller of `task` sees for this failure: the one translation from what went wrong
     /// on the wire or in the supervisor to ``ProcessPoolError`` (or `CancellationError`), used by the
-    /// pool and by ``ParallelProcess``. `executable` names the worker program in spawn failures;
+    /// pool and by ``ParallelProcess``. `executable` names the worker program in spawn failures here
+    /// (on a host, the host is named instead);
     /// `frameLimit` is the channel's size cap, for a worker's `frameTooLarge` (whose message is the size).
     func error(task: String, executable: String, frameLimit: Int) -> any Error {
         switch self {
@@ -150,7 +152,8 @@ extension PoolSupervisor.Failure {
         case .channel(let detail): ProcessPoolError.channelCorrupted(task: task, detail: detail)
         case .frameTooLarge(let size, let limit): ProcessPoolError.frameTooLarge(task: task, size: size, limit: limit)
         case .initializer(let type, let message): ProcessPoolError.initializerFailed(task: task, type: type, message: message)
-        case .spawn(let reason): ProcessPoolError.spawnFailed(executable: executable, reason: reason)
+        case .spawn(let reason, let host?): ProcessPoolError.spawnFailed(executable: "on host \(host)", reason: reason)
+        case .spawn(let reason, nil): ProcessPoolError.spawnFailed(executable: executable, reason: reason)
         case .shutDown: ProcessPoolError.shutDown(task: task)
         case .cancelled: CancellationError()
         case .worker(.unknownTask, let message): ProcessPoolError.unknownTask(message)
