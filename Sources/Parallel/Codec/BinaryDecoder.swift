@@ -228,9 +228,14 @@ final class DecodingInput {
         guard offset < bodyEnd, bytes[offset] == BinaryFormat.Tag.string.rawValue else { throw mismatch(String.self, at: offset, path()) }
         var position = offset + 1
         let count = try length(&position, limit: bodyEnd, path())
-        guard let string = String(validating: bytes[position..<position + count], as: UTF8.self) else {
-            throw corrupted("a string that is not UTF-8", path())
+        // ASCII, the common case, needs no validation: checked in one pass over the bytes, then
+        // decoded directly (String(validating:) on a slice costs a generic path for every string).
+        let string: String? = bytes.withUnsafeBufferPointer { buffer in
+            let utf8 = UnsafeBufferPointer(rebasing: buffer[position..<position + count])
+            if utf8.allSatisfy({ $0 < 0x80 }) { return String(decoding: utf8, as: UTF8.self) }
+            return String(validating: utf8, as: UTF8.self)
         }
+        guard let string else { throw corrupted("a string that is not UTF-8", path()) }
         return string
     }
 
