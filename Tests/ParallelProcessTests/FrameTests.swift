@@ -31,6 +31,28 @@ struct FrameTests {
         #expect(decoded == frames)
     }
 
+    @Test("big frames decode whole, however the reads split them")
+    func bigFrames() throws {
+        let big = (0..<3).map { index in
+            Frame.outputs(id: UInt64(index), payload: (0..<((1 << 20) + 12_345 * index)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) })
+        }
+        let frames = [Frame.ready] + big + [.cancelled(id: 9)] + big.reversed()
+        let bytes = frames.flatMap { $0.encoded() }
+        for piece in [1 << 18, 4_097, 1 << 21] {
+            var buffer = FrameBuffer(limit: 4 << 20)
+            var decoded: [Frame] = []
+            var offset = 0
+            while offset < bytes.count {
+                let end = min(offset + piece, bytes.count)
+                bytes[offset..<end].withUnsafeBytes { buffer.append($0) }
+                while let frame = try buffer.next() { decoded.append(frame) }
+                offset = end
+            }
+            #expect(decoded == frames, "pieces of \(piece) bytes")
+            #expect(buffer.pendingCount == 0)
+        }
+    }
+
     @Test("garbage is a typed error, never a crash")
     func garbage() {
         var buffer = FrameBuffer(limit: 100)
