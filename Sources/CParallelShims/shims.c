@@ -3,6 +3,8 @@
 #include "CParallelShims.h"
 #include <fcntl.h>
 #include <signal.h>
+#include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 #include <errno.h>
 #include <dirent.h>
@@ -34,6 +36,26 @@ int parallel_pipe_cloexec(int fds[2]) {
     fcntl(fds[1], F_SETFD, FD_CLOEXEC);
     return 0;
 #endif
+}
+
+long parallel_write_nosigpipe(int fd, const void *buffer, unsigned long count) {
+    sigset_t pipe_only, old, pending;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    // A SIGPIPE already pending for this thread is not ours to consume.
+    sigemptyset(&pending);
+    sigpending(&pending);
+    int was_pending = sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+    ssize_t written = write(fd, buffer, count);
+    int saved = errno;
+    if (written < 0 && saved == EPIPE && !was_pending) {
+        struct timespec zero = {0, 0};
+        while (sigtimedwait(&pipe_only, NULL, &zero) < 0 && errno == EINTR) {}
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = saved;
+    return written;
 }
 
 int parallel_spawn_close_from(posix_spawn_file_actions_t *actions, int low) {

@@ -71,6 +71,21 @@ struct WorkerChannelTests {
         return all
     }
 
+    @Test("a write to a pipe whose reader is gone drops the queue and raises no SIGPIPE, whatever the process's disposition")
+    func brokenPipeRaisesNoSignal() throws {
+        // The test process keeps SIGPIPE's default disposition (it is the application's choice):
+        // a SIGPIPE here would end the whole run, as it did in CI before the fix.
+        let pipes = try Pipes()
+        pipes.close(pipes.fromChannel.read)
+        var channel = WorkerChannel(input: pipes.toChannel.read, output: pipes.fromChannel.write, frameLimit: 1 << 20)
+        channel.send(Frame.cancel(id: 1).encoded())
+        #expect(!channel.wantsWrite, "the lost frame is dropped; the end of the stream reports the loss")
+        var pending = sigset_t()
+        sigemptyset(&pending)
+        sigpending(&pending)
+        #expect(sigismember(&pending, SIGPIPE) == 0, "no SIGPIPE is left pending for this thread")
+    }
+
     @Test("frames sent on a pipe pair arrive whole, in order, on the other side")
     func sendsOverPipes() throws {
         let pipes = try Pipes()

@@ -9,6 +9,11 @@ int parallel_die_with_parent(void);
 /// `pipe2(fds, O_CLOEXEC)` where available, otherwise pipe + FD_CLOEXEC; 0 on success.
 int parallel_pipe_cloexec(int fds[2]);
 
+/// `write(2)` to a pipe whose reader may be gone, without `SIGPIPE`: the signal is blocked for the
+/// calling thread during the write, and one it raised is consumed before the mask is restored, so
+/// the caller sees `EPIPE` and the process (whose disposition is the application's) lives.
+long parallel_write_nosigpipe(int fd, const void *buffer, unsigned long count);
+
 /// Adds "close every descriptor from `low` up" to `actions` where the C library supports it.
 int parallel_spawn_close_from(posix_spawn_file_actions_t *actions, int low);
 

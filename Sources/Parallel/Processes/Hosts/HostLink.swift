@@ -333,12 +333,12 @@ final class HostLink: Sendable {
                     }
                 }
                 if !slot.pendingToPool.isEmpty {
-                    let written = slot.pendingToPool.withUnsafeBytes { write(slot.toPool, $0.baseAddress, $0.count) }
+                    let written = slot.pendingToPool.withUnsafeBytes { parallel_write_nosigpipe(slot.toPool, $0.baseAddress, UInt($0.count)) }
                     if written > 0 { slot.pendingToPool.removeFirst(written) }
                     if written < 0 && errno != EAGAIN && errno != EINTR { slot.pendingToPool.removeAll() }
                 }
                 if !slot.pendingError.isEmpty {
-                    let written = slot.pendingError.withUnsafeBytes { write(slot.errorOutput, $0.baseAddress, $0.count) }
+                    let written = slot.pendingError.withUnsafeBytes { parallel_write_nosigpipe(slot.errorOutput, $0.baseAddress, UInt($0.count)) }
                     if written > 0 { slot.pendingError.removeFirst(written) }
                     if written < 0 && errno != EAGAIN && errno != EINTR { slot.pendingError.removeAll() }
                 }

@@ -70,8 +70,8 @@ struct WorkerChannel {
     private var corrupted = false
 
     /// A channel reading frames up to `frameLimit` bytes from `input` and writing to `output`. Both
-    /// must be non-blocking (`O_NONBLOCK`). A pipe as `output` raises `SIGPIPE` when its reader is
-    /// gone, as pipes do: its owner ignores the signal, as workers do.
+    /// must be non-blocking (`O_NONBLOCK`). A pipe as `output` whose reader is gone fails the write
+    /// with `EPIPE` and never raises `SIGPIPE` (the pool's process may not ignore it).
     init(input: Int32, output: Int32, frameLimit: Int) {
         self.init(frameLimit: frameLimit)
         connect(input: input, output: output)
@@ -271,7 +271,7 @@ struct WorkerChannel {
             if outputIsSocket {
                 return systemSend(output, base + start, end - start, noSignalFlag | Int32(MSG_DONTWAIT))
             }
-            return write(output, base + start, end - start)
+            return parallel_write_nosigpipe(output, base + start, UInt(end - start))
         }
     }
 }
