@@ -143,49 +143,42 @@ extension BenchSuite {
         let (mapRate, mapOK) = (Double(mapTasks) / best[0], allOK[0])
         let (submitRate, submitOK) = (Double(submitTasks) / best[3], allOK[3])
         let submitSeconds = best[3]
-        /// The observed pool (1) or the second plain one (2) against the first, by medians.
-        func against(_ offset: Int, _ kind: Int, tasks: Int) -> (value: Double, peer: Double) {
-            (Double(tasks) / medians[offset + kind], Double(tasks) / medians[offset])
+        /// The row for the observed pool (kind 1) or the second plain one (2, the A/A check) against
+        /// the first plain pool, by the medians of the rounds: map rows at offset 0, submit rows at 3.
+        func againstPlain(_ what: String, offset: Int, kind: Int, tasks: Int, note extra: String) -> BenchRow {
+            let observed = kind == 1
+            return BenchRow(
+                section: section,
+                name: "the same \(what)\(observed ? ", logging (debug) and metrics on" : " on a second plain pool") (median of \(rounds))",
+                unit: "tasks/s", higherIsBetter: true, value: Double(tasks) / medians[offset + kind],
+                peer: "the same \(what), logging and metrics off (median of \(rounds))", peerValue: Double(tasks) / medians[offset],
+                goal: observed ? "≥ 0.95×" : nil, goalRatio: observed ? 0.95 : nil,
+                verified: allOK[offset + kind] && (!observed || countedRequests > 0),
+                note: observed ? extra : "A/A: two plain pools, the spread of this comparison on this machine" + extra
+            )
         }
-        let aa = "A/A: two plain pools, the spread of this comparison on this machine"
         rows.append(BenchRow(
             section: section, name: "map, \(mapTasks) trivial tasks, 2 workers (best of \(rounds))", unit: "tasks/s", higherIsBetter: true,
             value: mapRate, peer: "Python Pool(2).map", peerValue: python["map_tasks_per_s"],
             goal: "≥ 3×", goalRatio: 3, verified: mapOK, note: note()
         ))
-        let mapObserved = against(0, 1, tasks: mapTasks)
-        rows.append(BenchRow(
-            section: section, name: "the same map, logging (debug) and metrics on (median of \(rounds))", unit: "tasks/s", higherIsBetter: true,
-            value: mapObserved.value, peer: "the same map, logging and metrics off (median of \(rounds))", peerValue: mapObserved.peer,
-            goal: "≥ 0.95×", goalRatio: 0.95, verified: allOK[1] && countedRequests > 0,
+        rows.append(againstPlain(
+            "map", offset: 0, kind: 1, tasks: mapTasks,
             note: "StreamLogHandler on stderr at debug, MetricsTestKit's TestMetrics; every request counted"
         ))
-        let mapAA = against(0, 2, tasks: mapTasks)
-        rows.append(BenchRow(
-            section: section, name: "the same map on a second plain pool (median of \(rounds))", unit: "tasks/s", higherIsBetter: true,
-            value: mapAA.value, peer: "the same map, logging and metrics off (median of \(rounds))", peerValue: mapAA.peer,
-            verified: allOK[2], note: aa
-        ))
+        rows.append(againstPlain("map", offset: 0, kind: 2, tasks: mapTasks, note: ""))
         rows.append(BenchRow(
             section: section, name: "submit+await one at a time, \(submitTasks) tasks (best of \(rounds))", unit: "tasks/s",
             higherIsBetter: true, value: submitRate,
             peer: "Python ProcessPoolExecutor(2)", peerValue: python["submit_tasks_per_s"],
             goal: "≥ 5×", goalRatio: 5, verified: submitOK, note: note()
         ))
-        let submitObserved = against(3, 1, tasks: submitTasks)
-        rows.append(BenchRow(
-            section: section, name: "the same submit+await, logging (debug) and metrics on (median of \(rounds))", unit: "tasks/s",
-            higherIsBetter: true, value: submitObserved.value,
-            peer: "the same submit+await, logging and metrics off (median of \(rounds))", peerValue: submitObserved.peer,
-            goal: "≥ 0.95×", goalRatio: 0.95, verified: allOK[4],
+        rows.append(againstPlain(
+            "submit+await", offset: 3, kind: 1, tasks: submitTasks,
             note: "each request: a counter, two timers and the gauges that changed; the parent's CPU per request \(cpuPerRequest(1)) on, \(cpuPerRequest(0)) off"
         ))
-        let submitAA = against(3, 2, tasks: submitTasks)
-        rows.append(BenchRow(
-            section: section, name: "the same submit+await on a second plain pool (median of \(rounds))", unit: "tasks/s",
-            higherIsBetter: true, value: submitAA.value,
-            peer: "the same submit+await, logging and metrics off (median of \(rounds))", peerValue: submitAA.peer,
-            verified: allOK[5], note: aa + "; the parent's CPU per request \(cpuPerRequest(2))"
+        rows.append(againstPlain(
+            "submit+await", offset: 3, kind: 2, tasks: submitTasks, note: "; the parent's CPU per request \(cpuPerRequest(2))"
         ))
         // The floor under it: the same round trips in bare system calls, between two threads.
         var floor = 0.0

@@ -57,13 +57,11 @@ final class HostLink: Sendable {
         /// The link is down for `reason`: launches fail at once until the backoff has passed (1 s,
         /// doubling to 30 s; from 1 s again after a link that served), or for good if `permanent`.
         mutating func fail(reason: String, permanent: Bool, served: Bool) {
-            guard case .closed = phase else {
-                let backoff = min(max(lastBackoff * 2, .seconds(1)), .seconds(30))
-                phase = .failed(reason: reason, permanent: permanent, retryAt: .now + backoff)
-                lastBackoff = served ? .zero : backoff
-                failureReported = false
-                return
-            }
+            if case .closed = phase { return }
+            let backoff = min(max(lastBackoff * 2, .seconds(1)), .seconds(30))
+            phase = .failed(reason: reason, permanent: permanent, retryAt: .now + backoff)
+            lastBackoff = served ? .zero : backoff
+            failureReported = false
         }
     }
 
@@ -112,8 +110,7 @@ final class HostLink: Sendable {
                     process = try ProcessSpawner.spawnLauncher(host.command)
                 } catch {
                     wake.close()
-                    let reason = if case .spawnFailed(_, let reason) = error { reason } else { error.description }
-                    shared.fail(reason: reason, permanent: false, served: false)
+                    shared.fail(reason: error.spawnReason, permanent: false, served: false)
                     throw error
                 }
                 shared.phase = .running(wake: wake)

@@ -156,7 +156,7 @@ extension PoolCore {
             case .failure(let error):
                 state.connections[worker] = nil
                 state.placement[worker] = nil
-                let reason: String = if case .spawnFailed(_, let reason) = error { reason } else { error.description }
+                let reason = error.spawnReason
                 if let host {
                     let link = options.hosts[host]
                     let name = link.host.name

@@ -131,6 +131,12 @@ public enum ProcessPoolError: Error, Sendable, Hashable, CustomStringConvertible
         }
     }
 
+    /// Why a worker could not be started: a ``spawnFailed(executable:reason:)``'s reason, or the
+    /// whole description of any other error.
+    var spawnReason: String {
+        if case .spawnFailed(_, let reason) = self { reason } else { description }
+    }
+
     /// The reason of a ``spawnFailed(executable:reason:)`` for a worker that did not serve worker
     /// mode: what it did instead, and what to check.
     static func notServing(_ what: String) -> String {
