@@ -204,7 +204,9 @@ public struct Say: ProcessTask {
 
 /// Echoes `n`; for a negative `n`, writes the worker's pid to the named pipe `marker` (the tests'
 /// `Marker`, whose read end is open: a write of a few bytes to it is one atomic event) and blocks
-/// (to be killed).
+/// to be killed: for 5 minutes, far past any test's time limit, so that however late a loaded run
+/// gets round to killing it, it has not answered first (30 s was outlasted once: the test's task
+/// waited that long for a cooperative thread).
 public struct BlockWhenNegative: ProcessTask {
     public struct Input: Codable, Sendable {
         public var n: Int
@@ -219,7 +221,7 @@ public struct BlockWhenNegative: ProcessTask {
         var text = Array("\(getpid())\n".utf8)
         _ = text.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }
         close(fd)
-        sleep(30)
+        sleep(300)
         return input.n
     }
 }

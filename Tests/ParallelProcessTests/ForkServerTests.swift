@@ -146,5 +146,26 @@ struct ForkServerTests {
             #expect(!isOurZombie(server), "the dead server was reaped")
         }
     }
+
+    @Test("a fork server slow to greet holds up only its own program: another pool is created and answers meanwhile")
+    func slowServerHoldsUpNoOtherPool() async throws {
+        // A program that never greets: its server's start waits out the start timeout.
+        let tag = "slow-server-\(UInt64.random(in: 0...UInt64.max))"
+        let silent = WorkerExecutable.path(TestWorker.path, arguments: ["never-serves", tag])
+        let stuck = try ProcessPool(workers: 1, executable: silent, startTimeout: .seconds(20), startMethod: .forkServer)
+        let waiting = Task { try await stuck.run(Square.self, 3) }
+        let server = await eventually(within: .seconds(15)) { !ourChildren(runningWith: tag).isEmpty }
+        #expect(server, "the silent program was started as a fork server")
+        // Another executable's pool, forking too: created and served while that start still waits.
+        let other = try ProcessPool(workers: 1, executable: executable, startMethod: .forkServer)
+        #expect(try await other.run(Square.self, 4) == 16)
+        #expect(ourChildren(runningWith: tag).count == 1, "the silent server still waits for its greeting: the other pool did not wait behind it")
+        await other.shutdown()
+        // The silent server's end ends its start; the pool then spawns the program, which it kills.
+        for pid in ourChildren(runningWith: tag) { kill(pid, SIGKILL) }
+        await stuck.shutdownNow()
+        _ = await waiting.result
+        #expect(await eventually { ourChildren(runningWith: tag).isEmpty })
+    }
 }
 #endif

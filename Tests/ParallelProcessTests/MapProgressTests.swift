@@ -56,7 +56,7 @@ struct MapProgressTests {
         let marker = try Marker()
         let reports = Reports()
         try await withProcessPool(workers: 2, executable: executable) { pool in
-            // The second input blocks its worker (for 30 s); the first and third run on the other one.
+            // The second input blocks its worker (until it is killed); the first and third run on the other one.
             let inputs = [1, -1, 2, 3].map { BlockWhenNegative.Input(n: $0, marker: marker.path) }
             let map = Task { try await pool.mapResults(BlockWhenNegative.self, inputs, chunkSize: 1, progress: reports.callback) }
             // Two inputs are reported while the second still blocks: not held back behind it.

@@ -47,7 +47,7 @@ struct ProcessPoolServiceTests {
         let pool = try ProcessPool(workers: 1, executable: executable)
         let group = group(of: pool)
         let running = Task { try await group.run() }
-        let blocked = try pool.submit(BlockWhenNegative.self, .init(n: -1, marker: marker.path))   // blocks 30 s
+        let blocked = try pool.submit(BlockWhenNegative.self, .init(n: -1, marker: marker.path))   // blocks until killed
         let queued = try pool.submit(NapPID.self, 0)
         let worker = try #require(await marker.blockingWorker())
 

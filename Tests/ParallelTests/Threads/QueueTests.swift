@@ -198,19 +198,20 @@ extension ThreadsTests {
             #expect(try queue.get() == 0)
         }
 
-        @Test("8 producers and 8 consumers move 100,000 items through a bounded queue with an exact sum")
-        func stress() throws {
+        // Async, awaiting the threads: joining them here would hold a cooperative thread all along.
+        @Test("8 producers and 8 consumers move 20,000 items through a bounded queue with an exact sum")
+        func stress() async throws {
             let queue = try Queue<Int>(maxSize: 64)
             let producers = try (0..<8).map { producer in
                 try spawnThread {
-                    for item in stride(from: producer, to: 100_000, by: 8) { try queue.put(item, timeout: .seconds(30)) }
+                    for item in stride(from: producer, to: 20_000, by: 8) { try queue.put(item, timeout: .seconds(30)) }
                 }
             }
             let consumers = try (0..<8).map { _ in
                 try spawnThread { () -> (sum: Int, count: Int) in
                     var sum = 0
                     var count = 0
-                    for _ in 0..<100_001 {   // a cap: no consumer can get more than every item
+                    for _ in 0..<20_001 {   // a cap: no consumer can get more than every item
                         guard let item = try? queue.get(timeout: .seconds(30)) else { break }
                         sum += item
                         count += 1
@@ -218,11 +219,17 @@ extension ThreadsTests {
                     return (sum, count)
                 }
             }
-            for producer in producers { try producer.join() }
+            for producer in producers { try await producer.value }
             queue.shutdown()   // consumers drain what is left, then stop
-            let results = try consumers.map { try $0.join() }
-            #expect(results.map(\.count).reduce(0, +) == 100_000)
-            #expect(results.map(\.sum).reduce(0, +) == 99_999 * 100_000 / 2)
+            var count = 0
+            var sum = 0
+            for consumer in consumers {
+                let result = try await consumer.value
+                count += result.count
+                sum += result.sum
+            }
+            #expect(count == 20_000)
+            #expect(sum == 19_999 * 20_000 / 2)
             #expect(queue.isEmpty)
         }
     }

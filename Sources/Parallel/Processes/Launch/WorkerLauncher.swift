@@ -25,15 +25,27 @@ enum WorkerLauncher {
         case notServing(reason: String)
     }
 
+    /// One executable's server, or what was learnt of it. Its own lock serializes the server's start
+    /// and the requests to it, so neither holds the table's lock: a pool that starts (its init runs on
+    /// the caller's thread, often a cooperative one) or a launch from another executable never waits
+    /// behind a server that is slow to greet. (One table lock held through a start blocked every
+    /// pool's creation for as long as a loaded machine took to start the first server: 10 to 56 s in
+    /// a full test run, with both cooperative threads stuck behind it.)
+    private struct Slot {
+        var server: Server?
+        /// Taken out of the table (``stopForkServers()``): a launch that still holds it spawns instead.
+        var retired = false
+    }
+
     private struct Servers {
-        var byExecutable: [WorkerExecutable: Server] = [:]
+        var slots: [WorkerExecutable: LockedValue<Slot>] = [:]
         /// How many live pools may fork from each executable's server.
         var pools: [WorkerExecutable: Int] = [:]
         /// Servers to stop when their last pool ends (``stopForkServers()`` came while one ran).
         var stopWhenUnused: Set<WorkerExecutable> = []
     }
 
-    /// The fork servers; requests to one are serialized under this lock (each takes well under a millisecond).
+    /// Which executables have a slot, and the pools using each; held only for those lookups.
     private static let state = LockedValue(Servers())
 
     /// A pool that forks from `executable`'s server has started: the server stays while it runs.
@@ -43,33 +55,42 @@ enum WorkerLauncher {
 
     /// A pool that forked from `executable`'s server has ended (every worker reaped).
     static func poolEnded(_ executable: WorkerExecutable) {
-        state.withLock { state in
+        let unused = state.withLock { state -> LockedValue<Slot>? in
             state.pools[executable, default: 1] -= 1
-            guard state.pools[executable] == 0 else { return }
+            guard state.pools[executable] == 0 else { return nil }
             state.pools[executable] = nil
-            if state.stopWhenUnused.remove(executable) != nil { forget(executable, in: &state) }
+            guard state.stopWhenUnused.remove(executable) != nil else { return nil }
+            return state.slots.removeValue(forKey: executable)
         }
+        if let unused { retire(unused) }
     }
 
     /// Stops every fork server no pool is using now, and each of the others when its last pool ends;
     /// the next pool starts a new one. What was learnt of programs that cannot serve is forgotten too.
     static func stopForkServers() {
-        state.withLock { state in
-            for executable in Array(state.byExecutable.keys) {
+        let unused = state.withLock { state -> [LockedValue<Slot>] in
+            var unused: [LockedValue<Slot>] = []
+            for executable in Array(state.slots.keys) {
                 if state.pools[executable] == nil {
-                    forget(executable, in: &state)
+                    if let slot = state.slots.removeValue(forKey: executable) { unused.append(slot) }
                 } else {
                     state.stopWhenUnused.insert(executable)
                 }
             }
+            return unused
         }
+        for slot in unused { retire(slot) }
     }
 
-    private static func forget(_ executable: WorkerExecutable, in state: inout Servers) {
-        #if os(Linux)
-        if case .running(let pid, let control) = state.byExecutable[executable] { stop(pid, control) }
-        #endif
-        state.byExecutable[executable] = nil
+    /// Stops a slot's server, if it runs, once the request or start in progress is over.
+    private static func retire(_ slot: LockedValue<Slot>) {
+        slot.withLock { slot in
+            #if os(Linux)
+            if case .running(let pid, let control) = slot.server { stop(pid, control) }
+            #endif
+            slot.server = nil
+            slot.retired = true
+        }
     }
 
     /// Starts one worker of `executable`.
@@ -91,14 +112,6 @@ enum WorkerLauncher {
         return WorkerProcess(spawned: try ProcessSpawner.spawn(executable, frameLimit: frameLimit, hasInitializer: hasInitializer, capture: .error))
     }
 
-    /// The pid of `executable`'s fork server, if one is running.
-    static func forkServerPID(of executable: WorkerExecutable) -> pid_t? {
-        state.withLock { state in
-            if case .running(let pid, _) = state.byExecutable[executable] { return pid }
-            return nil
-        }
-    }
-
     #if os(Linux)
     private enum Outcome {
         case worker(WorkerProcess)
@@ -112,10 +125,17 @@ enum WorkerLauncher {
     private static func fork(
         _ executable: WorkerExecutable, frameLimit: Int, hasInitializer: Bool, startTimeout: Duration
     ) throws(ProcessPoolError) -> WorkerProcess? {
-        try state.withLock { state throws(ProcessPoolError) in
+        let slot = state.withLock { state -> LockedValue<Slot> in
+            if let slot = state.slots[executable] { return slot }
+            let slot = LockedValue(Slot())
+            state.slots[executable] = slot
+            return slot
+        }
+        return try slot.withLock { slot throws(ProcessPoolError) -> WorkerProcess? in
+            guard !slot.retired else { return nil }
             for _ in 0..<2 {
-                let server = state.byExecutable[executable] ?? start(executable, startTimeout: startTimeout)
-                state.byExecutable[executable] = server
+                let server = slot.server ?? start(executable, startTimeout: startTimeout)
+                slot.server = server
                 if case .notServing(let reason) = server {
                     throw .spawnFailed(executable: executable.description, reason: reason)
                 }
@@ -127,7 +147,7 @@ enum WorkerLauncher {
                     return nil
                 case .broken:
                     stop(pid, control)
-                    state.byExecutable[executable] = nil
+                    slot.server = nil
                 }
             }
             return nil
