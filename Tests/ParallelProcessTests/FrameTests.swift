@@ -53,6 +53,38 @@ struct FrameTests {
         }
     }
 
+    @Test("a big frame leaves as the buffer it arrived in: its payload is that memory, not a copy")
+    func bigFrameHandOff() throws {
+        let payload = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let frames: [Frame] = [
+            .run(id: 4, task: "Echo", count: 1, payload: payload, context: ["traceparent": "00-ab-cd-01"]),
+            .outputs(id: 5, payload: payload),
+            .initialize(task: "Setup", payload: payload),
+        ]
+        for frame in frames {
+            var whole = frame.encoded()
+            let arrived = whole.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+            let decoded = try Frame.decode(taking: &whole)
+            #expect(decoded == frame)
+            let taken: [UInt8]
+            switch decoded {
+            case .run(_, _, _, let bytes, _), .outputs(_, let bytes), .initialize(_, let bytes): taken = bytes
+            default: taken = []
+            }
+            #expect(taken.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } == arrived, "the payload is the buffer the frame arrived in")
+        }
+        // Through a FrameBuffer, read in pieces, with a small frame after the big one in the same read.
+        var buffer = FrameBuffer(limit: 4 << 20)
+        let bytes = frames[1].encoded() + Frame.cancelled(id: 6).encoded()
+        var decoded: [Frame] = []
+        for start in stride(from: 0, to: bytes.count, by: 100_000) {
+            bytes[start..<min(start + 100_000, bytes.count)].withUnsafeBytes { buffer.append($0) }
+            while let frame = try buffer.next() { decoded.append(frame) }
+        }
+        #expect(decoded == [frames[1], .cancelled(id: 6)])
+        #expect(buffer.pendingCount == 0)
+    }
+
     @Test("garbage is a typed error, never a crash")
     func garbage() {
         var buffer = FrameBuffer(limit: 100)

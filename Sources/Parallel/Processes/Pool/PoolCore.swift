@@ -121,17 +121,18 @@ final class PoolCore: Sendable {
         }
     }
 
-    /// Queues `count` inputs encoded in `payload` (with `descriptors`, its ``SharedArray``s) for
+    /// Queues the encoded `run` frame `frame` (with `descriptors`, its inputs' ``SharedArray``s) for
     /// `task`, as the request of `box`, which the pool completes exactly once. The request's id is
     /// made in the same locked step; a box cancelled before it is not sent. `retriesAfterHostLoss`:
     /// how many times it runs again when the link to the host running it is lost.
     func submit(
-        _ box: RequestBox, task: String, count: Int, payload: [UInt8], descriptors: DescriptorTable? = nil, timeout: Duration?,
-        retriesAfterHostLoss: Int = 0, context: [String: String] = [:]
+        _ box: RequestBox, task: String, frame: consuming [UInt8], descriptors: DescriptorTable? = nil, timeout: Duration?,
+        retriesAfterHostLoss: Int = 0
     ) {
         let limit = options.frameLimit
-        // The id goes in when the lock is held; 0 holds its place in the encoded frame.
-        var frame = Frame.run(id: 0, task: task, count: count, payload: payload, context: context).encoded()
+        // The id goes in when the lock is held; 0 holds its place in the encoded frame, which is
+        // this call's own (consumed), so the id is written in place, not into a copy.
+        var frame = consume frame
         let size = frame.count - Frame.headerSize
         guard size <= limit else {
             box.complete(.failure(ProcessPoolError.frameTooLarge(task: task, size: size, limit: limit)))

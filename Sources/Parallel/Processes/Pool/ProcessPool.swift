@@ -306,17 +306,21 @@ public final class ProcessPool: Sendable {
     ) -> RequestBox {
         let box = RequestBox(count: inputs.count, onComplete: onComplete)
         beforeSending?(box)
-        let payload: [UInt8]
+        var frame: [UInt8]
         let descriptors = DescriptorTable()
         do {
-            payload = try WireCodec.encode(inputs, descriptors: descriptors)
+            // Encoded behind the frame's header: the inputs' bytes are written once, where they are
+            // sent from (and kept, for a retry, without a second copy).
+            let header = Frame.runHeader(task: T.name, count: inputs.count, context: context)
+            frame = try WireCodec.encode(inputs, descriptors: descriptors, prefix: header)
         } catch {
             box.complete(.failure(ProcessPoolError.encodingFailed(task: T.name, message: "input: " + WireCodec.message(error))))
             return box
         }
+        Frame.patchLength(&frame)
         core.submit(
-            box, task: T.name, count: inputs.count, payload: payload, descriptors: descriptors.count > 0 ? descriptors : nil,
-            timeout: timeout ?? defaultTimeout, retriesAfterHostLoss: T.isIdempotent ? 1 : 0, context: context
+            box, task: T.name, frame: consume frame, descriptors: descriptors.count > 0 ? descriptors : nil,
+            timeout: timeout ?? defaultTimeout, retriesAfterHostLoss: T.isIdempotent ? 1 : 0
         )
         return box
     }

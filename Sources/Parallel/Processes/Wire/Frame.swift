@@ -63,20 +63,60 @@ enum Frame: Equatable, Sendable {
         case descriptors = 20
     }
 
+    /// The bytes of a `run` frame before its payload, with 0 for the id and the length to patch:
+    /// a payload encoded after them (``WireCodec``'s `prefix`) is then written once, where it is sent
+    /// from, and ``patchLength(_:)`` finishes the frame.
+    static func runHeader(id: UInt64 = 0, task: String, count: Int, context: [String: String]) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.append(UInt32(0))  // patched by patchLength
+        writer.append(Self.magic)
+        writer.append(Kind.run.rawValue); writer.append(id)
+        writer.append(UInt32(truncatingIfNeeded: count))
+        writer.append(UInt32(truncatingIfNeeded: context.count))
+        for (key, value) in context.sorted(by: { $0.key < $1.key }) {
+            writer.appendString(key); writer.appendString(value)
+        }
+        writer.appendString(task)
+        return writer.bytes
+    }
+
+    /// The bytes of an `outputs` frame before its payload, as ``runHeader(id:task:count:context:)``.
+    static func outputsHeader(id: UInt64) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.append(UInt32(0))  // patched by patchLength
+        writer.append(Self.magic)
+        writer.append(Kind.outputs.rawValue); writer.append(id)
+        return writer.bytes
+    }
+
+    /// Writes the body length of the frame in `bytes` into its 4-byte prefix.
+    static func patchLength(_ bytes: inout [UInt8]) {
+        let length = UInt32(truncatingIfNeeded: bytes.count - headerSize)
+        for index in 0..<4 { bytes[index] = UInt8(truncatingIfNeeded: length >> (8 * UInt32(index))) }
+    }
+
     /// The frame with its length prefix, ready to write.
     func encoded() -> [UInt8] {
+        switch self {
+        case .run(let id, let task, let count, let payload, let context):
+            var bytes = Self.runHeader(id: id, task: task, count: count, context: context)
+            bytes.append(contentsOf: payload)
+            Self.patchLength(&bytes)
+            return bytes
+        case .outputs(let id, let payload):
+            var bytes = Self.outputsHeader(id: id)
+            bytes.append(contentsOf: payload)
+            Self.patchLength(&bytes)
+            return bytes
+        default:
+            break
+        }
         var writer = ByteWriter()
         writer.append(UInt32(0))  // patched below
         writer.append(Self.magic)
         switch self {
-        case .run(let id, let task, let count, let payload, let context):
-            writer.append(Kind.run.rawValue); writer.append(id)
-            writer.append(UInt32(truncatingIfNeeded: count))
-            writer.append(UInt32(truncatingIfNeeded: context.count))
-            for (key, value) in context.sorted(by: { $0.key < $1.key }) {
-                writer.appendString(key); writer.appendString(value)
-            }
-            writer.appendString(task); writer.append(contentsOf: payload)
+        case .run, .outputs:
+            break  // above
         case .cancel(let id):
             writer.append(Kind.cancel.rawValue); writer.append(id)
         case .initialize(let task, let payload):
@@ -86,8 +126,6 @@ enum Frame: Equatable, Sendable {
             writer.append(Kind.ready.rawValue); writer.append(UInt64(0))
         case .serving:
             writer.append(Kind.serving.rawValue); writer.append(UInt64(0))
-        case .outputs(let id, let payload):
-            writer.append(Kind.outputs.rawValue); writer.append(id); writer.append(contentsOf: payload)
         case .results(let id, let items):
             writer.append(Kind.results.rawValue); writer.append(id); writer.append(UInt32(truncatingIfNeeded: items.count))
             for item in items {
@@ -114,6 +152,37 @@ enum Frame: Equatable, Sendable {
 
     /// Decodes one frame body (without its length prefix).
     static func decode(body: ArraySlice<UInt8>) throws(FrameError) -> Frame {
+        try decode(body: body) { reader in reader.rest() }
+    }
+
+    /// Decodes the frame that fills `whole`, its length prefix included, making `whole` itself the
+    /// payload of a `run`, `initialize` or `outputs` frame (its first bytes moved out, in place)
+    /// instead of copying the payload out of it: a big frame costs one buffer, not two.
+    static func decode(taking whole: inout [UInt8]) throws(FrameError) -> Frame {
+        var payloadStart = -1
+        let frame = try decode(body: whole[headerSize...]) { reader in
+            payloadStart = reader.position
+            return []
+        }
+        guard payloadStart >= 0 else { return frame }
+        // The slice decoded above is gone: `whole` is the only reference, so this moves in place.
+        whole.removeFirst(payloadStart)
+        switch frame {
+        case .run(let id, let task, let count, _, let context):
+            return .run(id: id, task: task, count: count, payload: whole, context: context)
+        case .initialize(let task, _):
+            return .initialize(task: task, payload: whole)
+        case .outputs(let id, _):
+            return .outputs(id: id, payload: whole)
+        default:
+            return frame
+        }
+    }
+
+    /// Decodes one frame body; `rest` takes what follows a payload-carrying frame's fields.
+    private static func decode(
+        body: ArraySlice<UInt8>, rest: (inout ByteReader) -> [UInt8]
+    ) throws(FrameError) -> Frame {
         var reader = ByteReader(bytes: body)
         let first = try reader.readByte()
         guard first == magic else { throw .malformed(badMagic(first)) }
@@ -132,18 +201,18 @@ enum Frame: Equatable, Sendable {
                 context[key] = try reader.readString()
             }
             let task = try reader.readString()
-            return .run(id: id, task: task, count: count, payload: reader.rest(), context: context)
+            return .run(id: id, task: task, count: count, payload: rest(&reader), context: context)
         case .cancel:
             return .cancel(id: id)
         case .initialize:
             let task = try reader.readString()
-            return .initialize(task: task, payload: reader.rest())
+            return .initialize(task: task, payload: rest(&reader))
         case .ready:
             return .ready
         case .serving:
             return .serving
         case .outputs:
-            return .outputs(id: id, payload: reader.rest())
+            return .outputs(id: id, payload: rest(&reader))
         case .results:
             let count = Int(try reader.readUInt32())
             guard count <= reader.remaining else { throw .malformed("\(count) results in \(reader.remaining) bytes") }
@@ -232,10 +301,35 @@ struct FrameBuffer {
         guard magic == Frame.magic else { throw .malformed(Frame.badMagic(magic)) }
         let length = Int(bytes[start]) | Int(bytes[start + 1]) << 8 | Int(bytes[start + 2]) << 16 | Int(bytes[start + 3]) << 24
         guard length <= limit else { throw .tooLarge(size: length, limit: limit) }
-        guard pendingCount >= Frame.headerSize + length else { return nil }
+        guard pendingCount >= Frame.headerSize + length else {
+            if length >= Self.handOffSize { makeRoom(forFrameOf: length) }
+            return nil
+        }
         let bodyStart = start + Frame.headerSize
-        start = bodyStart + length
-        return try Frame.decode(body: bytes[bodyStart..<bodyStart + length])
+        let end = bodyStart + length
+        if length >= Self.handOffSize && start == 0 {
+            // A big frame takes the buffer with it as its payload; what follows it stays.
+            let tail = end < bytes.count ? Array(bytes[end...]) : []
+            bytes.removeLast(bytes.count - end)
+            var whole = bytes
+            bytes = tail
+            return try Frame.decode(taking: &whole)
+        }
+        start = end
+        return try Frame.decode(body: bytes[bodyStart..<end])
+    }
+
+    /// From this body length on, a frame leaves as the buffer it arrived in, not as a copy of it.
+    static let handOffSize = 1 << 16
+
+    /// Makes the frame at `start`, of body `length`, begin the buffer, whose capacity then holds it
+    /// whole: it arrives without the copies of a doubling buffer, and leaves as the buffer itself.
+    private mutating func makeRoom(forFrameOf length: Int) {
+        if start > 0 {
+            bytes.removeFirst(start)
+            start = 0
+        }
+        bytes.reserveCapacity(Frame.headerSize + length)
     }
 }
 
@@ -254,10 +348,7 @@ struct ByteWriter {
     }
 
     /// Writes the body length into the 4-byte prefix.
-    mutating func patchLength() {
-        let length = UInt32(truncatingIfNeeded: bytes.count - Frame.headerSize)
-        for index in 0..<4 { bytes[index] = UInt8(truncatingIfNeeded: length >> (8 * UInt32(index))) }
-    }
+    mutating func patchLength() { Frame.patchLength(&bytes) }
 }
 
 /// Little-endian reader for frames; every read checks bounds.
@@ -271,6 +362,9 @@ struct ByteReader {
     }
 
     var remaining: Int { bytes.endIndex - offset }
+
+    /// The index of the next byte to read.
+    var position: Int { offset }
 
     mutating func readByte() throws(FrameError) -> UInt8 {
         guard remaining >= 1 else { throw .malformed("truncated body") }

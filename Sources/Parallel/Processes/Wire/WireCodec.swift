@@ -42,14 +42,16 @@ enum WireCodec {
     }
 
     /// Encodes `value`; a ``SharedArray`` in it is added to `descriptors`, to travel beside the
-    /// bytes (without a table, encoding one throws).
-    static func encode<Value: Encodable>(_ value: Value, descriptors: DescriptorTable? = nil) throws -> [UInt8] {
+    /// bytes (without a table, encoding one throws). The encoding follows `prefix` in the same
+    /// buffer: a frame's header, so the payload is written once, where it is sent from.
+    static func encode<Value: Encodable>(
+        _ value: Value, descriptors: DescriptorTable? = nil, prefix: [UInt8] = []
+    ) throws -> [UInt8] {
         // Metatype comparisons, not `as?` casts: a worker's first dynamic cast scans every protocol
         // conformance of every loaded library, which measurably delays its first answer.
         if Value.self == [Int].self {
             let ints = unsafeBitCast(value, to: [Int].self)
-            var bytes = [Tag.ints.rawValue]
-            bytes.reserveCapacity(1 + ints.count * 8)
+            var bytes = start(prefix, .ints, room: ints.count * 8)
             if Int.bitWidth == 64 && 1.littleEndian == 1 {
                 ints.withUnsafeBytes { bytes.appendBytes($0) }
             } else {
@@ -59,48 +61,60 @@ enum WireCodec {
         }
         if Value.self == [Double].self {
             let doubles = unsafeBitCast(value, to: [Double].self)
-            var bytes = [Tag.doubles.rawValue]
-            bytes.reserveCapacity(1 + doubles.count * 8)
+            var bytes = start(prefix, .doubles, room: doubles.count * 8)
             doubles.withUnsafeBytes { bytes.appendBytes($0) }
             return bytes
         }
         if Value.self == [String].self {
-            var bytes = [Tag.strings.rawValue]
+            var bytes = start(prefix, .strings, room: 0)
             for string in unsafeBitCast(value, to: [String].self) { appendString(string, to: &bytes) }
             return bytes
         }
         if Value.self == [Bool].self {
-            return [Tag.bools.rawValue] + unsafeBitCast(value, to: [Bool].self).map { $0 ? 1 : 0 }
+            let bools = unsafeBitCast(value, to: [Bool].self)
+            var bytes = start(prefix, .bools, room: bools.count)
+            for bool in bools { bytes.append(bool ? 1 : 0) }
+            return bytes
         }
         if Value.self == Int.self {
-            var bytes = [Tag.int.rawValue]
+            var bytes = start(prefix, .int, room: 8)
             appendInt(Int64(unsafeBitCast(value, to: Int.self)), to: &bytes)
             return bytes
         }
         if Value.self == Double.self {
-            var bytes = [Tag.double.rawValue]
+            var bytes = start(prefix, .double, room: 8)
             appendInt(Int64(bitPattern: unsafeBitCast(value, to: Double.self).bitPattern), to: &bytes)
             return bytes
         }
         if Value.self == String.self {
-            var bytes = [Tag.string.rawValue]
+            var bytes = start(prefix, .string, room: 0)
             appendString(unsafeBitCast(value, to: String.self), to: &bytes)
             return bytes
         }
         if Value.self == Bool.self {
-            return [Tag.bool.rawValue, unsafeBitCast(value, to: Bool.self) ? 1 : 0]
+            var bytes = start(prefix, .bool, room: 1)
+            bytes.append(unsafeBitCast(value, to: Bool.self) ? 1 : 0)
+            return bytes
         }
         let userInfo: [CodingUserInfoKey: any Sendable] = descriptors.map { [.descriptorTable: $0] } ?? [:]
         switch PayloadFormat.current {
         case .binary:
-            return try BinaryEncoder(userInfo: userInfo).encode(value, prefix: [Tag.binary.rawValue])
+            return try BinaryEncoder(userInfo: userInfo).encode(value, prefix: prefix + [Tag.binary.rawValue])
         case .json:
             let encoder = JSONEncoder()
             encoder.userInfo = userInfo
-            return [Tag.json.rawValue] + Array(try encoder.encode(value))
+            return prefix + [Tag.json.rawValue] + Array(try encoder.encode(value))
         case .invalid(let text):
             throw WireCodecError(message: "\(PayloadFormat.variable)=\(text) is not a payload format: set it to json (for debugging) or binary, or unset it")
         }
+    }
+
+    /// `prefix` and `tag`, with room for `room` more bytes.
+    private static func start(_ prefix: [UInt8], _ tag: Tag, room: Int) -> [UInt8] {
+        var bytes = prefix
+        bytes.reserveCapacity(prefix.count + 1 + room)
+        bytes.append(tag.rawValue)
+        return bytes
     }
 
     /// Decodes a `Value` from `bytes`; a ``SharedArray`` in it maps its descriptor from

@@ -110,9 +110,19 @@ struct WorkerChannel {
     /// Queues an encoded frame and writes as much as the stream takes now.
     mutating func send(_ frame: [UInt8]) {
         guard !outputClosed else { return }
-        outbound.append(contentsOf: frame)
+        if outbound.isEmpty && frame.count >= Self.sharedFrameSize {
+            // A big frame is queued as it is: the queue shares its storage (the pool's pending
+            // copy, kept for a retry) instead of holding a second copy of it.
+            outbound = frame
+        } else {
+            outbound.append(contentsOf: frame)
+        }
         flush()
     }
+
+    /// From this size on, a frame sent to an empty queue becomes the queue (see ``send(_:)``); a
+    /// queue this big is released, not kept, once written.
+    static let sharedFrameSize = 1 << 20
 
     /// Queues an encoded frame with the descriptors of its payload (none: as ``send(_:)``). The
     /// table is kept until they are written.
@@ -150,7 +160,7 @@ struct WorkerChannel {
                 outboundStart = outbound.count
             }
         }
-        outbound.removeAll(keepingCapacity: outbound.count < 1 << 20)
+        outbound.removeAll(keepingCapacity: outbound.count < Self.sharedFrameSize)
         outboundStart = 0
         outboundDescriptors.removeAll()
     }

@@ -143,26 +143,30 @@ private struct WorkerServer {
         }
         while true {
             guard receive(blocking: inbox.isEmpty) else { return 0 }
-            guard let request = inbox.popFirst() else { continue }
+            // Taken out of the inbox: the runner releases the payload once it is decoded.
+            guard var request = inbox.popFirst() else { continue }
             if cancelled.remove(request.id) != nil {
                 guard write(.cancelled(id: request.id)) else { return 0 }
                 continue
             }
-            let reply: Frame
+            let reply: [UInt8]
             var descriptors: DescriptorTable?
             if let runner = registry.runners[request.task] {
                 if request.context.isEmpty {
-                    (reply, descriptors) = await runner.run(request.id, request.count, request.payload, request.descriptors)
+                    (reply, descriptors) = await runner.run(request.id, request.count, &request.payload, request.descriptors)
                 } else {
                     // The caller's trace: spans the task opens are children of the pool call's.
-                    (reply, descriptors) = await ServiceContext.withValue(TraceCarrier.context(from: request.context)) {
-                        await runner.run(request.id, request.count, request.payload, request.descriptors)
+                    let context = TraceCarrier.context(from: request.context)
+                    var payload = request.payload
+                    request.payload = []
+                    (reply, descriptors) = await ServiceContext.withValue(context) {
+                        await runner.run(request.id, request.count, &payload, request.descriptors)
                     }
                 }
             } else {
-                reply = .failed(id: request.id, reason: .unknownTask, message: request.task)
+                reply = Frame.failed(id: request.id, reason: .unknownTask, message: request.task).encoded()
             }
-            guard write(reply, id: request.id, descriptors: descriptors) else { return 0 }
+            guard write(encoded: reply, id: request.id, descriptors: descriptors) else { return 0 }
         }
     }
 
@@ -171,7 +175,9 @@ private struct WorkerServer {
         guard let runner = registry.runners[task] else {
             return .initializerFailed(type: "ProcessPoolError", message: ProcessPoolError.unknownTask(task).description)
         }
-        switch await runner.run(0, 1, payload, nil).frame {
+        var payload = payload
+        let reply = await runner.run(0, 1, &payload, nil).reply
+        switch try? Frame.decode(body: reply[Frame.headerSize...]) {
         case .results(_, let items):
             if case .failure(let type, let message) = items.first { return .initializerFailed(type: type, message: message) }
             return nil
@@ -244,7 +250,12 @@ private struct WorkerServer {
     /// parent is gone.
     @discardableResult
     func write(_ frame: Frame, id: UInt64 = 0, descriptors: DescriptorTable? = nil) -> Bool {
-        var bytes = frame.encoded()
+        write(encoded: frame.encoded(), id: id, descriptors: descriptors)
+    }
+
+    /// Writes the encoded frame `bytes`, as ``write(_:id:descriptors:)``.
+    func write(encoded bytes: [UInt8], id: UInt64, descriptors: DescriptorTable?) -> Bool {
+        var bytes = bytes
         let size = bytes.count - Frame.headerSize
         if size > environment.frameLimit {
             bytes = Frame.failed(id: id, reason: .frameTooLarge, message: "\(size)").encoded()

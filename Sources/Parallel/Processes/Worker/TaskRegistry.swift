@@ -37,10 +37,12 @@ public struct TaskRegistry: Sendable {
 /// Runs one registered task type on encoded inputs, inside a worker.
 struct TaskRunner: Sendable {
     let name: String
-    /// Decodes `count` inputs from `payload` (their ``SharedArray``s from `descriptors`), runs the
-    /// task on each in order and encodes the reply, with the descriptors of its ``SharedArray``s.
-    let run: @Sendable (_ id: UInt64, _ count: Int, _ payload: [UInt8], _ descriptors: DescriptorTable?) async
-        -> (frame: Frame, descriptors: DescriptorTable?)
+    /// Decodes `count` inputs from `payload` (their ``SharedArray``s from `descriptors`), releases
+    /// the payload's bytes (it is left empty: the inputs hold what the task needs), runs the task on
+    /// each input in order and returns the reply as it goes on the wire, with the descriptors of its
+    /// ``SharedArray``s.
+    let run: @Sendable (_ id: UInt64, _ count: Int, _ payload: inout [UInt8], _ descriptors: DescriptorTable?) async
+        -> (reply: [UInt8], descriptors: DescriptorTable?)
 
     init<T: ProcessTask>(_ task: T.Type) {
         let name = T.name
@@ -50,10 +52,11 @@ struct TaskRunner: Sendable {
             do {
                 inputs = try WireCodec.decode([T.Input].self, from: payload, descriptors: received)
             } catch {
-                return (.failed(id: id, reason: .decodingFailed, message: "input: " + WireCodec.message(error)), nil)
+                return (Frame.failed(id: id, reason: .decodingFailed, message: "input: " + WireCodec.message(error)).encoded(), nil)
             }
+            payload = []
             guard inputs.count == count else {
-                return (.failed(id: id, reason: .decodingFailed, message: "expected \(count) inputs, got \(inputs.count)"), nil)
+                return (Frame.failed(id: id, reason: .decodingFailed, message: "expected \(count) inputs, got \(inputs.count)").encoded(), nil)
             }
             var outputs: [T.Output] = []
             outputs.reserveCapacity(count)
@@ -69,11 +72,13 @@ struct TaskRunner: Sendable {
                 }
                 index += 1
             }
-            let reply: Frame
+            var reply: [UInt8]
             let descriptors = DescriptorTable()
             do {
                 if failures.isEmpty {
-                    reply = .outputs(id: id, payload: try WireCodec.encode(outputs, descriptors: descriptors))
+                    // Encoded behind the frame's header: the outputs' bytes are written once.
+                    reply = try WireCodec.encode(outputs, descriptors: descriptors, prefix: Frame.outputsHeader(id: id))
+                    Frame.patchLength(&reply)
                 } else {
                     var items: [Frame.ItemResult] = []
                     var next = outputs.makeIterator()
@@ -84,10 +89,10 @@ struct TaskRunner: Sendable {
                             items.append(.success(try WireCodec.encode(output, descriptors: descriptors)))
                         }
                     }
-                    reply = .results(id: id, items: items)
+                    reply = Frame.results(id: id, items: items).encoded()
                 }
             } catch {
-                return (.failed(id: id, reason: .encodingFailed, message: "output: " + WireCodec.message(error)), nil)
+                return (Frame.failed(id: id, reason: .encodingFailed, message: "output: " + WireCodec.message(error)).encoded(), nil)
             }
             return (reply, descriptors.count > 0 ? descriptors : nil)
         }
