@@ -81,11 +81,16 @@ struct HostHello: Equatable, Sendable {
         // task list to compare.
         if fields["tasks"] != nil, fields["tasks"] != other.fields["tasks"] {
             differences.append(
-                "its program registers other tasks (\(other.fields["taskCount"] ?? "?") tasks, digest \(other.fields["tasks"] ?? "none"); "
-                    + "this program: \(fields["taskCount"] ?? "?"), digest \(fields["tasks"] ?? "?")): deploy the same build there"
+                "its program registers other tasks (\(Self.tasks(other.fields["taskCount"])), digest \(other.fields["tasks"] ?? "none"); "
+                    + "this program: \(Self.tasks(fields["taskCount"])), digest \(fields["tasks"] ?? "?")): deploy the same build there"
             )
         }
         return differences.isEmpty ? nil : differences.joined(separator: "; ")
+    }
+
+    /// "1 task", "3 tasks" or "? tasks", for messages.
+    private static func tasks(_ count: String?) -> String {
+        count == "1" ? "1 task" : "\(count ?? "?") tasks"
     }
 
     /// `os/arch, N cores`, for messages.
