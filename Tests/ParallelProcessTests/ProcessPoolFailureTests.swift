@@ -88,6 +88,9 @@ struct ProcessPoolFailureTests {
             Issue.record("expected frameTooLarge, got \(String(describing: error))")
             return
         }
+        // It says what to do: raise the cap, chunk smaller, or share a big array instead of sending it.
+        let advice = String(describing: error)
+        #expect(advice.contains("raise maxFrameSize") && advice.contains("chunkSize:") && advice.contains("SharedArray"), "\(advice)")
         let output = try await pool.run(Square.self, 5)
         #expect(output == 25)
         await pool.shutdown()

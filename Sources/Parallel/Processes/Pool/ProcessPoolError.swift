@@ -117,7 +117,7 @@ public enum ProcessPoolError: Error, Sendable, Hashable, CustomStringConvertible
         case .decodingFailed(let task, let message):
             "could not decode a value of task \(task): \(message)"
         case .frameTooLarge(let task, let size, let limit):
-            "a message of task \(task) is \(size) bytes, over the \(limit)-byte limit (maxFrameSize, a safety cap): raise maxFrameSize when creating the pool, or send smaller chunks (chunkSize:)"
+            "a message of task \(task) is \(size) bytes, over the \(limit)-byte limit (maxFrameSize, a safety cap): raise maxFrameSize when creating the pool, send smaller chunks (chunkSize:), or put a big array in a SharedArray, which travels as a descriptor, not as bytes"
         case .channelCorrupted(let task, let detail):
             "the worker running task \(task) broke the channel protocol (\(detail)); it was killed and replaced"
         case .initializerFailed(let task, let type, let message):
