@@ -67,10 +67,7 @@ enum Frame: Equatable, Sendable {
     /// a payload encoded after them (``WireCodec``'s `prefix`) is then written once, where it is sent
     /// from, and ``patchLength(_:)`` finishes the frame.
     static func runHeader(id: UInt64 = 0, task: String, count: Int, context: [String: String]) -> [UInt8] {
-        var writer = ByteWriter()
-        writer.append(UInt32(0))  // patched by patchLength
-        writer.append(Self.magic)
-        writer.append(Kind.run.rawValue); writer.append(id)
+        var writer = header(.run, id: id)
         writer.append(UInt32(truncatingIfNeeded: count))
         writer.append(UInt32(truncatingIfNeeded: context.count))
         for (key, value) in context.sorted(by: { $0.key < $1.key }) {
@@ -82,11 +79,18 @@ enum Frame: Equatable, Sendable {
 
     /// The bytes of an `outputs` frame before its payload, as ``runHeader(id:task:count:context:)``.
     static func outputsHeader(id: UInt64) -> [UInt8] {
+        header(.outputs, id: id).bytes
+    }
+
+    /// Every frame's first fields: the length (0 until ``patchLength(_:)``), the magic byte, the
+    /// kind and the id.
+    private static func header(_ kind: Kind, id: UInt64) -> ByteWriter {
         var writer = ByteWriter()
-        writer.append(UInt32(0))  // patched by patchLength
-        writer.append(Self.magic)
-        writer.append(Kind.outputs.rawValue); writer.append(id)
-        return writer.bytes
+        writer.append(UInt32(0))
+        writer.append(magic)
+        writer.append(kind.rawValue)
+        writer.append(id)
+        return writer
     }
 
     /// Writes the body length of the frame in `bytes` into its 4-byte prefix.
@@ -97,37 +101,26 @@ enum Frame: Equatable, Sendable {
 
     /// The frame with its length prefix, ready to write.
     func encoded() -> [UInt8] {
+        var writer: ByteWriter
         switch self {
         case .run(let id, let task, let count, let payload, let context):
-            var bytes = Self.runHeader(id: id, task: task, count: count, context: context)
-            bytes.append(contentsOf: payload)
-            Self.patchLength(&bytes)
-            return bytes
+            writer = ByteWriter(bytes: Self.runHeader(id: id, task: task, count: count, context: context))
+            writer.append(contentsOf: payload)
         case .outputs(let id, let payload):
-            var bytes = Self.outputsHeader(id: id)
-            bytes.append(contentsOf: payload)
-            Self.patchLength(&bytes)
-            return bytes
-        default:
-            break
-        }
-        var writer = ByteWriter()
-        writer.append(UInt32(0))  // patched below
-        writer.append(Self.magic)
-        switch self {
-        case .run, .outputs:
-            break  // above
+            writer = Self.header(.outputs, id: id)
+            writer.append(contentsOf: payload)
         case .cancel(let id):
-            writer.append(Kind.cancel.rawValue); writer.append(id)
+            writer = Self.header(.cancel, id: id)
         case .initialize(let task, let payload):
-            writer.append(Kind.initialize.rawValue); writer.append(UInt64(0))
+            writer = Self.header(.initialize, id: 0)
             writer.appendString(task); writer.append(contentsOf: payload)
         case .ready:
-            writer.append(Kind.ready.rawValue); writer.append(UInt64(0))
+            writer = Self.header(.ready, id: 0)
         case .serving:
-            writer.append(Kind.serving.rawValue); writer.append(UInt64(0))
+            writer = Self.header(.serving, id: 0)
         case .results(let id, let items):
-            writer.append(Kind.results.rawValue); writer.append(id); writer.append(UInt32(truncatingIfNeeded: items.count))
+            writer = Self.header(.results, id: id)
+            writer.append(UInt32(truncatingIfNeeded: items.count))
             for item in items {
                 switch item {
                 case .success(let bytes):
@@ -137,14 +130,15 @@ enum Frame: Equatable, Sendable {
                 }
             }
         case .failed(let id, let reason, let message):
-            writer.append(Kind.failed.rawValue); writer.append(id); writer.append(reason.rawValue); writer.appendString(message)
+            writer = Self.header(.failed, id: id)
+            writer.append(reason.rawValue); writer.appendString(message)
         case .cancelled(let id):
-            writer.append(Kind.cancelled.rawValue); writer.append(id)
+            writer = Self.header(.cancelled, id: id)
         case .initializerFailed(let type, let message):
-            writer.append(Kind.initializerFailed.rawValue); writer.append(UInt64(0))
+            writer = Self.header(.initializerFailed, id: 0)
             writer.appendString(type); writer.appendString(message)
         case .descriptors(let count):
-            writer.append(Kind.descriptors.rawValue); writer.append(UInt64(truncatingIfNeeded: count))
+            writer = Self.header(.descriptors, id: UInt64(truncatingIfNeeded: count))
         }
         writer.patchLength()
         return writer.bytes

@@ -156,11 +156,8 @@ private struct WorkerServer {
                     (reply, descriptors) = await runner.run(request.id, request.count, &request.payload, request.descriptors)
                 } else {
                     // The caller's trace: spans the task opens are children of the pool call's.
-                    let context = TraceCarrier.context(from: request.context)
-                    var payload = request.payload
-                    request.payload = []
-                    (reply, descriptors) = await ServiceContext.withValue(context) {
-                        await runner.run(request.id, request.count, &payload, request.descriptors)
+                    (reply, descriptors) = await ServiceContext.withValue(TraceCarrier.context(from: request.context)) {
+                        await runner.run(request.id, request.count, &request.payload, request.descriptors)
                     }
                 }
             } else {
