@@ -340,6 +340,20 @@ struct PoolSupervisorTests {
         ])
     }
 
+    @Test("a worker whose channel has ended takes no new request: one submitted before its reap goes to a replacement")
+    func noRequestAfterChannelEnd() {
+        var s = supervisor(workers: 1)
+        _ = s.submit(1, timeout: nil, now: t0)
+        #expect(s.workerStarted(0, now: t0) == [])
+        #expect(s.frameReceived(.ready, from: 0, now: t0) == [])
+        #expect(s.frameReceived(.outputs(id: 1, payload: [1]), from: 0, now: t0) == [.deliver(1, .outputs([1]))])
+        // The worker died idle (its fork server was killed): the end of its channel comes first, its
+        // reap a moment later, and a caller may submit in between.
+        #expect(s.channelClosed(0, truncatedBytes: 0) == [])
+        #expect(s.submit(2, timeout: nil, now: t0) == [.spawn(1), .send(2, to: 1)])
+        #expect(s.workerExited(0, .exited(status: -1), now: t0) == [])
+    }
+
     @Test("the frames of a worker being killed are ignored, a reply included")
     func framesOfKilledWorker() {
         var s = supervisor(workers: 1, depth: 2)

@@ -118,6 +118,10 @@ struct PoolSupervisor {
         /// When the head started (as far as the parent can tell).
         var headSince: Instant?
         var sent = 0
+        /// Its channel has ended (``channelClosed(_:truncatedBytes:)``): its process is dead or about
+        /// to be killed, and its reap comes next. Requests already sent to it wait for that exit;
+        /// new ones go elsewhere (one sent to it now would fail unread, as if it had crashed it).
+        var channelEnded = false
 
         /// It said it serves worker mode (and has not been killed or failed since).
         var serves: Bool {
@@ -133,9 +137,11 @@ struct PoolSupervisor {
             default: false
             }
         }
-        /// Not ending and its input open: it may be sent requests (if it has room and is not full).
+        /// Not ending, its input open and its channel not ended: it may be sent requests (if it has
+        /// room and is not full).
         var isOpen: Bool {
-            switch lifecycle {
+            guard !channelEnded else { return false }
+            return switch lifecycle {
             case .spawning, .starting, .initializing, .ready: true
             default: false
             }
@@ -329,9 +335,10 @@ struct PoolSupervisor {
     }
 
     /// The worker's stream ended; `truncatedBytes` of an unfinished frame were left. More than none:
-    /// the worker is killed (if it still runs) and its head fails with ``Failure/channel(_:)``. Its
-    /// exit comes next, as ``workerExited(_:_:report:now:)``.
+    /// the worker is killed (if it still runs) and its head fails with ``Failure/channel(_:)``. Either
+    /// way it takes no new request, and its exit comes next, as ``workerExited(_:_:report:now:)``.
     mutating func channelClosed(_ worker: WorkerID, truncatedBytes: Int) -> [Action] {
+        if let index = index(of: worker) { workers[index].channelEnded = true }
         guard truncatedBytes > 0 else { return [] }
         return workerBroke(worker, .channel("a truncated frame: the channel ended \(truncatedBytes) bytes into a message"))
     }
