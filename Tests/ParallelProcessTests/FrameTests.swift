@@ -53,6 +53,46 @@ struct FrameTests {
         }
     }
 
+    @Test("the rest of a big frame is read straight into its buffer, which leaves as its payload; small frames take the scratch path")
+    func directReceive() throws {
+        let big = (0..<2).map { index in
+            Frame.outputs(id: UInt64(index), payload: (0..<((1 << 20) + 999 * index)).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ index) })
+        }
+        let frames = [Frame.ready, big[0], .cancelled(id: 9), .cancelled(id: 10), big[1], big[0], .ready]
+        let bytes = frames.flatMap { $0.encoded() }
+        for piece in [1 << 18, 70_001, 1 << 21] {
+            var buffer = FrameBuffer(limit: 4 << 20)
+            var decoded: [Frame] = []
+            var offset = 0
+            var direct = 0
+            var reads = 0
+            while offset < bytes.count && reads < 10_000 {
+                reads += 1
+                // As a channel reads: into the room the buffer offers, else through a scratch buffer.
+                let taken = buffer.receive { room in
+                    let count = min(room.count, piece, bytes.count - offset)
+                    bytes[offset..<offset + count].withUnsafeBytes { room.copyMemory(from: $0) }
+                    return count
+                }
+                if let taken {
+                    direct += taken
+                    offset += taken
+                } else {
+                    let end = min(offset + piece, bytes.count)
+                    bytes[offset..<end].withUnsafeBytes { buffer.append($0) }
+                    offset = end
+                }
+                while let frame = try buffer.next() { decoded.append(frame) }
+                #expect(buffer.receive { _ in 0 } == nil || buffer.pendingCount > Frame.headerSize, "room is offered only while a big frame arrives")
+            }
+            #expect(decoded == frames, "pieces of \(piece) bytes")
+            #expect(buffer.pendingCount == 0)
+            if piece < 1 << 20 {
+                #expect(direct > 2 << 20, "most of the big frames came straight in (\(direct) bytes, pieces of \(piece))")
+            }
+        }
+    }
+
     @Test("a big frame leaves as the buffer it arrived in: its payload is that memory, not a copy")
     func bigFrameHandOff() throws {
         let payload = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) }

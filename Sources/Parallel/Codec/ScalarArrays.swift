@@ -50,11 +50,10 @@ enum ScalarArrays {
         let count = range.count / kind.width
         return try input.bytes.withUnsafeBytes { raw in
             guard let source = raw.baseAddress else { throw input.corrupted("no bytes", path) }
-            return [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+            return LargeBuffer.array(of: Element.self, count: count) { buffer in
                 UnsafeMutableRawBufferPointer(buffer).copyMemory(
                     from: UnsafeRawBufferPointer(start: source + range.lowerBound, count: range.count)
                 )
-                initialized = count
             }
         }
     }

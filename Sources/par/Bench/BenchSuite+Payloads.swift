@@ -63,12 +63,15 @@ extension BenchSuite {
         var workerPeak = 0.0
         try await withProcessPool(workers: 1, maxFrameSize: max(64 << 20, 2 * bulkMiB << 20)) { pool in
             _ = try await pool.run(EchoBulk.self, Bulk(doubles: [1], bytes: [2], data: Data([3]), text: "4"))
-            for round in 0..<3 {
+            // Round 0 is the warm-up, of the same size as the Python peer's, and the memory
+            // measurement: the first big payload of a process finds no memory to reuse, on either
+            // side, so its peak is the honest one. Rounds 1 to 5 are timed.
+            for round in 0...5 {
                 let parentBase = Measure.residentMiB()
                 Measure.resetPeakResident()
                 let workerBase = try await pool.run(PeakResident.self, 1)
                 let (back, seconds) = try await Measure.time { try await pool.run(EchoBulk.self, bulk) }
-                bulkSeconds = min(bulkSeconds, seconds)
+                if round > 0 { bulkSeconds = min(bulkSeconds, seconds) }
                 bulkOK = bulkOK && back == bulk
                 if round == 0 {
                     parentPeak = Measure.peakResidentMiB() - parentBase
@@ -78,9 +81,9 @@ extension BenchSuite {
         }
         let bulkRate = Double(bulkMiB) / bulkSeconds
         rows.append(BenchRow(
-            section: section, name: "one task, \(bulkMiB) MiB in ([Double], [UInt8], Data, String) and the same back (best of 3)",
+            section: section, name: "one task, \(bulkMiB) MiB in ([Double], [UInt8], Data, String) and the same back (best of 5)",
             unit: "MiB/s", higherIsBetter: true, value: bulkRate,
-            peer: "Python Pool(1).apply, pickled bytes", peerValue: python["bulk_mb_per_s"],
+            peer: "Python Pool(1).apply, pickled bytes (best of 5)", peerValue: python["bulk_mb_per_s"],
             goal: "≥ 1×", goalRatio: 1, verified: bulkOK, note: note()
         ))
 
@@ -88,9 +91,9 @@ extension BenchSuite {
         context.progress("socket echo of \(bulkMiB) MiB through cat")
         let raw = (0..<(bulkMiB << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) }
         var floorSeconds = Double.infinity
-        for _ in 0..<3 { floorSeconds = min(floorSeconds, try await socketEchoThroughProcess(raw)) }
+        for _ in 0..<5 { floorSeconds = min(floorSeconds, try await socketEchoThroughProcess(raw)) }
         rows.append(BenchRow(
-            section: section, name: "the same task against the floor: \(bulkMiB) MiB to another process and back over a socket pair (best of 3)",
+            section: section, name: "the same task against the floor: \(bulkMiB) MiB to another process and back over a socket pair (best of 5)",
             unit: "MiB/s", higherIsBetter: true, value: bulkRate,
             peer: "socket pair echo through cat", peerValue: Double(bulkMiB) / floorSeconds,
             goal: "≥ 0.5×", goalRatio: 0.5, verified: bulkOK

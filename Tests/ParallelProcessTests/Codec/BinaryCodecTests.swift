@@ -42,6 +42,25 @@ struct BinaryCodecTests {
         #expect(try binaryRoundTrip(Samples(values: values, name: "s")) == Samples(values: values, name: "s"))
     }
 
+    @Test("values of several MiB (buffers advised for huge pages, grown with room to spare) round-trip, one copy each")
+    func bigValues() throws {
+        let size = LargeBuffer.threshold + 12_345
+        let bulk = BigBulk(
+            doubles: (0..<(size / 8)).map { Double($0) * 0.25 },
+            bytes: (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) },
+            data: Data((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7) }),
+            ascii: String(repeating: "payload!", count: size / 8),
+            text: String(repeating: "é🙂", count: size / 6)
+        )
+        #expect(try binaryRoundTrip(bulk) == bulk)
+        let bytes = try BinaryEncoder().encode(bulk)
+        // One copy of each field's bytes, not more: keys, tags and lengths add a few dozen bytes.
+        let payload = bulk.doubles.count * 8 + bulk.bytes.count + bulk.data.count + bulk.ascii.utf8.count + bulk.text.utf8.count
+        #expect(bytes.count < payload + 200)
+        // A big append grows the buffer with room for what follows it (the key table), not to the byte.
+        #expect(bytes.capacity > bytes.count)
+    }
+
     @Test("an array of structs spells each field name once, not once per element")
     func keysOnce() throws {
         let points = (0..<1000).map { Point(x: Double($0), y: 1, z: 2, label: "p") }

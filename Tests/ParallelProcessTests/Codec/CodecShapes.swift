@@ -12,6 +12,15 @@ struct Samples: Codable, Equatable, Sendable {
     var name: String
 }
 
+/// Several MiB in each field: the big-buffer paths of the codec.
+struct BigBulk: Codable, Equatable, Sendable {
+    var doubles: [Double]
+    var bytes: [UInt8]
+    var data: Data
+    var ascii: String
+    var text: String
+}
+
 struct Scalars: Codable, Equatable, Sendable {
     var int: Int, int8: Int8, int16: Int16, int32: Int32, int64: Int64
     var uint: UInt, uint8: UInt8, uint16: UInt16, uint32: UInt32, uint64: UInt64

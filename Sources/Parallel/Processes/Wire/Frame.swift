@@ -264,8 +264,15 @@ enum FrameError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 /// Accumulates bytes read from a channel and cuts them into frames.
+///
+/// A big frame (``handOffSize`` and more) gets a buffer of its exact size as soon as its header is
+/// in, which the rest of it is read into directly (``receive(_:)``) and which then leaves as the
+/// frame's payload: its bytes are copied by the kernel once, not again from the reader's scratch
+/// buffer or by a doubling array.
 struct FrameBuffer {
+    /// `bytes[0..<filled]` are the bytes received; past `filled`, room for a big frame's rest.
     private var bytes: [UInt8] = []
+    private var filled = 0
     private var start = 0
     /// The largest body accepted.
     let limit: Int
@@ -273,17 +280,40 @@ struct FrameBuffer {
     init(limit: Int) { self.limit = limit }
 
     /// Bytes received but not yet part of a complete frame.
-    var pendingCount: Int { bytes.count - start }
+    var pendingCount: Int { filled - start }
 
     mutating func append(_ buffer: UnsafeRawBufferPointer) {
-        if start > 0 && start == bytes.count {
+        let room = bytes.count - filled
+        if room > 0 {
+            // The rest of a big frame: into its room, then whatever follows it after the frame.
+            let taken = Swift.min(room, buffer.count)
+            bytes.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: filled).copyMemory(from: buffer.baseAddress!, byteCount: taken) }
+            filled += taken
+            guard taken < buffer.count else { return }
+            return append(UnsafeRawBufferPointer(rebasing: buffer[taken...]))
+        }
+        if start > 0 && start == filled {
             bytes.removeAll(keepingCapacity: true)
             start = 0
-        } else if start > 65_536 && start * 2 > bytes.count {
+            filled = 0
+        } else if start > 65_536 && start * 2 > filled {
             bytes.removeFirst(start)
+            filled -= start
             start = 0
         }
         bytes.appendBytes(buffer)
+        filled = bytes.count
+    }
+
+    /// While a big frame is arriving, lets `read` put bytes straight into the room left for it
+    /// (`read` returns how many it put there, or 0 or less for none) and returns what `read`
+    /// returned; `nil` when there is no such room (read into a scratch buffer and ``append(_:)``).
+    mutating func receive(_ read: (UnsafeMutableRawBufferPointer) -> Int) -> Int? {
+        guard filled < bytes.count else { return nil }
+        let filled = self.filled
+        let count = bytes.withUnsafeMutableBytes { read(UnsafeMutableRawBufferPointer(rebasing: $0[filled...])) }
+        if count > 0 { self.filled += count }
+        return count
     }
 
     /// The next complete frame, or `nil` until more bytes arrive.
@@ -303,10 +333,11 @@ struct FrameBuffer {
         let end = bodyStart + length
         if length >= Self.handOffSize && start == 0 {
             // A big frame takes the buffer with it as its payload; what follows it stays.
-            let tail = end < bytes.count ? Array(bytes[end...]) : []
+            let tail = end < filled ? Array(bytes[end..<filled]) : []
             bytes.removeLast(bytes.count - end)
             var whole = bytes
             bytes = tail
+            filled = tail.count
             return try Frame.decode(taking: &whole)
         }
         start = end
@@ -316,14 +347,21 @@ struct FrameBuffer {
     /// From this body length on, a frame leaves as the buffer it arrived in, not as a copy of it.
     static let handOffSize = 1 << 16
 
-    /// Makes the frame at `start`, of body `length`, begin the buffer, whose capacity then holds it
-    /// whole: it arrives without the copies of a doubling buffer, and leaves as the buffer itself.
+    /// Makes the frame at `start`, of body `length`, begin a buffer of exactly its size (advised for
+    /// huge pages when big: ``LargeBuffer``), whose room past `filled` the rest of it is read into.
     private mutating func makeRoom(forFrameOf length: Int) {
-        if start > 0 {
-            bytes.removeFirst(start)
-            start = 0
+        let size = Frame.headerSize + length
+        guard start > 0 || bytes.count != size else { return }
+        let (old, from, count) = (bytes, start, filled - start)
+        bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            LargeBuffer.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
+            old.withUnsafeBytes { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[from..<from + count])) }
+            // UInt8 has no invalid values: the room past `count` is written by reads before any
+            // byte of it is read (`filled` marks how far).
+            initialized = size
         }
-        bytes.reserveCapacity(Frame.headerSize + length)
+        start = 0
+        filled = count
     }
 }
 
@@ -403,10 +441,3 @@ struct ByteReader {
     }
 }
 
-extension Array where Element == UInt8 {
-    /// Appends raw bytes with one copy. (`append(contentsOf:)` with a raw buffer walks it byte by
-    /// byte: measured at 8 ns a byte, it dominated the pool's throughput.)
-    mutating func appendBytes(_ raw: UnsafeRawBufferPointer) {
-        raw.withMemoryRebound(to: UInt8.self) { append(contentsOf: $0) }
-    }
-}

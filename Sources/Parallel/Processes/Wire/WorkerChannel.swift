@@ -192,13 +192,24 @@ struct WorkerChannel {
         var rounds = 0
         while rounds < 8 {
             rounds += 1
-            let (count, withDescriptors) = receiveOnce(into: &scratch)
+            // The rest of a big frame is read straight into its buffer; anything else via `scratch`.
+            var withDescriptors = false
+            var asked = scratch.count
+            let (input, passesDescriptors, received) = (input, passesDescriptors, received)
+            let count = inbound.receive { room in
+                asked = room.count
+                let (count, descriptors) = Self.receiveOnce(from: input, into: room, passingDescriptors: passesDescriptors, to: received)
+                withDescriptors = descriptors
+                return count
+            } ?? scratch.withUnsafeMutableBytes { buffer in
+                let (count, descriptors) = Self.receiveOnce(from: input, into: buffer, passingDescriptors: passesDescriptors, to: received)
+                withDescriptors = descriptors
+                if count > 0 && !corrupted { inbound.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) }
+                return count
+            }
             if count > 0 {
-                if !corrupted {
-                    scratch.withUnsafeBytes { inbound.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-                }
                 // A message with descriptors ends a `recvmsg` early: more may wait behind it.
-                if count < scratch.count && !withDescriptors { break }
+                if count < asked && !withDescriptors { break }
             } else if count == 0 {
                 reading.closed = true
                 break
@@ -238,14 +249,14 @@ struct WorkerChannel {
 
     /// One `read`; over a socket that passes descriptors, one `recvmsg` whose descriptors join
     /// `received`. The bytes read, and whether descriptors came with them.
-    private func receiveOnce(into scratch: inout [UInt8]) -> (count: Int, withDescriptors: Bool) {
-        guard passesDescriptors else { return (scratch.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }, false) }
+    private static func receiveOnce(
+        from input: Int32, into buffer: UnsafeMutableRawBufferPointer, passingDescriptors passesDescriptors: Bool, to received: DescriptorTable
+    ) -> (count: Int, withDescriptors: Bool) {
+        guard passesDescriptors else { return (read(input, buffer.baseAddress, buffer.count), false) }
         var descriptors = [Int32](repeating: -1, count: DescriptorTable.limit)
         var descriptorCount: Int32 = 0
-        let count = scratch.withUnsafeMutableBytes { buffer in
-            descriptors.withUnsafeMutableBufferPointer { fds in
-                parallel_receive_with_fds(input, buffer.baseAddress, UInt(buffer.count), fds.baseAddress, Int32(fds.count), &descriptorCount, 0)
-            }
+        let count = descriptors.withUnsafeMutableBufferPointer { fds in
+            parallel_receive_with_fds(input, buffer.baseAddress, UInt(buffer.count), fds.baseAddress, Int32(fds.count), &descriptorCount, 0)
         }
         if descriptorCount > 0 { received.append(received: descriptors.prefix(Int(descriptorCount))) }
         return (count, descriptorCount > 0)

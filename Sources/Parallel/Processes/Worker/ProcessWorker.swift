@@ -193,17 +193,22 @@ private struct WorkerServer {
             let fd = fd
             var descriptors = [Int32](repeating: -1, count: DescriptorTable.limit)
             var descriptorCount: Int32 = 0
-            let count = readBuffer.withUnsafeMutableBytes { buffer in
+            let flags = waitForData ? 0 : Int32(MSG_DONTWAIT)
+            func receive(into buffer: UnsafeMutableRawBufferPointer) -> Int {
                 descriptors.withUnsafeMutableBufferPointer { fds in
                     parallel_receive_with_fds(
-                        fd, buffer.baseAddress, UInt(buffer.count), fds.baseAddress, Int32(fds.count), &descriptorCount,
-                        waitForData ? 0 : Int32(MSG_DONTWAIT)
+                        fd, buffer.baseAddress, UInt(buffer.count), fds.baseAddress, Int32(fds.count), &descriptorCount, flags
                     )
                 }
             }
+            // The rest of a big frame is read straight into its buffer; anything else via `readBuffer`.
+            let count = frames.receive(receive) ?? readBuffer.withUnsafeMutableBytes { buffer in
+                let count = receive(into: buffer)
+                if count > 0 { frames.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) }
+                return count
+            }
             if descriptorCount > 0 { received.append(received: descriptors.prefix(Int(descriptorCount))) }
             if count > 0 {
-                readBuffer.withUnsafeBytes { frames.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
                 waitForData = false
                 continue
             }
