@@ -95,8 +95,9 @@ final class RequestBox: Sendable {
             return state.waiters
         }
         guard let waiters else { return }
-        for waiter in waiters { waiter.resume(returning: outcome) }
+        // First what the call's outcome ends (its span): a caller that has its outcome sees it done.
         onComplete?(self)
+        for waiter in waiters { waiter.resume(returning: outcome) }
     }
 
     /// The outcome, once there is one.
