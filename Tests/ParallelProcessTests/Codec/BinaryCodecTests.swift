@@ -61,6 +61,24 @@ struct BinaryCodecTests {
         #expect(bytes.capacity > bytes.count)
     }
 
+    @Test("the ASCII check, eight bytes at a time, finds a byte of 0x80 or more at any position and any length")
+    func asciiCheck() {
+        for length in 0...20 {
+            let ascii = (0..<length).map { UInt8(0x20 + $0 % 0x5F) }
+            #expect(ascii.withUnsafeBufferPointer(DecodingInput.isASCII), "\(length) ASCII bytes")
+            for position in 0..<length {
+                for byte: UInt8 in [0x80, 0xC3, 0xFF] {
+                    var bytes = ascii
+                    bytes[position] = byte
+                    #expect(!bytes.withUnsafeBufferPointer(DecodingInput.isASCII), "\(byte) at \(position) of \(length)")
+                }
+            }
+        }
+        // Through the decoder: a non-ASCII string after a long ASCII run keeps its characters.
+        let text = String(repeating: "a", count: 23) + "é" + String(repeating: "b", count: 9)
+        #expect((try? binaryRoundTrip(text)) == text)
+    }
+
     @Test("an array of structs spells each field name once, not once per element")
     func keysOnce() throws {
         let points = (0..<1000).map { Point(x: Double($0), y: 1, z: 2, label: "p") }
