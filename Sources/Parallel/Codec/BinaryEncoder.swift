@@ -18,10 +18,22 @@ struct BinaryEncoder {
     /// Encodes `value`, after `prefix` (bytes the caller puts first, such as a tag, without a
     /// second copy of the encoding).
     func encode<Value: Encodable>(_ value: Value, prefix: [UInt8] = []) throws -> [UInt8] {
-        let state = EncodingState(prefix: prefix, userInfo: userInfo)
+        let type = ObjectIdentifier(Value.self)
+        let hint = Self.bigSizes.withLock { $0[type] }
+        let state = EncodingState(prefix: prefix, userInfo: userInfo, capacity: hint.map { prefix.count + $0 + (64 << 10) })
         try state.encodeValue(value, path: CodingPathNode.root)
-        return try state.finish(value)
+        let bytes = try state.finish(value)
+        let size = bytes.count - prefix.count
+        if size >= LargeBuffer.threshold || hint != nil {
+            Self.bigSizes.withLock { $0[type] = size >= LargeBuffer.threshold ? size : nil }
+        }
+        return bytes
     }
+
+    /// The size of the last encoding of each type whose encoding was big (``LargeBuffer/threshold``
+    /// and more): the next one starts with that much room, instead of growing to it through copies
+    /// (tasks send values of the same type and about the same size again and again).
+    private static let bigSizes = LockedValue<[ObjectIdentifier: Int]>([:])
 }
 
 /// A coding path built only when something asks for it (errors, `codingPath`): building arrays of
@@ -93,9 +105,12 @@ final class EncodingState {
 
     let userInfo: [CodingUserInfoKey: Any]
 
-    init(prefix: [UInt8], userInfo: [CodingUserInfoKey: Any] = [:]) {
+    /// An encoding after `prefix`, with room for `capacity` bytes in all if given (a big one is
+    /// advised for huge pages: ``LargeBuffer``).
+    init(prefix: [UInt8], userInfo: [CodingUserInfoKey: Any] = [:], capacity: Int? = nil) {
         self.userInfo = userInfo
         bytes = prefix
+        if let capacity { bytes.reserveLarge(capacity) }
         base = prefix.count
         bytes.append(BinaryFormat.version)
         bytes.append(contentsOf: repeatElement(0, count: 8))

@@ -59,6 +59,11 @@ struct BinaryCodecTests {
         #expect(bytes.count < payload + 200)
         // A big append grows the buffer with room for what follows it (the key table), not to the byte.
         #expect(bytes.capacity > bytes.count)
+        // The next big encoding of the type starts with room for the last one's size: no growth
+        // through copies (a grown buffer has room for about four times what it held).
+        let again = try BinaryEncoder().encode(bulk)
+        #expect(again == bytes)
+        #expect(again.capacity < bytes.count + (256 << 10), "capacity \(again.capacity) for \(bytes.count) bytes")
     }
 
     @Test("the ASCII check, eight bytes at a time, finds a byte of 0x80 or more at any position and any length")
