@@ -283,12 +283,17 @@ struct FrameBuffer {
     var pendingCount: Int { filled - start }
 
     mutating func append(_ buffer: UnsafeRawBufferPointer) {
+        guard !buffer.isEmpty else { return }
         let room = bytes.count - filled
         if room > 0 {
             // The rest of a big frame: into its room, then whatever follows it after the frame.
             let taken = Swift.min(room, buffer.count)
-            bytes.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: filled).copyMemory(from: buffer.baseAddress!, byteCount: taken) }
-            filled += taken
+            let filled = self.filled
+            bytes.withUnsafeMutableBytes { target in
+                UnsafeMutableRawBufferPointer(rebasing: target[filled..<filled + taken])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[..<taken]))
+            }
+            self.filled += taken
             guard taken < buffer.count else { return }
             return append(UnsafeRawBufferPointer(rebasing: buffer[taken...]))
         }
