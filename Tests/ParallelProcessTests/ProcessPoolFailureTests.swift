@@ -91,6 +91,10 @@ struct ProcessPoolFailureTests {
         // It says what to do: raise the cap, chunk smaller, or share a big array instead of sending it.
         let advice = String(describing: error)
         #expect(advice.contains("raise maxFrameSize") && advice.contains("chunkSize:") && advice.contains("SharedArray"), "\(advice)")
+        // Big sizes read in MiB too; small ones only in bytes.
+        #expect(ProcessPoolError.frameTooLarge(task: "T", size: 137_363_607, limit: 64 << 20).description
+            .contains("is 137363607 bytes (131.0 MiB), over the 67108864-byte (64.0 MiB) limit"))
+        #expect(!advice.contains("MiB"), "\(advice)")
         let output = try await pool.run(Square.self, 5)
         #expect(output == 25)
         await pool.shutdown()

@@ -99,6 +99,13 @@ public enum ProcessPoolError: Error, Sendable, Hashable, CustomStringConvertible
     /// ```swift
     /// print(ProcessPoolError.unknownTask("Fib"))
     /// ```
+    /// " (12.5 MiB)" for a size of a MiB or more, "" below: big sizes read at a glance.
+    private static func mebibytes(_ bytes: Int) -> String {
+        guard bytes >= 1 << 20 else { return "" }
+        let tenths = (bytes / 1024 * 10 + 512) / 1024
+        return " (\(tenths / 10).\(tenths % 10) MiB)"
+    }
+
     public var description: String {
         switch self {
         case .taskFailed(let task, let type, let message):
@@ -117,7 +124,7 @@ public enum ProcessPoolError: Error, Sendable, Hashable, CustomStringConvertible
         case .decodingFailed(let task, let message):
             "could not decode a value of task \(task): \(message)"
         case .frameTooLarge(let task, let size, let limit):
-            "a message of task \(task) is \(size) bytes, over the \(limit)-byte limit (maxFrameSize, a safety cap): raise maxFrameSize when creating the pool, send smaller chunks (chunkSize:), or put a big array in a SharedArray, which travels as a descriptor, not as bytes"
+            "a message of task \(task) is \(size) bytes\(Self.mebibytes(size)), over the \(limit)-byte\(Self.mebibytes(limit)) limit (maxFrameSize, a safety cap): raise maxFrameSize when creating the pool, send smaller chunks (map's and imap's chunkSize:), or put a big array in a SharedArray, which travels as a descriptor, not as bytes"
         case .channelCorrupted(let task, let detail):
             "the worker running task \(task) broke the channel protocol (\(detail)); it was killed and replaced"
         case .initializerFailed(let task, let type, let message):
