@@ -99,13 +99,6 @@ public enum ProcessPoolError: Error, Sendable, Hashable, CustomStringConvertible
     /// ```swift
     /// print(ProcessPoolError.unknownTask("Fib"))
     /// ```
-    /// " (12.5 MiB)" for a size of a MiB or more, "" below: big sizes read at a glance.
-    private static func mebibytes(_ bytes: Int) -> String {
-        guard bytes >= 1 << 20 else { return "" }
-        let tenths = (bytes / 1024 * 10 + 512) / 1024
-        return " (\(tenths / 10).\(tenths % 10) MiB)"
-    }
-
     public var description: String {
         switch self {
         case .taskFailed(let task, let type, let message):
@@ -136,6 +129,13 @@ public enum ProcessPoolError: Error, Sendable, Hashable, CustomStringConvertible
         case .workerModeNotServed:
             "this process was started as a Parallel worker, but its entry point does not call ProcessWorker.serveIfRequested(_:) first"
         }
+    }
+
+    /// " (12.5 MiB)" for a size of a MiB or more, "" below: big sizes read at a glance.
+    private static func mebibytes(_ bytes: Int) -> String {
+        guard bytes >= 1 << 20 else { return "" }
+        let tenths = (bytes / 1024 * 10 + 512) / 1024
+        return " (\(tenths / 10).\(tenths % 10) MiB)"
     }
 
     /// Why a worker could not be started: a ``spawnFailed(executable:reason:)``'s reason, or the
