@@ -71,15 +71,20 @@ func isAlive(_ pid: Int32) -> Bool {
     return state != "Z" && state != "X"
 }
 
-/// The live children of `pid`.
+/// The live children of `pid`: every process whose parent (field 4 of `/proc/<pid>/stat`, the
+/// parent's process id) it is. Not `/proc/<pid>/task/<tid>/children`: that lists a child under the
+/// thread that started it, and one whose thread has just exited (a pool's service thread, which
+/// starts the fork server) is missing from every list until it is handed to another thread.
 func children(of pid: Int32) -> [Int32] {
-    entries(of: "/proc/\(pid)/task").flatMap { task -> [Int32] in
-        guard let file = fopen("/proc/\(pid)/task/\(task)/children", "r") else { return [] }
+    entries(of: "/proc").compactMap(Int32.init).filter { child in
+        guard let file = fopen("/proc/\(child)/stat", "r") else { return false }
         defer { fclose(file) }
-        var line = [CChar](repeating: 0, count: 4096)
-        guard fgets(&line, Int32(line.count), file) != nil else { return [] }
+        var line = [CChar](repeating: 0, count: 512)
+        guard fgets(&line, Int32(line.count), file) != nil else { return false }
         let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return text.split(separator: " ").compactMap { Int32($0.filter(\.isNumber)) }
+        guard let close = text.lastIndex(of: ")") else { return false }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        return fields.count > 1 && Int32(fields[1]) == pid
     }.filter(isAlive)
 }
 
