@@ -3,13 +3,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Decodes any `Decodable` value from the package's ``BinaryFormat``. Bad bytes are a
 /// `DecodingError`, never a crash or an allocation larger than the input.
@@ -239,13 +232,7 @@ final class DecodingInput {
         // decoded directly (String(validating:) on a slice costs a generic path for every string).
         let string: String? = bytes.withUnsafeBufferPointer { buffer -> String? in
             let utf8 = UnsafeBufferPointer(rebasing: buffer[position..<position + count])
-            guard Self.isASCII(utf8) else { return String(validating: utf8, as: UTF8.self) }
-            guard count >= LargeBuffer.threshold else { return String(decoding: utf8, as: UTF8.self) }
-            return String(unsafeUninitializedCapacity: count) { target in
-                LargeBuffer.adviseHugePages(UnsafeMutableRawBufferPointer(target))
-                UnsafeMutableRawBufferPointer(target).copyMemory(from: UnsafeRawBufferPointer(utf8))
-                return count
-            }
+            return Self.isASCII(utf8) ? LargeBuffer.string(ascii: utf8) : String(validating: utf8, as: UTF8.self)
         }
         guard let string else { throw corrupted("a string that is not UTF-8", path()) }
         return string
@@ -267,15 +254,6 @@ final class DecodingInput {
             offset += 1
         }
         return high & 0x8080_8080_8080_8080 == 0
-    }
-
-    /// A copy of `range` of the bytes; a big one in memory advised for huge pages (``LargeBuffer``).
-    func data(_ range: Range<Int>) -> Data {
-        guard range.count >= LargeBuffer.threshold, let memory = malloc(range.count) else { return Data(bytes[range]) }
-        let target = UnsafeMutableRawBufferPointer(start: memory, count: range.count)
-        LargeBuffer.adviseHugePages(target)
-        bytes.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[range])) }
-        return Data(bytesNoCopy: memory, count: range.count, deallocator: .free)
     }
 
     /// The byte range of the elements of the scalar array at `offset`, which must hold `kind`.
@@ -315,7 +293,7 @@ final class DecodingInput {
         }
         if Value.self == Data.self {
             let range = try scalars(at: offset, kind: .uint8, path: path)
-            return unsafeBitCast(data(range), to: Value.self)
+            return unsafeBitCast(bytes.withUnsafeBytes { LargeBuffer.data(copying: UnsafeRawBufferPointer(rebasing: $0[range])) }, to: Value.self)
         }
         guard depth < BinaryDecoder.maxDepth else { throw corrupted("nested deeper than \(BinaryDecoder.maxDepth) levels", path) }
         return try Value(from: SlotDecoder(input: self, offset: offset, path: path, depth: depth + 1))

@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -23,6 +28,7 @@ import Darwin
 /// var bytes: [UInt8] = []
 /// bytes.appendBytes(UnsafeRawBufferPointer(payload))   // grows with room to spare, huge pages advised
 /// let copy = LargeBuffer.array(of: Double.self, count: n) { UnsafeMutableRawBufferPointer($0).copyMemory(from: raw) }
+/// let data = LargeBuffer.data(copying: raw)
 /// ```
 enum LargeBuffer {
     /// From this many bytes on, a buffer is advised to use huge pages (one huge page is 2 MiB).
@@ -39,6 +45,26 @@ enum LargeBuffer {
         guard end > start, let aligned = UnsafeMutableRawPointer(bitPattern: start) else { return }
         _ = madvise(aligned, end - start, MADV_HUGEPAGE)
         #endif
+    }
+
+    /// A copy of `bytes` as `Data`, its memory advised for huge pages when big.
+    static func data(copying bytes: UnsafeRawBufferPointer) -> Data {
+        guard bytes.count >= threshold, let memory = malloc(bytes.count) else { return Data(bytes) }
+        let target = UnsafeMutableRawBufferPointer(start: memory, count: bytes.count)
+        adviseHugePages(target)
+        target.copyMemory(from: bytes)
+        return Data(bytesNoCopy: memory, count: bytes.count, deallocator: .free)
+    }
+
+    /// A string of the ASCII bytes `ascii` (the caller has checked them), its memory advised for
+    /// huge pages when big.
+    static func string(ascii: UnsafeBufferPointer<UInt8>) -> String {
+        guard ascii.count >= threshold else { return String(decoding: ascii, as: UTF8.self) }
+        return String(unsafeUninitializedCapacity: ascii.count) { target in
+            adviseHugePages(UnsafeMutableRawBufferPointer(target))
+            UnsafeMutableRawBufferPointer(target).copyMemory(from: UnsafeRawBufferPointer(ascii))
+            return ascii.count
+        }
     }
 
     /// An array of `count` elements that `initialize` fills whole (trivial elements only: any bit

@@ -75,7 +75,7 @@ extension BenchSuite {
                 }
             }
         }
-        let medians = seconds.map { Self.median($0) }
+        let medians = seconds.map { Measure.median($0) }
         let plainRate = Double(requests) / medians[0]
         let peerRate = seconds[3].isEmpty ? nil : Double(requests) / medians[3]
 
@@ -132,11 +132,6 @@ extension BenchSuite {
                 note: "a task group of \(connections) workers on one HTTPClient: what HTTPSession is built on; HTTPSession above is \(String(format: "%.2f", medians[2] / medians[0]))× of it"
             ),
         ]
-    }
-
-    private static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
     }
 }
 

@@ -52,13 +52,13 @@ extension BenchSuite {
         }
         rows.append(BenchRow(
             section: section, name: "2-worker pool: create to first result", unit: "ms", higherIsBetter: false,
-            value: median(forked), peer: "Python Pool(2)", peerValue: python["startup_ms"],
+            value: Measure.median(forked), peer: "Python Pool(2)", peerValue: python["startup_ms"],
             goal: "≤ ⅓ of Python's", goalRatio: 3, verified: startupOK,
             note: note("workers forked by the fork server, which the process's first pool starts")
         ))
         rows.append(BenchRow(
             section: section, name: "the same, spawned workers (≈ the first pool's cost)", unit: "ms", higherIsBetter: false,
-            value: median(spawned), peer: "Python Pool(2)", peerValue: python["startup_ms"], verified: startupOK,
+            value: Measure.median(spawned), peer: "Python Pool(2)", peerValue: python["startup_ms"], verified: startupOK,
             note: "startMethod: .spawn: each worker launches the executable anew"
         ))
 
@@ -139,7 +139,7 @@ extension BenchSuite {
             String(format: "%.1f µs", submitCPU[kind] / Double(rounds * submitTasks) * 1e6)
         }
         let best = times.map { $0.min() ?? .infinity }
-        let medians = times.map { median($0) }
+        let medians = times.map { Measure.median($0) }
         let (mapRate, mapOK) = (Double(mapTasks) / best[0], allOK[0])
         let (submitRate, submitOK) = (Double(submitTasks) / best[3], allOK[3])
         let submitSeconds = best[3]
@@ -228,11 +228,5 @@ extension BenchSuite {
             verified: streamedOK
         ))
         return rows
-    }
-
-    private static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return 0 }
-        return sorted[sorted.count / 2]
     }
 }

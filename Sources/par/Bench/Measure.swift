@@ -18,6 +18,13 @@ enum Measure {
         return (result, seconds(clock.now - start))
     }
 
+    /// The median of `values` (the upper one of an even count); 0 for none.
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        return sorted[sorted.count / 2]
+    }
+
     /// A duration in seconds.
     static func seconds(_ duration: Duration) -> Double {
         let (whole, atto) = duration.components

@@ -190,12 +190,12 @@ struct WorkerChannel {
     mutating func readAvailable(using scratch: inout [UInt8]) -> Reading {
         var reading = Reading()
         var rounds = 0
+        let (input, passesDescriptors, received) = (input, passesDescriptors, received)
         while rounds < 8 {
             rounds += 1
             // The rest of a big frame is read straight into its buffer; anything else via `scratch`.
             var withDescriptors = false
             var asked = scratch.count
-            let (input, passesDescriptors, received) = (input, passesDescriptors, received)
             let count = inbound.receive { room in
                 asked = room.count
                 let (count, descriptors) = Self.receiveOnce(from: input, into: room, passingDescriptors: passesDescriptors, to: received)
