@@ -272,28 +272,30 @@ final class DecodingInput {
         return position..<position + count * kind.width
     }
 
-    /// Decodes a `Value` at `offset`: the types ``EncodingState/encodeValue(_:path:)`` writes directly
-    /// are read directly, anything else through its `init(from:)`.
+    /// Decodes a `Value` at `offset`: the ``DirectType``s directly, anything else through its
+    /// `init(from:)`. Each `unsafeBitCast` below converts a value to its own type.
     func decodeValue<Value: Decodable>(_ type: Value.Type, at offset: Int, path: CodingPathNode, depth: Int) throws -> Value {
         // An unkeyed container holding scalars (written by another encoder) decodes element by element.
         let unkeyed = offset < bodyEnd && bytes[offset] == BinaryFormat.Tag.unkeyed.rawValue
-        if !unkeyed, let array = try ScalarArrays.decode(type, from: self, at: offset, path: path) { return array }
-        if Value.self == String.self { return unsafeBitCast(try string(at: offset, path), to: Value.self) }
-        if Value.self == Double.self { return unsafeBitCast(try double(at: offset, path), to: Value.self) }
-        if Value.self == Int.self { return unsafeBitCast(try integer(Int.self, at: offset, path), to: Value.self) }
-        if Value.self == Bool.self { return unsafeBitCast(try bool(at: offset, path), to: Value.self) }
-        if Value.self == Float.self { return unsafeBitCast(try float(at: offset, path), to: Value.self) }
-        if Value.self == Date.self {
-            return unsafeBitCast(Date(timeIntervalSinceReferenceDate: try double(at: offset, path)), to: Value.self)
-        }
-        if Value.self == URL.self {
-            let string = try string(at: offset, path)
-            guard let url = URL(string: string) else { throw corrupted("an invalid URL \(string)", path) }
-            return unsafeBitCast(url, to: Value.self)
-        }
-        if Value.self == Data.self {
-            let range = try scalars(at: offset, kind: .uint8, path: path)
-            return unsafeBitCast(bytes.withUnsafeBytes { LargeBuffer.data(copying: UnsafeRawBufferPointer(rebasing: $0[range])) }, to: Value.self)
+        if let direct = DirectType.of(Value.self) {
+            if !unkeyed, let array = try ScalarArrays.decode(type, as: direct, from: self, at: offset, path: path) { return array }
+            switch direct {
+            case .string: return unsafeBitCast(try string(at: offset, path), to: Value.self)
+            case .double: return unsafeBitCast(try double(at: offset, path), to: Value.self)
+            case .int: return unsafeBitCast(try integer(Int.self, at: offset, path), to: Value.self)
+            case .bool: return unsafeBitCast(try bool(at: offset, path), to: Value.self)
+            case .float: return unsafeBitCast(try float(at: offset, path), to: Value.self)
+            case .date: return unsafeBitCast(Date(timeIntervalSinceReferenceDate: try double(at: offset, path)), to: Value.self)
+            case .url:
+                let string = try string(at: offset, path)
+                guard let url = URL(string: string) else { throw corrupted("an invalid URL \(string)", path) }
+                return unsafeBitCast(url, to: Value.self)
+            case .data:
+                let range = try scalars(at: offset, kind: .uint8, path: path)
+                return unsafeBitCast(bytes.withUnsafeBytes { LargeBuffer.data(copying: UnsafeRawBufferPointer(rebasing: $0[range])) }, to: Value.self)
+            case .strings, .doubles, .bytes, .ints, .floats, .bools, .int8s, .int16s, .int32s, .int64s, .uints, .uint16s, .uint32s, .uint64s:
+                break  // [String] through its init(from:); a scalar array above unless unkeyed
+            }
         }
         guard depth < BinaryDecoder.maxDepth else { throw corrupted("nested deeper than \(BinaryDecoder.maxDepth) levels", path) }
         return try Value(from: SlotDecoder(input: self, offset: offset, path: path, depth: depth + 1))

@@ -37,15 +37,45 @@ struct BinaryEncoder {
 }
 
 /// A coding path built only when something asks for it (errors, `codingPath`): building arrays of
-/// keys for every value would cost an allocation per value.
+/// keys for every value would cost an allocation per value. The keys are a linked list, innermost
+/// first, and an array element's index waits in `index` until a deeper key needs it as a link, so
+/// the path of an element of an array costs nothing until it is read.
 struct CodingPathNode {
-    let parent: [any CodingKey]
-    let key: (any CodingKey)?
+    private let link: PathLink?
+    /// The index of the element this path ends at, not yet a link; `-1` if none.
+    private let index: Int
 
-    static let root = CodingPathNode(parent: [], key: nil)
+    static var root: CodingPathNode { CodingPathNode(link: nil, index: -1) }
 
-    var path: [any CodingKey] { key.map { parent + [$0] } ?? parent }
-    func appending(_ key: any CodingKey) -> CodingPathNode { CodingPathNode(parent: path, key: key) }
+    var path: [any CodingKey] {
+        var keys: [any CodingKey] = index >= 0 ? [IndexKey(index)] : []
+        var next = link
+        while let current = next {
+            keys.append(current.key)
+            next = current.parent
+        }
+        return keys.reversed()
+    }
+
+    func appending(_ key: any CodingKey) -> CodingPathNode {
+        CodingPathNode(link: PathLink(parent: linked, key: key), index: -1)
+    }
+
+    /// The path of element `index` of the container at this path.
+    func appending(index: Int) -> CodingPathNode { CodingPathNode(link: linked, index: index) }
+
+    private var linked: PathLink? { index >= 0 ? PathLink(parent: link, key: IndexKey(index)) : link }
+}
+
+/// One key of a ``CodingPathNode``.
+final class PathLink {
+    let parent: PathLink?
+    let key: any CodingKey
+
+    init(parent: PathLink?, key: any CodingKey) {
+        self.parent = parent
+        self.key = key
+    }
 }
 
 /// The position of an element in an unkeyed container, for coding paths.
@@ -101,6 +131,9 @@ final class EncodingState {
         var count: UInt32 = 0
         /// For a slot: the container opened on it (its id), or `-1` for a single value, `nil` if none.
         var content: Int?
+        /// For a slot: its coding path (kept here so that a ``SlotEncoder`` is two words, which an
+        /// `any Encoder` holds without allocating).
+        var path = CodingPathNode.root
     }
 
     let userInfo: [CodingUserInfoKey: Any]
@@ -120,6 +153,7 @@ final class EncodingState {
 
     /// Makes `id` the innermost open item, closing those opened after it.
     private func focus(_ id: Int) throws -> Int {
+        if let last = open.last, last.id == id { return open.count - 1 }  // the usual case, no search
         guard let index = open.lastIndex(where: { $0.id == id }) else {
             throw EncodingError.invalidValue(id, EncodingError.Context(
                 codingPath: [],
@@ -155,7 +189,8 @@ final class EncodingState {
     }
 
     func elementCount(_ id: Int) -> Int {
-        open.last(where: { $0.id == id }).map { Int($0.count) } ?? 0
+        if let last = open.last, last.id == id { return Int(last.count) }
+        return open.last(where: { $0.id == id }).map { Int($0.count) } ?? 0
     }
 
     /// Opens a container at the current position (after `begin…` of its parent) and returns its id.
@@ -191,10 +226,16 @@ final class EncodingState {
     }
 
     /// Opens a slot for one nested value at the current position.
-    func openSlot() -> Int {
+    func openSlot(path: CodingPathNode) -> Int {
         nextID += 1
-        open.append(Item(id: nextID, kind: .slot, header: bytes.count))
+        open.append(Item(id: nextID, kind: .slot, header: bytes.count, path: path))
         return nextID
+    }
+
+    /// The coding path of open slot `id` (the root once it has closed).
+    func path(ofSlot id: Int) -> CodingPathNode {
+        if let last = open.last, last.id == id { return last.path }
+        return open.last(where: { $0.id == id })?.path ?? .root
     }
 
     /// Closes item `id` and everything opened after it.
@@ -268,6 +309,7 @@ final class EncodingState {
     func appendTag(_ tag: BinaryFormat.Tag) { bytes.append(tag.rawValue) }
 
     func appendVarint(_ value: UInt64) {
+        if value < 0x80 { return bytes.append(UInt8(truncatingIfNeeded: value)) }  // key numbers, short lengths
         var rest = value
         while rest >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
@@ -314,41 +356,36 @@ final class EncodingState {
         bytes.appendBytes(raw)
     }
 
-    /// Writes `value` at the current position: scalars, scalar arrays, `Data`, `Date`, `URL` and
-    /// `[String]` directly, anything else through its `encode(to:)` into a new slot.
+    /// Writes `value` at the current position: the ``DirectType``s directly, anything else through
+    /// its `encode(to:)` into a new slot. Each `unsafeBitCast` below converts a value to its own type.
     func encodeValue<Value: Encodable>(_ value: Value, path: CodingPathNode) throws {
-        // Metatype comparisons, not `as?` casts: a worker's first dynamic cast scans every protocol
-        // conformance of every loaded library, which measurably delays its first answer. Each match
-        // makes the `unsafeBitCast` an identity conversion.
-        if ScalarArrays.encode(value, into: self) { return }
-        if Value.self == String.self {
-            appendString(unsafeBitCast(value, to: String.self))
-        } else if Value.self == Double.self {
-            appendDouble(unsafeBitCast(value, to: Double.self))
-        } else if Value.self == Int.self {
-            appendSigned(Int64(unsafeBitCast(value, to: Int.self)))
-        } else if Value.self == Bool.self {
-            appendBool(unsafeBitCast(value, to: Bool.self))
-        } else if Value.self == Float.self {
-            appendFloat(unsafeBitCast(value, to: Float.self))
-        } else if Value.self == Date.self {
-            appendDouble(unsafeBitCast(value, to: Date.self).timeIntervalSinceReferenceDate)
-        } else if Value.self == URL.self {
-            appendString(unsafeBitCast(value, to: URL.self).absoluteString)
-        } else if Value.self == Data.self {
+        guard let direct = DirectType.of(Value.self) else {
+            let slot = openSlot(path: path)
+            try value.encode(to: SlotEncoder(state: self, slot: slot))
+            try close(slot)
+            return
+        }
+        if ScalarArrays.encode(value, as: direct, into: self) { return }
+        switch direct {
+        case .string: appendString(unsafeBitCast(value, to: String.self))
+        case .double: appendDouble(unsafeBitCast(value, to: Double.self))
+        case .int: appendSigned(Int64(unsafeBitCast(value, to: Int.self)))
+        case .bool: appendBool(unsafeBitCast(value, to: Bool.self))
+        case .float: appendFloat(unsafeBitCast(value, to: Float.self))
+        case .date: appendDouble(unsafeBitCast(value, to: Date.self).timeIntervalSinceReferenceDate)
+        case .url: appendString(unsafeBitCast(value, to: URL.self).absoluteString)
+        case .data:
             let data = unsafeBitCast(value, to: Data.self)
             data.withUnsafeBytes { appendScalars($0, count: data.count, kind: .uint8) }
-        } else if Value.self == [String].self {
+        case .strings:
             let id = openContainer(keyed: false)
             for string in unsafeBitCast(value, to: [String].self) {
                 try beginElement(id)
                 appendString(string)
             }
             try close(id)
-        } else {
-            let slot = openSlot()
-            try value.encode(to: SlotEncoder(state: self, slot: slot, path: path))
-            try close(slot)
+        case .doubles, .bytes, .ints, .floats, .bools, .int8s, .int16s, .int32s, .int64s, .uints, .uint16s, .uint32s, .uint64s:
+            break  // written by ScalarArrays above
         }
     }
 }

@@ -1,16 +1,37 @@
 /// The `Decoder` a value's `init(from:)` receives: it reads the one value at `offset`, through the
-/// containers below.
-struct SlotDecoder: Decoder {
+/// containers below, and finds the keys of its keyed container.
+///
+/// A class, so that one object serves a struct's whole decoding: an `any Decoder` holds it without
+/// a box, and its keyed container (``KeyedReader``, one reference) keeps its cursor here. Asked twice
+/// for a keyed container, it gives two that share the cursor, which is only a hint of where to look.
+final class SlotDecoder: Decoder {
     let input: DecodingInput
     let offset: Int
     let path: CodingPathNode
     let depth: Int
+    /// The keyed container's entries, once opened.
+    private var start = 0
+    private var end = -1
+    /// The entry found last (its key index and value offset), and the entry after it. Unchecked for
+    /// exclusivity as ``EncodingState``'s properties are, for the same reason: one decoding thread,
+    /// no access spanning a call to user code.
+    @exclusivity(unchecked) private var lastKey = -1
+    @exclusivity(unchecked) private var lastValue = 0
+    @exclusivity(unchecked) private var next = 0
+
+    init(input: DecodingInput, offset: Int, path: CodingPathNode, depth: Int) {
+        self.input = input
+        self.offset = offset
+        self.path = path
+        self.depth = depth
+    }
 
     var codingPath: [any CodingKey] { path.path }
     var userInfo: [CodingUserInfoKey: Any] { input.userInfo }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        KeyedDecodingContainer(try KeyedReader<Key>(input: input, offset: offset, path: path, depth: depth))
+        try openKeyed()
+        return KeyedDecodingContainer(KeyedReader<Key>(slot: self))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -20,44 +41,44 @@ struct SlotDecoder: Decoder {
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
         SingleReader(input: input, offset: offset, path: path, depth: depth)
     }
-}
 
-/// Finds keys among a keyed container's entries: at the cursor first (a type decoding its keys in
-/// the order they were encoded pays one comparison per key), by a scan otherwise.
-final class KeyCursor {
-    let input: DecodingInput
-    let start: Int
-    let end: Int
-    /// The entry found last (its key index and value offset), and the entry after it. Unchecked for
-    /// exclusivity as ``EncodingState``'s properties are, for the same reason: one decoding thread,
-    /// no access spanning a call to user code.
-    @exclusivity(unchecked) private var lastKey = -1
-    @exclusivity(unchecked) private var lastValue = 0
-    @exclusivity(unchecked) private var next: Int
-
-    init(input: DecodingInput, start: Int, end: Int) {
-        self.input = input
-        self.start = start
-        self.end = end
+    /// Checks that the value is a keyed container whose every entry names a key in the table and
+    /// ends inside it: now, because `allKeys` cannot throw, and a dictionary decoded from a
+    /// malformed container must fail, not come back empty.
+    private func openKeyed() throws {
+        guard end < 0 else { return }
+        (start, end, _) = try input.container(at: offset, keyed: true, [String: Any].self, path)
         next = start
+        do {
+            var position = start
+            while position < end {
+                _ = try keyIndex(&position)
+                position = try input.skip(at: position, limit: end, path: path)
+            }
+        } catch {
+            end = -1
+            throw error
+        }
     }
 
-    /// The value offset of the entry for `key`, or `nil`.
-    func find(_ key: String, _ path: CodingPathNode) throws -> Int? {
+    /// The value offset of the entry for `key`, or `nil`: at the cursor first (a type decoding its
+    /// keys in the order they were encoded pays one comparison per key), by a scan otherwise.
+    func find(_ key: String) throws -> Int? {
         if lastKey >= 0 && input.keys[lastKey] == key { return lastValue }
-        if next < end, let found = try entry(at: next, matching: key, path) { return found }
+        if next < end, let found = try entry(at: next, matching: key) { return found }
         var position = start
         while position < end {
-            if let found = try entry(at: position, matching: key, path) { return found }
-            position = try input.skip(at: try valueOffset(&position, path), limit: end, path: path)
+            if let found = try entry(at: position, matching: key) { return found }
+            _ = try keyIndex(&position)
+            position = try input.skip(at: position, limit: end, path: path)
         }
         return nil
     }
 
     /// Reads the entry at `position` and, if it is `key`'s, makes it the last found.
-    private func entry(at position: Int, matching key: String, _ path: CodingPathNode) throws -> Int? {
+    private func entry(at position: Int, matching key: String) throws -> Int? {
         var position = position
-        let keyIndex = try self.keyIndex(&position, path)
+        let keyIndex = try self.keyIndex(&position)
         guard input.keys[keyIndex] == key else { return nil }
         lastKey = keyIndex
         lastValue = position
@@ -65,64 +86,44 @@ final class KeyCursor {
         return position
     }
 
-    private func keyIndex(_ position: inout Int, _ path: CodingPathNode) throws -> Int {
+    private func keyIndex(_ position: inout Int) throws -> Int {
         let raw = try input.varint(&position, limit: end, path)
         guard raw < UInt64(input.keys.count) else { throw input.corrupted("key number \(raw) of \(input.keys.count)", path) }
         return Int(raw)
     }
 
-    private func valueOffset(_ position: inout Int, _ path: CodingPathNode) throws -> Int {
-        _ = try keyIndex(&position, path)
-        return position
-    }
-
-    /// Checks that every entry names a key in the table and ends inside the container.
-    func validate(_ path: CodingPathNode) throws {
-        var position = start
-        while position < end {
-            _ = try keyIndex(&position, path)
-            position = try input.skip(at: position, limit: end, path: path)
-        }
-    }
-
     /// The key table index of every entry, in the order of encoding; checks each entry's bounds.
-    func allKeyIndices(_ path: CodingPathNode) throws -> [Int] {
+    func allKeyIndices() throws -> [Int] {
         var keys: [Int] = []
         var position = start
         while position < end {
-            keys.append(try keyIndex(&position, path))
+            keys.append(try keyIndex(&position))
             position = try input.skip(at: position, limit: end, path: path)
         }
         return keys
     }
+
+    /// The depth of a container nested in this value.
+    func deeper() throws -> Int {
+        guard depth < BinaryDecoder.maxDepth else { throw input.corrupted("nested deeper than \(BinaryDecoder.maxDepth) levels", path) }
+        return depth + 1
+    }
 }
 
-/// Reads one keyed container.
+/// Reads one keyed container, through the ``SlotDecoder`` of its value.
 struct KeyedReader<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let input: DecodingInput
-    let path: CodingPathNode
-    let depth: Int
-    private let cursor: KeyCursor
+    let slot: SlotDecoder
 
-    var codingPath: [any CodingKey] { path.path }
+    private var input: DecodingInput { slot.input }
+    private var path: CodingPathNode { slot.path }
+    var codingPath: [any CodingKey] { slot.path.path }
 
-    init(input: DecodingInput, offset: Int, path: CodingPathNode, depth: Int) throws {
-        let (start, end, _) = try input.container(at: offset, keyed: true, [String: Any].self, path)
-        self.input = input
-        self.path = path
-        self.depth = depth
-        cursor = KeyCursor(input: input, start: start, end: end)
-        // Checked now because `allKeys` cannot throw: a dictionary decoded from a malformed
-        // container must fail, not come back empty.
-        try cursor.validate(path)
-    }
+    var allKeys: [Key] { ((try? slot.allKeyIndices()) ?? []).compactMap { Key(stringValue: input.keys[$0]) } }
 
-    var allKeys: [Key] { ((try? cursor.allKeyIndices(path)) ?? []).compactMap { Key(stringValue: input.keys[$0]) } }
-
-    func contains(_ key: Key) -> Bool { (try? cursor.find(key.stringValue, path)) != nil }
+    func contains(_ key: Key) -> Bool { (try? slot.find(key.stringValue)) != nil }
 
     private func value(_ key: Key) throws -> Int {
-        guard let offset = try cursor.find(key.stringValue, path) else {
+        guard let offset = try slot.find(key.stringValue) else {
             throw DecodingError.keyNotFound(key, DecodingError.Context(codingPath: path.path, debugDescription: "no value for key \(key.stringValue)"))
         }
         return offset
@@ -144,30 +145,26 @@ struct KeyedReader<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try input.integer(type, at: try value(key), path.appending(key)) }
     func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try input.integer(type, at: try value(key), path.appending(key)) }
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        try input.decodeValue(type, at: try value(key), path: path.appending(key), depth: depth)
+        try input.decodeValue(type, at: try value(key), path: path.appending(key), depth: slot.depth)
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
-        KeyedDecodingContainer(try KeyedReader<NestedKey>(input: input, offset: try value(key), path: path.appending(key), depth: try deeper()))
+        try nested(key).container(keyedBy: type)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-        try UnkeyedReader(input: input, offset: try value(key), path: path.appending(key), depth: try deeper())
+        try nested(key).unkeyedContainer()
     }
 
-    func superDecoder() throws -> any Decoder { try superDecoder(key: SuperKey()) }
-    func superDecoder(forKey key: Key) throws -> any Decoder { try superDecoder(key: key) }
+    func superDecoder() throws -> any Decoder { try nested(SuperKey()) }
+    func superDecoder(forKey key: Key) throws -> any Decoder { try nested(key) }
 
-    private func superDecoder(key: any CodingKey) throws -> any Decoder {
-        guard let offset = try cursor.find(key.stringValue, path) else {
+    /// The decoder of the value of `key`, one level deeper.
+    private func nested(_ key: some CodingKey) throws -> SlotDecoder {
+        guard let offset = try slot.find(key.stringValue) else {
             throw DecodingError.keyNotFound(key, DecodingError.Context(codingPath: path.path, debugDescription: "no value for key \(key.stringValue)"))
         }
-        return SlotDecoder(input: input, offset: offset, path: path.appending(key), depth: try deeper())
-    }
-
-    private func deeper() throws -> Int {
-        guard depth < BinaryDecoder.maxDepth else { throw input.corrupted("nested deeper than \(BinaryDecoder.maxDepth) levels", path) }
-        return depth + 1
+        return SlotDecoder(input: input, offset: offset, path: path.appending(key), depth: try slot.deeper())
     }
 }
 
@@ -194,9 +191,9 @@ struct UnkeyedReader: UnkeyedDecodingContainer {
         position = start
     }
 
-    /// The next element's offset and path, and moves past it.
+    /// The next element's offset and path, and moves past it. The path costs nothing until read.
     private mutating func next(_ type: Any.Type) throws -> (Int, CodingPathNode) {
-        let elementPath = path.appending(IndexKey(currentIndex))
+        let elementPath = path.appending(index: currentIndex)
         guard !isAtEnd else {
             throw DecodingError.valueNotFound(type, DecodingError.Context(codingPath: elementPath.path, debugDescription: "the unkeyed container is at its end"))
         }
@@ -233,7 +230,7 @@ struct UnkeyedReader: UnkeyedDecodingContainer {
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
         let (at, path) = try next(type)
-        return KeyedDecodingContainer(try KeyedReader<NestedKey>(input: input, offset: at, path: path, depth: try deeper()))
+        return try SlotDecoder(input: input, offset: at, path: path, depth: try deeper()).container(keyedBy: type)
     }
 
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {

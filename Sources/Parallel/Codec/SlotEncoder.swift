@@ -6,24 +6,27 @@ import Foundation
 
 /// The `Encoder` a value's `encode(to:)` receives: it writes into one slot of an ``EncodingState``,
 /// through the containers below.
+///
+/// Two words, so an `any Encoder` holds it inline: the slot's coding path is kept by the state.
 struct SlotEncoder: Encoder {
     let state: EncodingState
     let slot: Int
-    let path: CodingPathNode
 
-    var codingPath: [any CodingKey] { path.path }
+    var codingPath: [any CodingKey] { state.path(ofSlot: slot).path }
     var userInfo: [CodingUserInfoKey: Any] { state.userInfo }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        KeyedEncodingContainer(KeyedWriter<Key>(state: state, id: state.container(ofSlot: slot, keyed: true), path: path))
+        let path = state.path(ofSlot: slot)
+        return KeyedEncodingContainer(KeyedWriter<Key>(state: state, id: state.container(ofSlot: slot, keyed: true), path: path))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        UnkeyedWriter(state: state, id: state.container(ofSlot: slot, keyed: false), path: path)
+        let path = state.path(ofSlot: slot)
+        return UnkeyedWriter(state: state, id: state.container(ofSlot: slot, keyed: false), path: path)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
-        SingleWriter(state: state, slot: slot, path: path)
+        SingleWriter(state: state, slot: slot, path: state.path(ofSlot: slot))
     }
 }
 
@@ -66,7 +69,7 @@ struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func superEncoder(forKey key: Key) -> any Encoder { superEncoder(key: key) }
 
     private func superEncoder(key: any CodingKey) -> any Encoder {
-        SlotEncoder(state: state, slot: begin(key) ? state.openSlot() : -1, path: path.appending(key))
+        SlotEncoder(state: state, slot: begin(key) ? state.openSlot(path: path.appending(key)) : -1)
     }
 
     /// Starts an entry where the protocol cannot throw; a failure is recorded and thrown at the end.
@@ -107,22 +110,22 @@ struct UnkeyedWriter: UnkeyedEncodingContainer {
     mutating func encode<T: Encodable>(_ value: T) throws {
         let index = count
         try state.beginElement(id)
-        try state.encodeValue(value, path: path.appending(IndexKey(index)))
+        try state.encodeValue(value, path: path.appending(index: index))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-        let key = IndexKey(count)
-        return KeyedEncodingContainer(KeyedWriter<NestedKey>(state: state, id: begin() ? state.openContainer(keyed: true) : -1, path: path.appending(key)))
+        let index = count
+        return KeyedEncodingContainer(KeyedWriter<NestedKey>(state: state, id: begin() ? state.openContainer(keyed: true) : -1, path: path.appending(index: index)))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-        let key = IndexKey(count)
-        return UnkeyedWriter(state: state, id: begin() ? state.openContainer(keyed: false) : -1, path: path.appending(key))
+        let index = count
+        return UnkeyedWriter(state: state, id: begin() ? state.openContainer(keyed: false) : -1, path: path.appending(index: index))
     }
 
     mutating func superEncoder() -> any Encoder {
-        let key = IndexKey(count)
-        return SlotEncoder(state: state, slot: begin() ? state.openSlot() : -1, path: path.appending(key))
+        let index = count
+        return SlotEncoder(state: state, slot: begin() ? state.openSlot(path: path.appending(index: index)) : -1)
     }
 
     private func begin() -> Bool {

@@ -181,4 +181,75 @@ struct BinaryCodecTests {
             #expect(context.codingPath.map(\.stringValue) == ["Index 0", "x"])
         }
     }
+
+    @Test("coding paths are right at any depth, through arrays, keys, nested containers and superDecoder, both ways")
+    func deepCodingPaths() throws {
+        // What an encoder and a decoder report as their codingPath, deep inside arrays and keys.
+        final class Seen: @unchecked Sendable {  // written and read on this test's thread only
+            var paths: [[String]] = []
+        }
+        struct Leaf: Codable {
+            static let seen = Seen()
+            var value: Double
+            init(value: Double) { self.value = value }
+            init(from decoder: any Decoder) throws {
+                Self.seen.paths.append(decoder.codingPath.map(\.stringValue))
+                value = try decoder.singleValueContainer().decode(Double.self)
+            }
+            func encode(to encoder: any Encoder) throws {
+                Self.seen.paths.append(encoder.codingPath.map(\.stringValue))
+                var container = encoder.singleValueContainer()
+                try container.encode(value)
+            }
+        }
+        struct Outer: Codable { var name: String; var rows: [[Leaf]] }
+        let value = [Outer(name: "a", rows: [[Leaf(value: 1)]]), Outer(name: "b", rows: [[], [Leaf(value: 2), Leaf(value: 3)]])]
+        let bytes = try BinaryEncoder().encode(value)
+        let expected = [["Index 0", "rows", "Index 0", "Index 0"], ["Index 1", "rows", "Index 1", "Index 0"], ["Index 1", "rows", "Index 1", "Index 1"]]
+        #expect(Leaf.seen.paths == expected)
+        Leaf.seen.paths = []
+        _ = try BinaryDecoder().decode([Outer].self, from: bytes)
+        #expect(Leaf.seen.paths == expected)
+
+        // A failure deep inside names its whole path.
+        struct Wrong: Codable { var name: String; var rows: [[String]] }
+        let wrong = try BinaryEncoder().encode([Wrong(name: "a", rows: []), Wrong(name: "b", rows: [[], ["x", "y"]])])
+        do {
+            _ = try BinaryDecoder().decode([Outer].self, from: wrong)
+            Issue.record("decoded a string as a Double")
+        } catch DecodingError.typeMismatch(_, let context) {
+            #expect(context.codingPath.map(\.stringValue) == ["Index 1", "rows", "Index 1", "Index 0"])
+        }
+
+        // Nested containers and superDecoder extend the path by their key.
+        struct Nested: Codable {
+            enum Keys: CodingKey { case inner, list, parent }
+            enum InnerKeys: CodingKey { case leaf }
+            var leaf: Leaf
+            init(leaf: Leaf) { self.leaf = leaf }
+            init(from decoder: any Decoder) throws {
+                let outer = try decoder.container(keyedBy: Keys.self)
+                let inner = try outer.nestedContainer(keyedBy: InnerKeys.self, forKey: .inner)
+                leaf = try inner.decode(Leaf.self, forKey: .leaf)
+                var list = try outer.nestedUnkeyedContainer(forKey: .list)
+                _ = try list.decode(Leaf.self)
+                _ = try Leaf(from: try outer.superDecoder(forKey: .parent))
+            }
+            func encode(to encoder: any Encoder) throws {
+                var outer = encoder.container(keyedBy: Keys.self)
+                var inner = outer.nestedContainer(keyedBy: InnerKeys.self, forKey: .inner)
+                try inner.encode(leaf, forKey: .leaf)
+                var list = outer.nestedUnkeyedContainer(forKey: .list)
+                try list.encode(leaf)
+                try leaf.encode(to: outer.superEncoder(forKey: .parent))
+            }
+        }
+        Leaf.seen.paths = []
+        let nested = try BinaryEncoder().encode([Nested(leaf: Leaf(value: 4))])
+        let nestedPaths = [["Index 0", "inner", "leaf"], ["Index 0", "list", "Index 0"], ["Index 0", "parent"]]
+        #expect(Leaf.seen.paths == nestedPaths)
+        Leaf.seen.paths = []
+        _ = try BinaryDecoder().decode([Nested].self, from: nested)
+        #expect(Leaf.seen.paths == nestedPaths)
+    }
 }
