@@ -97,10 +97,16 @@ extension Array where Element == UInt8 {
         raw.withMemoryRebound(to: UInt8.self) { append(contentsOf: $0) }
     }
 
-    /// Makes the capacity at least `capacity`, in a new buffer advised for huge pages when it is big,
-    /// holding the same bytes.
-    mutating func reserveLarge(_ capacity: Int) {
+    /// Makes the capacity at least `capacity`, in a kept buffer (``SpareBuffers``) or a new one
+    /// advised for huge pages when it is big, holding the same bytes.
+    mutating func reserveLarge(_ capacity: Int, spares: SpareBuffers = .shared) {
         guard capacity > self.capacity else { return }
+        if var spare = spares.take(capacity: capacity) {
+            spare.removeAll(keepingCapacity: true)
+            withUnsafeBytes { spare.appendBytes($0) }
+            self = spare
+            return
+        }
         let old = self
         self = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
             LargeBuffer.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))

@@ -276,8 +276,13 @@ struct FrameBuffer {
     private var start = 0
     /// The largest body accepted.
     let limit: Int
+    /// Where a big frame's buffer is taken from when one is kept.
+    private let spares: SpareBuffers
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int, spares: SpareBuffers = .shared) {
+        self.limit = limit
+        self.spares = spares
+    }
 
     /// Bytes received but not yet part of a complete frame.
     var pendingCount: Int { filled - start }
@@ -358,6 +363,21 @@ struct FrameBuffer {
         let size = Frame.headerSize + length
         guard start > 0 || bytes.count != size else { return }
         let (old, from, count) = (bytes, start, filled - start)
+        if var spare = spares.take(capacity: size) {
+            // A kept buffer: its pages are there already. Its old bytes stand in for the room.
+            if spare.count > size {
+                spare.removeLast(spare.count - size)
+            } else if spare.count < size {
+                spare.append(contentsOf: repeatElement(0, count: size - spare.count))
+            }
+            spare.withUnsafeMutableBytes { target in
+                old.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[from..<from + count])) }
+            }
+            bytes = spare
+            start = 0
+            filled = count
+            return
+        }
         bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             LargeBuffer.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
             old.withUnsafeBytes { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[from..<from + count])) }

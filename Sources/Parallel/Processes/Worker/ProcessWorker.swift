@@ -125,6 +125,7 @@ private struct WorkerServer {
         _ = parallel_die_with_parent()
         if getppid() != environment.parent { return false }
         #endif
+        SpareBuffers.shared.enable()
         // The parent's start timeout waits for this first word only: an initializer may take long.
         return write(environment.hasInitializer ? .serving : .ready)
     }
@@ -149,7 +150,7 @@ private struct WorkerServer {
                 guard write(.cancelled(id: request.id)) else { return 0 }
                 continue
             }
-            let reply: [UInt8]
+            var reply: [UInt8]
             var descriptors: DescriptorTable?
             if let runner = registry.runners[request.task] {
                 if request.context.isEmpty {
@@ -164,6 +165,7 @@ private struct WorkerServer {
                 reply = Frame.failed(id: request.id, reason: .unknownTask, message: request.task).encoded()
             }
             guard write(encoded: reply, id: request.id, descriptors: descriptors) else { return 0 }
+            SpareBuffers.shared.keep(&reply)
         }
     }
 

@@ -54,7 +54,7 @@ struct TaskRunner: Sendable {
             } catch {
                 return (Frame.failed(id: id, reason: .decodingFailed, message: "input: " + WireCodec.message(error)).encoded(), nil)
             }
-            payload = []
+            SpareBuffers.shared.keep(&payload)
             guard inputs.count == count else {
                 return (Frame.failed(id: id, reason: .decodingFailed, message: "expected \(count) inputs, got \(inputs.count)").encoded(), nil)
             }
