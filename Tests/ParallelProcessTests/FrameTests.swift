@@ -94,6 +94,54 @@ struct FrameTests {
         }
     }
 
+    @Test("a big payload is read straight to where it stays: its fields are kept apart, so nothing moves out of its front")
+    func payloadReadInPlace() throws {
+        let payload = (0..<((1 << 20) + 77)).map { UInt8(truncatingIfNeeded: $0 &* 11) }
+        let frames: [Frame] = [
+            .run(id: 4, task: "Echo", count: 1, payload: payload, context: ["traceparent": "00-ab-cd-01"]),
+            .outputs(id: 5, payload: payload),
+            .initialize(task: "Setup", payload: payload),
+        ]
+        for frame in frames {
+            let bytes = frame.encoded() + Frame.ready.encoded()
+            let payloadOffset = bytes.count - Frame.ready.encoded().count - payload.count
+            var buffer = FrameBuffer(limit: 4 << 20)
+            var decoded: [Frame] = []
+            // Where each direct read wrote, and which byte of the stream it began with.
+            var writes: [(address: UInt, streamOffset: Int)] = []
+            var offset = 0
+            var reads = 0
+            while offset < bytes.count && reads < 1000 {
+                reads += 1
+                let piece = 100_000
+                if let taken = buffer.receive({ room in
+                    let count = min(room.count, piece, bytes.count - offset)
+                    writes.append((UInt(bitPattern: room.baseAddress), offset))
+                    bytes[offset..<offset + count].withUnsafeBytes { room.copyMemory(from: $0) }
+                    return count
+                }) {
+                    offset += taken
+                } else {
+                    let end = min(offset + piece, bytes.count)
+                    bytes[offset..<end].withUnsafeBytes { buffer.append($0) }
+                    offset = end
+                }
+                while let next = try buffer.next() { decoded.append(next) }
+            }
+            #expect(decoded == [frame, .ready])
+            let arrived: [UInt8]
+            switch decoded.first {
+            case .run(_, _, _, let bytes, _)?, .outputs(_, let bytes)?, .initialize(_, let bytes)?: arrived = bytes
+            default: arrived = []
+            }
+            let base = arrived.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+            #expect(writes.count > 5, "most of the payload came in by direct reads")
+            for write in writes {
+                #expect(Int(bitPattern: write.address &- base) == write.streamOffset - payloadOffset, "each read wrote where its bytes stay")
+            }
+        }
+    }
+
     @Test("a big frame leaves as the buffer it arrived in: its payload is that memory, not a copy")
     func bigFrameHandOff() throws {
         let payload = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) }

@@ -173,6 +173,42 @@ enum Frame: Equatable, Sendable {
         }
     }
 
+    /// Where the payload of the frame whose body starts `body` begins (an index of `body`): `nil`
+    /// if the frame carries none, or if its fields before the payload cannot be read from `body`
+    /// (with `complete` false: not all there yet).
+    static func payloadStart(inBody body: ArraySlice<UInt8>) -> (start: Int?, complete: Bool) {
+        var start: Int?
+        do {
+            _ = try decode(body: body) { reader in
+                start = reader.position
+                return []
+            }
+            return (start, true)
+        } catch {
+            return (nil, false)
+        }
+    }
+
+    /// The `run`, `initialize` or `outputs` frame whose bytes up to its payload (its length prefix
+    /// included) are `prefix`, with `payload` as its payload, as it is (no copy).
+    static func decode(prefix: [UInt8], payload: [UInt8]) throws(FrameError) -> Frame {
+        var atPayload = false
+        let frame = try decode(body: prefix[headerSize...]) { reader in
+            atPayload = reader.remaining == 0
+            return []
+        }
+        switch frame {
+        case .run(let id, let task, let count, _, let context) where atPayload:
+            return .run(id: id, task: task, count: count, payload: payload, context: context)
+        case .initialize(let task, _) where atPayload:
+            return .initialize(task: task, payload: payload)
+        case .outputs(let id, _) where atPayload:
+            return .outputs(id: id, payload: payload)
+        default:
+            throw .malformed("a frame's payload was read apart from fields that do not end where it starts")
+        }
+    }
+
     /// Decodes one frame body; `rest` takes what follows a payload-carrying frame's fields.
     private static func decode(
         body: ArraySlice<UInt8>, rest: (inout ByteReader) -> [UInt8]
@@ -274,6 +310,10 @@ struct FrameBuffer {
     private var bytes: [UInt8] = []
     private var filled = 0
     private var start = 0
+    /// While a big `run`, `initialize` or `outputs` frame arrives: its bytes before the payload (its
+    /// length prefix included) and its payload's length. `bytes` then begins with the payload, so
+    /// the payload leaves as that buffer, with nothing to move out of its front.
+    private var big: (prefix: [UInt8], payloadLength: Int)?
     /// The largest body accepted.
     let limit: Int
     /// Where a big frame's buffer is taken from when one is kept.
@@ -285,7 +325,7 @@ struct FrameBuffer {
     }
 
     /// Bytes received but not yet part of a complete frame.
-    var pendingCount: Int { filled - start }
+    var pendingCount: Int { (big?.prefix.count ?? 0) + filled - start }
 
     mutating func append(_ buffer: UnsafeRawBufferPointer) {
         guard !buffer.isEmpty else { return }
@@ -328,6 +368,17 @@ struct FrameBuffer {
 
     /// The next complete frame, or `nil` until more bytes arrive.
     mutating func next() throws(FrameError) -> Frame? {
+        if let (prefix, payloadLength) = big {
+            guard filled >= payloadLength else { return nil }
+            let tail = filled > payloadLength ? Array(bytes[payloadLength..<filled]) : []
+            bytes.removeLast(bytes.count - payloadLength)
+            let payload = bytes
+            bytes = tail
+            filled = tail.count
+            start = 0
+            big = nil
+            return try Frame.decode(prefix: prefix, payload: payload)
+        }
         guard pendingCount > Frame.headerSize else { return nil }
         // The magic byte is checked before the length is trusted: junk whose first four bytes read
         // as a huge length is corruption, not a frame to be refused as too large.
@@ -357,12 +408,31 @@ struct FrameBuffer {
     /// From this body length on, a frame leaves as the buffer it arrived in, not as a copy of it.
     static let handOffSize = 1 << 16
 
-    /// Makes the frame at `start`, of body `length`, begin a buffer of exactly its size (advised for
-    /// huge pages when big: ``LargeBuffer``), whose room past `filled` the rest of it is read into.
+    /// Gives the frame at `start`, of body `length`, a buffer of exactly its size (a kept one, or a
+    /// new one advised for huge pages when big: ``LargeBuffer``), whose room past `filled` the rest
+    /// of it is read into. A frame with a payload keeps its fields apart, once they are all in, and
+    /// its buffer holds the payload alone; any other frame's buffer holds it whole.
     private mutating func makeRoom(forFrameOf length: Int) {
         let size = Frame.headerSize + length
-        guard start > 0 || bytes.count != size else { return }
-        let (old, from, count) = (bytes, start, filled - start)
+        guard start > 0 || bytes.count != size else { return }  // in a buffer of its own already
+        let bodyStart = start + Frame.headerSize
+        let (payloadStart, complete) = Frame.payloadStart(inBody: bytes[bodyStart..<filled])
+        if let payloadStart {
+            let payloadLength = bodyStart + length - payloadStart
+            let prefix = Array(bytes[start..<payloadStart])
+            moveIntoBuffer(of: payloadLength, from: payloadStart)
+            big = (prefix, payloadLength)
+            return
+        }
+        // The payload's fields are small: if they are not all in after 64 KiB, the frame is
+        // malformed (its decoding says how) or has none.
+        guard complete || filled - bodyStart >= 1 << 16 else { return }
+        moveIntoBuffer(of: size, from: start)
+    }
+
+    /// Makes `bytes` a buffer of `size` bytes beginning with those received from `from` on.
+    private mutating func moveIntoBuffer(of size: Int, from: Int) {
+        let (old, count) = (bytes, filled - from)
         if var spare = spares.take(capacity: size) {
             // A kept buffer: its pages are there already. Its old bytes stand in for the room.
             if spare.count > size {
