@@ -62,27 +62,8 @@ struct FrameTests {
         let bytes = frames.flatMap { $0.encoded() }
         for piece in [1 << 18, 70_001, 1 << 21] {
             var buffer = FrameBuffer(limit: 4 << 20)
-            var decoded: [Frame] = []
-            var offset = 0
             var direct = 0
-            var reads = 0
-            while offset < bytes.count && reads < 10_000 {
-                reads += 1
-                // As a channel reads: into the room the buffer offers, else through a scratch buffer.
-                let taken = buffer.receive { room in
-                    let count = min(room.count, piece, bytes.count - offset)
-                    bytes[offset..<offset + count].withUnsafeBytes { room.copyMemory(from: $0) }
-                    return count
-                }
-                if let taken {
-                    direct += taken
-                    offset += taken
-                } else {
-                    let end = min(offset + piece, bytes.count)
-                    bytes[offset..<end].withUnsafeBytes { buffer.append($0) }
-                    offset = end
-                }
-                while let frame = try buffer.next() { decoded.append(frame) }
+            let decoded = try buffer.read(bytes, piece: piece, direct: { room, _ in direct += room.count }) { buffer in
                 #expect(buffer.receive { _ in 0 } == nil || buffer.pendingCount > Frame.headerSize, "room is offered only while a big frame arrives")
                 buffer.append(UnsafeRawBufferPointer(start: nil, count: 0))   // nothing read: nothing changes
             }
@@ -106,28 +87,11 @@ struct FrameTests {
             let bytes = frame.encoded() + Frame.ready.encoded()
             let payloadOffset = bytes.count - Frame.ready.encoded().count - payload.count
             var buffer = FrameBuffer(limit: 4 << 20)
-            var decoded: [Frame] = []
             // Where each direct read wrote, and which byte of the stream it began with.
             var writes: [(address: UInt, streamOffset: Int)] = []
-            var offset = 0
-            var reads = 0
-            while offset < bytes.count && reads < 1000 {
-                reads += 1
-                let piece = 100_000
-                if let taken = buffer.receive({ room in
-                    let count = min(room.count, piece, bytes.count - offset)
-                    writes.append((UInt(bitPattern: room.baseAddress), offset))
-                    bytes[offset..<offset + count].withUnsafeBytes { room.copyMemory(from: $0) }
-                    return count
-                }) {
-                    offset += taken
-                } else {
-                    let end = min(offset + piece, bytes.count)
-                    bytes[offset..<end].withUnsafeBytes { buffer.append($0) }
-                    offset = end
-                }
-                while let next = try buffer.next() { decoded.append(next) }
-            }
+            let decoded = try buffer.read(bytes, piece: 100_000, direct: { room, offset in
+                writes.append((UInt(bitPattern: room.baseAddress), offset))
+            })
             #expect(decoded == [frame, .ready])
             let arrived: [UInt8]
             switch decoded.first {
@@ -204,5 +168,39 @@ struct FrameTests {
         var buffer = FrameBuffer(limit: 100)
         [UInt8]([0, 0, 0, 0x7F, 0xA5]).withUnsafeBytes { buffer.append($0) }
         #expect(throws: FrameError.tooLarge(size: 0x7F00_0000, limit: 100)) { try buffer.next() }
+    }
+}
+
+extension FrameBuffer {
+    /// Reads `bytes` as a channel does, at most `piece` bytes at a time: into the room the buffer
+    /// offers while a big frame arrives (`direct` hears each such read: where it wrote and which
+    /// byte of `bytes` it began with), else through a scratch buffer; `afterEach` runs after each
+    /// read's frames are taken. Returns the frames, in order.
+    mutating func read(
+        _ bytes: [UInt8], piece: Int, direct: (UnsafeMutableRawBufferPointer, Int) -> Void = { _, _ in },
+        afterEach: (inout FrameBuffer) -> Void = { _ in }
+    ) throws -> [Frame] {
+        var decoded: [Frame] = []
+        var offset = 0
+        var reads = 0
+        while offset < bytes.count && reads < 10_000 {
+            reads += 1
+            let taken = receive { room in
+                let count = min(room.count, piece, bytes.count - offset)
+                bytes[offset..<offset + count].withUnsafeBytes { room.copyMemory(from: $0) }
+                direct(UnsafeMutableRawBufferPointer(rebasing: room[..<count]), offset)
+                return count
+            }
+            if let taken {
+                offset += taken
+            } else {
+                let end = min(offset + piece, bytes.count)
+                bytes[offset..<end].withUnsafeBytes { append($0) }
+                offset = end
+            }
+            while let frame = try next() { decoded.append(frame) }
+            afterEach(&self)
+        }
+        return decoded
     }
 }

@@ -80,25 +80,7 @@ struct SpareBuffersTests {
             let keptBase = Self.base(kept)
             spares.keep(&kept)
             var buffer = FrameBuffer(limit: 64 << 20, spares: spares)
-            var decoded: [Frame] = []
-            var offset = 0
-            var reads = 0
-            while offset < bytes.count && reads < 1000 {
-                reads += 1
-                let piece = 1 << 20
-                if let taken = buffer.receive({ room in
-                    let count = min(room.count, piece, bytes.count - offset)
-                    bytes[offset..<offset + count].withUnsafeBytes { room.copyMemory(from: $0) }
-                    return count
-                }) {
-                    offset += taken
-                } else {
-                    let end = min(offset + piece, bytes.count)
-                    bytes[offset..<end].withUnsafeBytes { buffer.append($0) }
-                    offset = end
-                }
-                while let next = try buffer.next() { decoded.append(next) }
-            }
+            let decoded = try buffer.read(bytes, piece: 1 << 20)
             #expect(decoded == [frame], "kept buffer of \(keptCount) bytes")
             guard case .outputs(_, let arrived)? = decoded.first else { continue }
             #expect(Self.base(arrived) == keptBase, "the payload is in the kept buffer's memory")
