@@ -30,7 +30,7 @@ struct RequestSubmissionTests {
         let pool = try ProcessPool(workers: 1, executable: TestWorker.executable, start: .lazy)
         let box = RequestBox(count: 1)
         pool.core.cancel(box)
-        pool.core.submit(box, task: "Square", frame: Frame.run(id: 0, task: "Square", count: 1, payload: try WireCodec.encode([3])).encoded(), timeout: nil)
+        pool.core.submit(box, task: "Square", frame: OutgoingFrame(bytes: Frame.run(id: 0, task: "Square", count: 1, payload: try WireCodec.encode([3])).encoded()), timeout: nil)
         let outcome = await box.wait()
         #expect(throws: CancellationError.self) { try outcome.get() }
         #expect(pool.core.state.withLock { $0.pending.isEmpty && $0.supervisor.workerIDs.isEmpty },

@@ -71,6 +71,49 @@ struct WorkerChannelTests {
         return all
     }
 
+    @Test("frames whose big arrays are written from where they are (segments) go out whole and in order, a pipe's worth at a time")
+    func segmentsGoOutInOrder() throws {
+        let pipes = try Pipes()
+        var channel = WorkerChannel(input: pipes.toChannel.read, output: pipes.fromChannel.write, frameLimit: 64 << 20)
+        let size = ByteSegment.threshold + 4321
+        // A frame of two big arrays, a small one, and one whose big array is followed by its key table.
+        func frames(_ id: UInt64, _ seed: UInt8) throws -> [OutgoingFrame] {
+            let doubles = (0..<(size / 8)).map { Double($0) + Double(seed) }
+            let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &+ Int(seed)) }
+            var arrays = try WireCodec.encodeFrame([doubles.map { $0 * 2 }, doubles], prefix: Frame.outputsHeader(id: id))
+            arrays.patchLength()
+            var keyed = try WireCodec.encodeFrame(["tail": bytes], prefix: Frame.outputsHeader(id: id + 1))
+            keyed.patchLength()
+            #expect(arrays.segments.count == 2 && keyed.segments.count == 1)
+            return [arrays, OutgoingFrame(bytes: Frame.cancelled(id: id + 2).encoded()), keyed]
+        }
+        let frames = try frames(1, 3) + frames(4, 5)
+        for frame in frames { channel.send(frame) }
+        // The pipe holds 64 KiB: the channel writes a little, then waits for room, many times over.
+        let total = frames.map(\.count).reduce(0, +)
+        var received: [UInt8] = []
+        var rounds = 0
+        while received.count < total && rounds < 10_000 {
+            rounds += 1
+            received += pipes.drain()
+            channel.flush()
+        }
+        #expect(!channel.wantsWrite)
+        // Compared as one Bool: a failing comparison of megabytes would be rendered as a diff.
+        let expected = frames.flatMap { $0.contiguous() }
+        let same = received == expected
+        #expect(same, "\(received.count) bytes received, \(expected.count) expected")
+        var buffer = FrameBuffer(limit: 64 << 20)
+        let decoded = try buffer.read(received, piece: 1 << 16)
+        #expect(decoded.count == 6)
+        if case .outputs(1, let payload)? = decoded.first {
+            let back = try WireCodec.decode([[Double]].self, from: payload)
+            #expect(back.count == 2 && back[1].first == 3 && back[0].last == Double(size / 8 - 1 + 3) * 2)
+        } else {
+            Issue.record("the first frame is not the outputs of request 1: \(String(describing: decoded.first))")
+        }
+    }
+
     @Test("a write to a pipe whose reader is gone drops the queue and raises no SIGPIPE, whatever the process's disposition")
     func brokenPipeRaisesNoSignal() throws {
         // The test process keeps SIGPIPE's default disposition (it is the application's choice):

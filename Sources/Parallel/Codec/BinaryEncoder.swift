@@ -18,16 +18,27 @@ struct BinaryEncoder {
     /// Encodes `value`, after `prefix` (bytes the caller puts first, such as a tag, without a
     /// second copy of the encoding).
     func encode<Value: Encodable>(_ value: Value, prefix: [UInt8] = []) throws -> [UInt8] {
+        try encode(value, prefix: prefix, segments: false).bytes
+    }
+
+    /// Encodes `value` after `prefix` as ``encode(_:prefix:)`` does, except that with `segments`
+    /// each big array, `Data` and `String` (``ByteSegment/threshold``) is left where it is: the
+    /// encoding is `bytes` with each segment's bytes before `bytes[offset]`.
+    func encode<Value: Encodable>(
+        _ value: Value, prefix: [UInt8], segments: Bool
+    ) throws -> (bytes: [UInt8], segments: [(offset: Int, segment: ByteSegment)]) {
         let type = ObjectIdentifier(Value.self)
         let hint = Self.bigSizes.withLock { $0[type] }
-        let state = EncodingState(prefix: prefix, userInfo: userInfo, capacity: hint.map { prefix.count + $0 + (64 << 10) })
+        let state = EncodingState(
+            prefix: prefix, userInfo: userInfo, capacity: hint.map { prefix.count + $0 + (64 << 10) }, segments: segments
+        )
         try state.encodeValue(value, path: CodingPathNode.root)
         let bytes = try state.finish(value)
         let size = bytes.count - prefix.count
         if size >= LargeBuffer.threshold || hint != nil {
             Self.bigSizes.withLock { $0[type] = size >= LargeBuffer.threshold ? size : nil }
         }
-        return bytes
+        return (bytes, state.segments ?? [])
     }
 
     /// The size of the last encoding of each type whose encoding was big (``LargeBuffer/threshold``
@@ -117,6 +128,11 @@ final class EncodingState {
     /// Types encode their keys in the same order every time, so this guess spares most hash lookups.
     @exclusivity(unchecked) private var successor: [Int] = [-1]
     @exclusivity(unchecked) private var lastKey = -1
+    /// The big byte runs left where they are, each before `bytes[offset]`; `nil` when every byte
+    /// is copied into `bytes`.
+    @exclusivity(unchecked) private(set) var segments: [(offset: Int, segment: ByteSegment)]?
+    /// How many bytes the segments hold.
+    @exclusivity(unchecked) private var segmentBytes = 0
     @exclusivity(unchecked) private var open: [Item] = []
     @exclusivity(unchecked) private var nextID = 0
     /// The first misuse seen by a method that cannot throw; `finish` throws it.
@@ -126,8 +142,10 @@ final class EncodingState {
         enum Kind: Equatable { case keyed, unkeyed, slot }
         let id: Int
         let kind: Kind
-        /// For a container, where its header starts.
+        /// For a container, where its header starts in `bytes`, and in the encoding (segments
+        /// before it counted).
         let header: Int
+        var position = 0
         var count: UInt32 = 0
         /// For a slot: the container opened on it (its id), or `-1` for a single value, `nil` if none.
         var content: Int?
@@ -140,8 +158,9 @@ final class EncodingState {
 
     /// An encoding after `prefix`, with room for `capacity` bytes in all if given (a big one is
     /// advised for huge pages: ``LargeBuffer``).
-    init(prefix: [UInt8], userInfo: [CodingUserInfoKey: Any] = [:], capacity: Int? = nil) {
+    init(prefix: [UInt8], userInfo: [CodingUserInfoKey: Any] = [:], capacity: Int? = nil, segments: Bool = false) {
         self.userInfo = userInfo
+        self.segments = segments ? [] : nil
         bytes = prefix
         if let capacity { bytes.reserveLarge(capacity) }
         base = prefix.count
@@ -196,7 +215,7 @@ final class EncodingState {
     /// Opens a container at the current position (after `begin…` of its parent) and returns its id.
     func openContainer(keyed: Bool) -> Int {
         nextID += 1
-        open.append(Item(id: nextID, kind: keyed ? .keyed : .unkeyed, header: bytes.count))
+        open.append(Item(id: nextID, kind: keyed ? .keyed : .unkeyed, header: bytes.count, position: bytes.count + segmentBytes))
         bytes.append((keyed ? BinaryFormat.Tag.keyed : BinaryFormat.Tag.unkeyed).rawValue)
         bytes.append(contentsOf: repeatElement(0, count: 8))
         return nextID
@@ -258,7 +277,7 @@ final class EncodingState {
                 bytes.append(contentsOf: repeatElement(0, count: 8))
             }
         case .keyed, .unkeyed:
-            let length = bytes.count - item.header - BinaryFormat.containerHeaderSize
+            let length = bytes.count + segmentBytes - item.position - BinaryFormat.containerHeaderSize
             guard let length32 = UInt32(exactly: length) else {
                 throw EncodingError.invalidValue(length, EncodingError.Context(
                     codingPath: [], debugDescription: "a container of \(length) bytes, over the format's 4 GiB limit per container"
@@ -279,7 +298,7 @@ final class EncodingState {
         if let misuse {
             throw EncodingError.invalidValue(value, EncodingError.Context(codingPath: [], debugDescription: misuse))
         }
-        let table = UInt64(bytes.count - base)
+        let table = UInt64(bytes.count + segmentBytes - base)
         for index in 0..<8 { bytes[base + 1 + index] = UInt8(truncatingIfNeeded: table >> (8 * UInt64(index))) }
         appendVarint(UInt64(keys.count))
         for key in keys { appendString(key, tagged: false) }
@@ -342,18 +361,30 @@ final class EncodingState {
 
     func appendString(_ value: String, tagged: Bool = true) {
         if tagged { appendTag(.string) }
-        var value = value
-        value.withUTF8 { utf8 in
+        var contiguous = value
+        contiguous.makeContiguousUTF8()
+        let source = contiguous  // shares the contiguous storage: a segment reads it where it is
+        contiguous.withUTF8 { utf8 in
             appendVarint(UInt64(utf8.count))
-            bytes.appendBytes(UnsafeRawBufferPointer(utf8))
+            append(UnsafeRawBufferPointer(utf8), or: .string(source, count: utf8.count))
         }
     }
 
-    func appendScalars(_ raw: UnsafeRawBufferPointer, count: Int, kind: BinaryFormat.ScalarKind) {
+    /// Appends a scalar array whose elements are `raw`; `segment` is the same bytes, left where
+    /// they are if big and this encoding allows segments.
+    func appendScalars(_ raw: UnsafeRawBufferPointer, count: Int, kind: BinaryFormat.ScalarKind, segment: @autoclosure () -> ByteSegment) {
         appendTag(.scalars)
         bytes.append(kind.rawValue)
         appendVarint(UInt64(count))
-        bytes.appendBytes(raw)
+        append(raw, or: segment())
+    }
+
+    /// Appends `raw`: a copy, or `segment` (the same bytes, where they are) if it is big and this
+    /// encoding allows segments.
+    private func append(_ raw: UnsafeRawBufferPointer, or segment: @autoclosure () -> ByteSegment) {
+        guard raw.count >= ByteSegment.threshold, segments != nil else { return bytes.appendBytes(raw) }
+        segments?.append((bytes.count, segment()))
+        segmentBytes += raw.count
     }
 
     /// Writes `value` at the current position: the ``DirectType``s directly, anything else through
@@ -376,7 +407,7 @@ final class EncodingState {
         case .url: appendString(unsafeBitCast(value, to: URL.self).absoluteString)
         case .data:
             let data = unsafeBitCast(value, to: Data.self)
-            data.withUnsafeBytes { appendScalars($0, count: data.count, kind: .uint8) }
+            data.withUnsafeBytes { appendScalars($0, count: data.count, kind: .uint8, segment: .data(data)) }
         case .strings:
             let id = openContainer(keyed: false)
             for string in unsafeBitCast(value, to: [String].self) {

@@ -21,8 +21,8 @@ enum ScalarArrays {
         }
     }
 
-    private static func write<Element>(_ array: [Element], _ kind: BinaryFormat.ScalarKind, _ state: EncodingState) -> Bool {
-        array.withUnsafeBytes { state.appendScalars($0, count: array.count, kind: kind) }
+    private static func write<Element: Sendable>(_ array: [Element], _ kind: BinaryFormat.ScalarKind, _ state: EncodingState) -> Bool {
+        array.withUnsafeBytes { state.appendScalars($0, count: array.count, kind: kind, segment: .array(array)) }
         return true
     }
 

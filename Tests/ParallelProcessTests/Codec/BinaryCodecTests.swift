@@ -66,6 +66,33 @@ struct BinaryCodecTests {
         #expect(again.capacity < bytes.count + (256 << 10), "capacity \(again.capacity) for \(bytes.count) bytes")
     }
 
+    @Test("big arrays, Data and Strings left where they are (segments) make the same bytes as copies, at any depth")
+    func segmentsMatchCopies() throws {
+        let size = ByteSegment.threshold + 777
+        let bulk = BigBulk(
+            doubles: (0..<(size / 8)).map { Double($0) * 0.5 },
+            bytes: (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 13) },
+            data: Data((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 3) }),
+            ascii: String(repeating: "segment!", count: size / 8),
+            text: String(repeating: "é🙂", count: size / 6)
+        )
+        // Big values nested in containers, between small ones, and small values that stay copies.
+        let small = BigBulk(doubles: [1, 2], bytes: [3], data: Data([4]), ascii: "five", text: "six")
+        let value = ["first": [bulk, small], "second": [small, bulk, bulk]]
+        let prefix: [UInt8] = [9, 8, 7]
+        let plain = try BinaryEncoder().encode(value, prefix: prefix)
+        let (bytes, segments) = try BinaryEncoder().encode(value, prefix: prefix, segments: true)
+        #expect(segments.count == 15, "five big fields in each of three big structs")
+        #expect(bytes.count < 4096, "only the small values and the structure are copied")
+        #expect(segments.map(\.offset) == segments.map(\.offset).sorted())
+        let joined = OutgoingFrame(bytes: bytes, segments: segments).contiguous()
+        let same = joined == plain  // one Bool: a failing comparison of megabytes would be rendered as a diff
+        #expect(same, "\(joined.count) bytes joined, \(plain.count) copied")
+        #expect(try BinaryDecoder().decode([String: [BigBulk]].self, from: joined, startingAt: prefix.count) == value)
+        // Without segments allowed, and for small values, nothing is left out.
+        #expect(try BinaryEncoder().encode(small, prefix: [], segments: true).segments.isEmpty)
+    }
+
     @Test("the ASCII check, eight bytes at a time, finds a byte of 0x80 or more at any position and any length")
     func asciiCheck() {
         for length in 0...20 {

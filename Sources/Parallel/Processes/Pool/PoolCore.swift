@@ -36,7 +36,7 @@ final class PoolCore: Sendable {
     struct Pending {
         let box: RequestBox
         let task: String
-        let frame: [UInt8]
+        let frame: OutgoingFrame
         let descriptors: DescriptorTable?
         /// When it was submitted and first sent to a worker, with metrics on (for their timers).
         var submitted: ContinuousClock.Instant?
@@ -129,7 +129,7 @@ final class PoolCore: Sendable {
     /// made in the same locked step; a box cancelled before it is not sent. `retriesAfterHostLoss`:
     /// how many times it runs again when the link to the host running it is lost.
     func submit(
-        _ box: RequestBox, task: String, frame: consuming [UInt8], descriptors: DescriptorTable? = nil, timeout: Duration?,
+        _ box: RequestBox, task: String, frame: consuming OutgoingFrame, descriptors: DescriptorTable? = nil, timeout: Duration?,
         retriesAfterHostLoss: Int = 0
     ) {
         let limit = options.frameLimit
@@ -160,7 +160,7 @@ final class PoolCore: Sendable {
             let id = state.nextID
             guard box.markSubmitted(id) else { return }
             state.nextID += 1
-            Frame.patchRunID(id, in: &frame)
+            Frame.patchRunID(id, in: &frame.bytes)
             let submitted = options.observability.metricsOn ? ContinuousClock.now : nil
             state.pending[id] = Pending(box: box, task: task, frame: frame, descriptors: descriptors, submitted: submitted)
             Self.perform(state.supervisor.submit(id, timeout: timeout, retriesAfterHostLoss: retriesAfterHostLoss, now: .now), in: &state, options: options, effects: &effects)

@@ -306,18 +306,18 @@ public final class ProcessPool: Sendable {
     ) -> RequestBox {
         let box = RequestBox(count: inputs.count, onComplete: onComplete)
         beforeSending?(box)
-        var frame: [UInt8]
+        var frame: OutgoingFrame
         let descriptors = DescriptorTable()
         do {
             // Encoded behind the frame's header: the inputs' bytes are written once, where they are
             // sent from (and kept, for a retry, without a second copy).
             let header = Frame.runHeader(task: T.name, count: inputs.count, context: context)
-            frame = try WireCodec.encode(inputs, descriptors: descriptors, prefix: header)
+            frame = try WireCodec.encodeFrame(inputs, descriptors: descriptors, prefix: header)
         } catch {
             box.complete(.failure(ProcessPoolError.encodingFailed(task: T.name, message: "input: " + WireCodec.message(error))))
             return box
         }
-        Frame.patchLength(&frame)
+        frame.patchLength()
         core.submit(
             box, task: T.name, frame: consume frame, descriptors: descriptors.count > 0 ? descriptors : nil,
             timeout: timeout ?? defaultTimeout, retriesAfterHostLoss: T.isIdempotent ? 1 : 0

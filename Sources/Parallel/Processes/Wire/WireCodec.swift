@@ -109,6 +109,20 @@ enum WireCodec {
         }
     }
 
+    /// Encodes `value` after `prefix` as ``encode(_:descriptors:prefix:)`` does, into a frame whose
+    /// big arrays, `Data` and `String`s (in the binary format) are written from where they are, not
+    /// copied into it (``ByteSegment``).
+    static func encodeFrame<Value: Encodable>(
+        _ value: Value, descriptors: DescriptorTable? = nil, prefix: [UInt8]
+    ) throws -> OutgoingFrame {
+        guard expectedTag(for: Value.self) == .json, PayloadFormat.current == .binary else {
+            return OutgoingFrame(bytes: try encode(value, descriptors: descriptors, prefix: prefix))
+        }
+        let userInfo: [CodingUserInfoKey: any Sendable] = descriptors.map { [.descriptorTable: $0] } ?? [:]
+        let (bytes, segments) = try BinaryEncoder(userInfo: userInfo).encode(value, prefix: prefix + [Tag.binary.rawValue], segments: true)
+        return OutgoingFrame(bytes: bytes, segments: segments)
+    }
+
     /// `prefix` and `tag`, with room for `room` more bytes.
     private static func start(_ prefix: [UInt8], _ tag: Tag, room: Int) -> [UInt8] {
         var bytes = prefix

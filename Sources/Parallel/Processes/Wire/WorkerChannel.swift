@@ -57,6 +57,10 @@ struct WorkerChannel {
     private var passesDescriptors = false
     private var outbound: [UInt8] = []
     private var outboundStart = 0
+    /// Byte runs written from where they are (``OutgoingFrame``), each before `outbound[offset]`,
+    /// in order; `segmentWritten` bytes of the first are written.
+    private var outboundSegments: [(offset: Int, segment: ByteSegment)] = []
+    private var segmentWritten = 0
     /// Descriptors to send with the byte at `offset` of `outbound` (the start of a
     /// ``Frame/descriptors(count:)`` frame), in order; each table is kept until its `sendmsg`.
     private var outboundDescriptors: [(offset: Int, table: DescriptorTable)] = []
@@ -105,19 +109,31 @@ struct WorkerChannel {
     var frameLimit: Int { inbound.limit }
 
     /// Bytes are waiting to be written: poll the write end for room (`POLLOUT`).
-    var wantsWrite: Bool { output >= 0 && outboundStart < outbound.count }
+    var wantsWrite: Bool { output >= 0 && (outboundStart < outbound.count || !outboundSegments.isEmpty) }
 
     /// Queues an encoded frame and writes as much as the stream takes now.
     mutating func send(_ frame: [UInt8]) {
+        send(OutgoingFrame(bytes: frame))
+    }
+
+    /// Queues an encoded frame, whose segments are written from where they are, and writes as much
+    /// as the stream takes now.
+    mutating func send(_ frame: OutgoingFrame) {
         guard !outputClosed else { return }
-        if outbound.isEmpty && frame.count >= Self.sharedFrameSize {
+        enqueue(frame)
+        flush()
+    }
+
+    private mutating func enqueue(_ frame: OutgoingFrame) {
+        let base = outbound.count
+        if outbound.isEmpty && outboundSegments.isEmpty && frame.bytes.count >= Self.sharedFrameSize {
             // A big frame is queued as it is: the queue shares its storage (the pool's pending
             // copy, kept for a retry) instead of holding a second copy of it.
-            outbound = frame
+            outbound = frame.bytes
         } else {
-            outbound.append(contentsOf: frame)
+            outbound.append(contentsOf: frame.bytes)
         }
-        flush()
+        for (offset, segment) in frame.segments { outboundSegments.append((base + offset, segment)) }
     }
 
     /// From this size on, a frame sent to an empty queue becomes the queue (see ``send(_:)``); a
@@ -129,13 +145,19 @@ struct WorkerChannel {
     ///
     /// - Throws: ``DescriptorPassingError`` if the stream is not a Unix socket (nothing is queued).
     mutating func send(_ frame: [UInt8], descriptors: DescriptorTable?) throws(DescriptorPassingError) {
+        try send(OutgoingFrame(bytes: frame), descriptors: descriptors)
+    }
+
+    /// Queues an encoded frame, whose segments are written from where they are, with the
+    /// descriptors of its payload, as ``send(_:descriptors:)-([UInt8],_)`` does.
+    mutating func send(_ frame: OutgoingFrame, descriptors: DescriptorTable?) throws(DescriptorPassingError) {
         guard let descriptors, descriptors.count > 0 else { return send(frame) }
         guard !outputClosed else { return }
         // Not connected yet: a pool's worker, whose stream is a socketpair; `flush` checks again.
         guard output < 0 || passesDescriptors else { throw DescriptorPassingError(count: descriptors.count) }
         outboundDescriptors.append((outbound.count, descriptors))
         outbound.append(contentsOf: Frame.descriptors(count: descriptors.count).encoded())
-        outbound.append(contentsOf: frame)
+        enqueue(frame)
         flush()
     }
 
@@ -143,9 +165,16 @@ struct WorkerChannel {
     /// (the other side is gone) drops the queue: the end of the stream reports the loss.
     mutating func flush() {
         guard output >= 0 else { return }
-        while outboundStart < outbound.count {
-            let written = writeOnce(from: outboundStart)
-            if written > 0 {
+        while outboundStart < outbound.count || !outboundSegments.isEmpty {
+            let atSegment = outboundSegments.first?.offset == outboundStart
+            let written = atSegment ? writeSegment() : writeOnce(from: outboundStart)
+            if written > 0 && atSegment {
+                segmentWritten += written
+                if segmentWritten == outboundSegments[0].segment.count {
+                    outboundSegments.removeFirst()
+                    segmentWritten = 0
+                }
+            } else if written > 0 {
                 if outboundDescriptors.first?.offset == outboundStart { outboundDescriptors.removeFirst() }
                 outboundStart += written
             } else if written < 0 && errno == EINTR {
@@ -158,6 +187,8 @@ struct WorkerChannel {
                 // finishes and its requests fail rather than wait for a frame that never comes.
                 if passesDescriptors && outboundDescriptors.first?.offset == outboundStart { _ = shutdown(output, Int32(SHUT_WR)) }
                 outboundStart = outbound.count
+                outboundSegments.removeAll()
+                segmentWritten = 0
             }
         }
         outbound.removeAll(keepingCapacity: outbound.count < Self.sharedFrameSize)
@@ -174,6 +205,8 @@ struct WorkerChannel {
         outbound.removeAll()
         outboundStart = 0
         outboundDescriptors.removeAll()
+        outboundSegments.removeAll()
+        segmentWritten = 0
         // Not connected yet: `connect` closes it.
         guard output >= 0 else { return }
         if output == input {
@@ -266,6 +299,7 @@ struct WorkerChannel {
     /// with them.
     private func writeOnce(from start: Int) -> Int {
         var end = outbound.count
+        if let next = outboundSegments.first, next.offset > start, next.offset < end { end = next.offset }
         var descriptors: DescriptorTable?
         for (offset, table) in outboundDescriptors {
             if offset == start {
@@ -294,6 +328,24 @@ struct WorkerChannel {
             }
             return parallel_write_nosigpipe(output, base + start, UInt(end - start))
         }
+    }
+}
+
+extension WorkerChannel {
+    /// Writes the rest of the first segment, from where it is.
+    private func writeSegment() -> Int {
+        guard let segment = outboundSegments.first?.segment else { return 0 }
+        var written = 0
+        let from = segmentWritten
+        segment.withBytes { raw in
+            guard let base = raw.baseAddress, from < raw.count else { return }
+            if outputIsSocket {
+                written = systemSend(output, base + from, raw.count - from, noSignalFlag | Int32(MSG_DONTWAIT))
+            } else {
+                written = parallel_write_nosigpipe(output, base + from, UInt(raw.count - from))
+            }
+        }
+        return written
     }
 }
 

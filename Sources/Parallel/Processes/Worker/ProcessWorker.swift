@@ -150,7 +150,7 @@ private struct WorkerServer {
                 guard write(.cancelled(id: request.id)) else { return 0 }
                 continue
             }
-            var reply: [UInt8]
+            var reply: OutgoingFrame
             var descriptors: DescriptorTable?
             if let runner = registry.runners[request.task] {
                 if request.context.isEmpty {
@@ -162,10 +162,10 @@ private struct WorkerServer {
                     }
                 }
             } else {
-                reply = Frame.failed(id: request.id, reason: .unknownTask, message: request.task).encoded()
+                reply = OutgoingFrame(bytes: Frame.failed(id: request.id, reason: .unknownTask, message: request.task).encoded())
             }
             guard write(encoded: reply, id: request.id, descriptors: descriptors) else { return 0 }
-            SpareBuffers.shared.keep(&reply)
+            SpareBuffers.shared.keep(&reply.bytes)
         }
     }
 
@@ -175,7 +175,7 @@ private struct WorkerServer {
             return .initializerFailed(type: "ProcessPoolError", message: ProcessPoolError.unknownTask(task).description)
         }
         var payload = payload
-        let reply = await runner.run(0, 1, &payload, nil).reply
+        let reply = await runner.run(0, 1, &payload, nil).reply.contiguous()
         switch try? Frame.decode(body: reply[Frame.headerSize...]) {
         case .results(_, let items):
             if case .failure(let type, let message) = items.first { return .initializerFailed(type: type, message: message) }
@@ -254,15 +254,15 @@ private struct WorkerServer {
     /// parent is gone.
     @discardableResult
     func write(_ frame: Frame, id: UInt64 = 0, descriptors: DescriptorTable? = nil) -> Bool {
-        write(encoded: frame.encoded(), id: id, descriptors: descriptors)
+        write(encoded: OutgoingFrame(bytes: frame.encoded()), id: id, descriptors: descriptors)
     }
 
-    /// Writes the encoded frame `bytes`, as ``write(_:id:descriptors:)``.
-    func write(encoded bytes: [UInt8], id: UInt64, descriptors: DescriptorTable?) -> Bool {
-        var bytes = bytes
-        let size = bytes.count - Frame.headerSize
+    /// Writes the encoded frame `frame`, as ``write(_:id:descriptors:)``.
+    func write(encoded frame: OutgoingFrame, id: UInt64, descriptors: DescriptorTable?) -> Bool {
+        var frame = frame
+        let size = frame.count - Frame.headerSize
         if size > environment.frameLimit {
-            bytes = Frame.failed(id: id, reason: .frameTooLarge, message: "\(size)").encoded()
+            frame = OutgoingFrame(bytes: Frame.failed(id: id, reason: .frameTooLarge, message: "\(size)").encoded())
         } else if let descriptors, descriptors.count > 0 {
             let fds = descriptors.descriptors
             let announcement = Frame.descriptors(count: fds.count).encoded()
@@ -273,20 +273,22 @@ private struct WorkerServer {
             }
             guard sent > 0, sendAll(Array(announcement[sent...])) else { return false }
         }
-        return sendAll(bytes)
+        return frame.forEachPiece { sendAll($0) }
     }
 
     /// Writes all of `bytes`; `false` if the parent is gone.
     func sendAll(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { buffer in
-            guard let base = buffer.baseAddress else { return true }
-            var offset = 0
-            while offset < buffer.count {
-                let sent = send(fd, base + offset, buffer.count - offset, noSignalFlag)
-                if sent > 0 { offset += sent } else if sent < 0 && errno == EINTR { continue } else { return false }
-            }
-            return true
+        bytes.withUnsafeBytes { sendAll($0) }
+    }
+
+    func sendAll(_ buffer: UnsafeRawBufferPointer) -> Bool {
+        guard let base = buffer.baseAddress else { return true }
+        var offset = 0
+        while offset < buffer.count {
+            let sent = send(fd, base + offset, buffer.count - offset, noSignalFlag)
+            if sent > 0 { offset += sent } else if sent < 0 && errno == EINTR { continue } else { return false }
         }
+        return true
     }
 }
 

@@ -42,7 +42,7 @@ struct TaskRunner: Sendable {
     /// each input in order and returns the reply as it goes on the wire, with the descriptors of its
     /// ``SharedArray``s.
     let run: @Sendable (_ id: UInt64, _ count: Int, _ payload: inout [UInt8], _ descriptors: DescriptorTable?) async
-        -> (reply: [UInt8], descriptors: DescriptorTable?)
+        -> (reply: OutgoingFrame, descriptors: DescriptorTable?)
 
     init<T: ProcessTask>(_ task: T.Type) {
         let name = T.name
@@ -52,11 +52,11 @@ struct TaskRunner: Sendable {
             do {
                 inputs = try WireCodec.decode([T.Input].self, from: payload, descriptors: received)
             } catch {
-                return (Frame.failed(id: id, reason: .decodingFailed, message: "input: " + WireCodec.message(error)).encoded(), nil)
+                return (OutgoingFrame(bytes: Frame.failed(id: id, reason: .decodingFailed, message: "input: " + WireCodec.message(error)).encoded()), nil)
             }
             SpareBuffers.shared.keep(&payload)
             guard inputs.count == count else {
-                return (Frame.failed(id: id, reason: .decodingFailed, message: "expected \(count) inputs, got \(inputs.count)").encoded(), nil)
+                return (OutgoingFrame(bytes: Frame.failed(id: id, reason: .decodingFailed, message: "expected \(count) inputs, got \(inputs.count)").encoded()), nil)
             }
             var outputs: [T.Output] = []
             outputs.reserveCapacity(count)
@@ -72,13 +72,14 @@ struct TaskRunner: Sendable {
                 }
                 index += 1
             }
-            var reply: [UInt8]
+            var reply: OutgoingFrame
             let descriptors = DescriptorTable()
             do {
                 if failures.isEmpty {
-                    // Encoded behind the frame's header: the outputs' bytes are written once.
-                    reply = try WireCodec.encode(outputs, descriptors: descriptors, prefix: Frame.outputsHeader(id: id))
-                    Frame.patchLength(&reply)
+                    // Encoded behind the frame's header, big arrays left where they are: the
+                    // outputs' bytes are copied once at most, into the socket.
+                    reply = try WireCodec.encodeFrame(outputs, descriptors: descriptors, prefix: Frame.outputsHeader(id: id))
+                    reply.patchLength()
                 } else {
                     var items: [Frame.ItemResult] = []
                     var next = outputs.makeIterator()
@@ -89,10 +90,10 @@ struct TaskRunner: Sendable {
                             items.append(.success(try WireCodec.encode(output, descriptors: descriptors)))
                         }
                     }
-                    reply = Frame.results(id: id, items: items).encoded()
+                    reply = OutgoingFrame(bytes: Frame.results(id: id, items: items).encoded())
                 }
             } catch {
-                return (Frame.failed(id: id, reason: .encodingFailed, message: "output: " + WireCodec.message(error)).encoded(), nil)
+                return (OutgoingFrame(bytes: Frame.failed(id: id, reason: .encodingFailed, message: "output: " + WireCodec.message(error)).encoded()), nil)
             }
             return (reply, descriptors.count > 0 ? descriptors : nil)
         }
