@@ -44,14 +44,7 @@ struct BinaryCodecTests {
 
     @Test("values of several MiB (buffers advised for huge pages, grown with room to spare) round-trip, one copy each")
     func bigValues() throws {
-        let size = LargeBuffer.threshold + 12_345
-        let bulk = BigBulk(
-            doubles: (0..<(size / 8)).map { Double($0) * 0.25 },
-            bytes: (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31) },
-            data: Data((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7) }),
-            ascii: String(repeating: "payload!", count: size / 8),
-            text: String(repeating: "é🙂", count: size / 6)
-        )
+        let bulk = BigBulk.sample(size: LargeBuffer.threshold + 12_345, seed: 0)
         #expect(try binaryRoundTrip(bulk) == bulk)
         let bytes = try BinaryEncoder().encode(bulk)
         // One copy of each field's bytes, not more: keys, tags and lengths add a few dozen bytes.
@@ -68,14 +61,7 @@ struct BinaryCodecTests {
 
     @Test("big arrays, Data and Strings left where they are (segments) make the same bytes as copies, at any depth")
     func segmentsMatchCopies() throws {
-        let size = ByteSegment.threshold + 777
-        let bulk = BigBulk(
-            doubles: (0..<(size / 8)).map { Double($0) * 0.5 },
-            bytes: (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 13) },
-            data: Data((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 3) }),
-            ascii: String(repeating: "segment!", count: size / 8),
-            text: String(repeating: "é🙂", count: size / 6)
-        )
+        let bulk = BigBulk.sample(size: ByteSegment.threshold + 777, seed: 1)
         // Big values nested in containers, between small ones, and small values that stay copies.
         let small = BigBulk(doubles: [1, 2], bytes: [3], data: Data([4]), ascii: "five", text: "six")
         let value = ["first": [bulk, small], "second": [small, bulk, bulk]]

@@ -19,6 +19,17 @@ struct BigBulk: Codable, Equatable, Sendable {
     var data: Data
     var ascii: String
     var text: String
+
+    /// Fields of about `size` bytes each (`seed` varies their bytes), ASCII and not.
+    static func sample(size: Int, seed: Int) -> BigBulk {
+        BigBulk(
+            doubles: (0..<(size / 8)).map { Double($0) * 0.25 + Double(seed) },
+            bytes: (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed) },
+            data: Data((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ seed) }),
+            ascii: String(repeating: "payload!", count: size / 8),
+            text: String(repeating: "é🙂", count: size / 6)
+        )
+    }
 }
 
 struct Scalars: Codable, Equatable, Sendable {
