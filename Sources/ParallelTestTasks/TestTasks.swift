@@ -41,7 +41,9 @@ public struct FailOnNegative: ProcessTask {
     }
 }
 
-/// Blocks its worker for `seconds` (a task that hangs).
+/// Blocks its worker for `seconds` (a task that hangs). Tests that kill, cancel or time it out ask
+/// for an hour: longer than any test's time limit, so a late kill (a slow, loaded machine, or
+/// ThreadSanitizer) fails by the limit, never by the task finishing first and answering.
 public struct Hang: ProcessTask {
     public static func run(_ seconds: Int) async throws -> Int {
         sleep(UInt32(seconds))

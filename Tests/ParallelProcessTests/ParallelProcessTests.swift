@@ -23,7 +23,7 @@ struct ParallelProcessTests {
 
     @Test("kill() stops the child; its value throws workerCrashed naming SIGKILL")
     func killStops() async throws {
-        let process = try await ParallelProcess.start(Hang.self, 30, executable: executable)
+        let process = try await ParallelProcess.start(Hang.self, 3_600, executable: executable)
         process.kill()
         #expect(await process.join() == .signaled(signal: SIGKILL))
         await #expect(throws: ProcessPoolError.workerCrashed(task: "Hang", exit: .signaled(signal: SIGKILL))) {
@@ -33,7 +33,7 @@ struct ParallelProcessTests {
 
     @Test("terminate() sends SIGTERM")
     func terminateStops() async throws {
-        let process = try await ParallelProcess.start(Hang.self, 30, executable: executable)
+        let process = try await ParallelProcess.start(Hang.self, 3_600, executable: executable)
         process.terminate()
         #expect(await process.join() == .signaled(signal: SIGTERM))
     }

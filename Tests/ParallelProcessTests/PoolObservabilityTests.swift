@@ -23,14 +23,14 @@ struct PoolObservabilityTests {
         let metrics = TestMetrics()
         try await withProcessPool(workers: 2, executable: TestWorker.executable, metrics: metrics) { pool in
             // One worker busy (the hang) while the other's reply comes in: the gauges say so then.
-            let hang = try pool.submit(Hang.self, 30)
+            let hang = try pool.submit(Hang.self, 3_600)
             #expect(try await pool.run(Square.self, 4) == 16)
             hang.cancel()
             _ = try? await hang.value
             #expect(try await pool.run(Square.self, 3) == 9)
             _ = try? await pool.run(FailOnNegative.self, -1)
             _ = try? await pool.run(CrashOnNegative.self, -1)
-            _ = try? await pool.run(Hang.self, 30, timeout: .milliseconds(50))
+            _ = try? await pool.run(Hang.self, 3_600, timeout: .milliseconds(50))
             let results = try await pool.mapResults(Square.self, [1, 2, 3, 4], chunkSize: 2)
             #expect(results.count == 4)
         }
@@ -59,11 +59,11 @@ struct PoolObservabilityTests {
         try await withProcessPool(workers: 1, executable: TestWorker.executable, metrics: metrics) { pool in
             // The worker takes two requests at a time (one running, one behind it): the third waits.
             // When the first times out, its worker is killed, and the other two wait for the next.
-            let first = try pool.submit(Hang.self, 30, timeout: .milliseconds(100))
+            let first = try pool.submit(Hang.self, 3_600, timeout: .milliseconds(100))
             let behind = [try pool.submit(Square.self, 2), try pool.submit(Square.self, 3)]
             await #expect(throws: ProcessPoolError.self) { try await first.value }
             for handle in behind { _ = try await handle.value }
-            let cancelled = [try pool.submit(Hang.self, 30), try pool.submit(Hang.self, 30)]
+            let cancelled = [try pool.submit(Hang.self, 3_600), try pool.submit(Hang.self, 3_600)]
             for handle in cancelled { handle.cancel() }
             for handle in cancelled { _ = try? await handle.value }
         }

@@ -118,7 +118,7 @@ struct ProcessPoolFailureTests {
     func externalKill() async throws {
         try await withProcessPool(workers: 1, executable: executable) { pool in
             let pid = try await pool.run(WorkerPID.self, 0)
-            let hung = try pool.submit(Hang.self, 30)
+            let hung = try pool.submit(Hang.self, 3_600)
             #expect(kill(pid, SIGKILL) == 0)
             await #expect(throws: ProcessPoolError.workerCrashed(task: "Hang", exit: .signaled(signal: SIGKILL))) {
                 try await hung.value
@@ -133,7 +133,7 @@ struct ProcessPoolFailureTests {
         try await withProcessPool(workers: 1, executable: executable) { pool in
             let pid = try await pool.run(WorkerPID.self, 0)
             await #expect(throws: ProcessPoolError.timedOut(task: "Hang", after: .milliseconds(200))) {
-                try await pool.run(Hang.self, 30, timeout: .milliseconds(200))
+                try await pool.run(Hang.self, 3_600, timeout: .milliseconds(200))
             }
             #expect(await eventually { !isRunning(pid) && !isOurZombie(pid) })
             let output = try await pool.run(Square.self, 3)
@@ -206,7 +206,7 @@ struct ProcessPoolFailureTests {
     @Test("a cancelled handle throws CancellationError and stops its work")
     func handleCancel() async throws {
         try await withProcessPool(workers: 1, executable: executable) { pool in
-            let handle = try pool.submit(Hang.self, 30)
+            let handle = try pool.submit(Hang.self, 3_600)
             handle.cancel()
             await #expect(throws: CancellationError.self) { try await handle.value }
             #expect(handle.isDone)
@@ -218,7 +218,7 @@ struct ProcessPoolFailureTests {
     @Test("shutdownNow fails queued and running work with shutDown; later work is refused")
     func shutdownNowFailsWork() async throws {
         let pool = try ProcessPool(workers: 1, executable: executable)
-        let running = try pool.submit(Hang.self, 30)
+        let running = try pool.submit(Hang.self, 3_600)
         let queued = try (0..<5).map { try pool.submit(Square.self, $0) }
         await pool.shutdownNow()
         await #expect(throws: ProcessPoolError.shutDown(task: "Hang")) { try await running.value }

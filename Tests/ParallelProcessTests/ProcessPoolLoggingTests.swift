@@ -56,7 +56,7 @@ struct ProcessPoolLoggingTests {
         let (logger, log) = recording()
         try await withProcessPool(workers: 1, executable: executable, logger: logger) { pool in
             await #expect(throws: ProcessPoolError.timedOut(task: "Hang", after: .milliseconds(200))) {
-                try await pool.run(Hang.self, 30, timeout: .milliseconds(200))
+                try await pool.run(Hang.self, 3_600, timeout: .milliseconds(200))
             }
             let nine = try await pool.run(Square.self, 3)
             #expect(nine == 9)

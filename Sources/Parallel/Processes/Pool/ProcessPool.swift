@@ -5,7 +5,8 @@
 //  run/submit/map/imap
 //  encode inputs, frame it   ----> submit(box): id = nextID (into the frame),
 //  (a chunk: one request;          pending[id] = box, PoolSupervisor.submit
-//   box = its RequestBox)          perform(actions):
+//   box = its RequestBox; big      perform(actions):
+//   arrays stay where they are)
 //                                   .spawn      -> spawnQueue, wake pipe ---> WorkerLauncher.launch (unlocked)
 //                                                                             -> workerStarted, channel.connect
 //                                   .send       -> WorkerChannel.send: write
@@ -40,8 +41,11 @@
 //             table, performing actions), PoolCore+ServiceLoop (spawn, poll, read, reap),
 //             PoolSupervisor (the rules: events in, actions out), RequestBox (one promise per
 //             request), WakePipe.
-//    Wire/    Frame (the wire format), WireCodec (inputs and outputs), WorkerChannel (one worker's
-//             stream over any pair of byte streams: outbound queue, flushing, readAvailable).
+//    Wire/    Frame (the wire format), WireCodec (inputs and outputs), OutgoingFrame (a frame to
+//             write: its bytes, and its big arrays, Data and Strings as ByteSegments written from
+//             where they are), WorkerChannel (one worker's stream over any pair of byte streams:
+//             outbound queue, flushing, readAvailable; a big frame's payload read into a buffer
+//             of its own).
 //    Worker/  the other side: ProcessWorker serves frames; ProcessTask and TaskRegistry say what
 //             it may run.
 //    Launch/  how a worker starts: WorkerLauncher, ForkServer, ProcessSpawner, WorkerEnvironment,
