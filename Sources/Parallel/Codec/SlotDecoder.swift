@@ -50,11 +50,7 @@ final class SlotDecoder: Decoder {
         (start, end, _) = try input.container(at: offset, keyed: true, [String: Any].self, path)
         next = start
         do {
-            var position = start
-            while position < end {
-                _ = try keyIndex(&position)
-                position = try input.skip(at: position, limit: end, path: path)
-            }
+            try forEachEntry { _ in }
         } catch {
             end = -1
             throw error
@@ -95,12 +91,17 @@ final class SlotDecoder: Decoder {
     /// The key table index of every entry, in the order of encoding; checks each entry's bounds.
     func allKeyIndices() throws -> [Int] {
         var keys: [Int] = []
+        try forEachEntry { keys.append($0) }
+        return keys
+    }
+
+    /// Calls `visit` with the key table index of every entry, in order, checking each entry's bounds.
+    private func forEachEntry(_ visit: (Int) -> Void) throws {
         var position = start
         while position < end {
-            keys.append(try keyIndex(&position))
+            visit(try keyIndex(&position))
             position = try input.skip(at: position, limit: end, path: path)
         }
-        return keys
     }
 
     /// The depth of a container nested in this value.

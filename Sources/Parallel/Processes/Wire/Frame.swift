@@ -93,9 +93,10 @@ enum Frame: Equatable, Sendable {
         return writer
     }
 
-    /// Writes the body length of the frame in `bytes` into its 4-byte prefix.
-    static func patchLength(_ bytes: inout [UInt8]) {
-        let length = UInt32(truncatingIfNeeded: bytes.count - headerSize)
+    /// Writes the body length of the frame in `bytes` (of `frameSize` bytes in all, if its payload
+    /// is partly elsewhere: ``OutgoingFrame``) into its 4-byte prefix.
+    static func patchLength(_ bytes: inout [UInt8], frameSize: Int? = nil) {
+        let length = UInt32(truncatingIfNeeded: (frameSize ?? bytes.count) - headerSize)
         for index in 0..<4 { bytes[index] = UInt8(truncatingIfNeeded: length >> (8 * UInt32(index))) }
     }
 

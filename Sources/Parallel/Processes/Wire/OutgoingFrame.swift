@@ -14,10 +14,7 @@ struct OutgoingFrame: Sendable {
     var count: Int { bytes.count + segments.reduce(0) { $0 + $1.segment.count } }
 
     /// Writes the body's length into the length prefix.
-    mutating func patchLength() {
-        let length = UInt32(truncatingIfNeeded: count - Frame.headerSize)
-        for index in 0..<4 { bytes[index] = UInt8(truncatingIfNeeded: length >> (8 * UInt32(index))) }
-    }
+    mutating func patchLength() { Frame.patchLength(&bytes, frameSize: count) }
 
     /// Calls `write` with each piece in order (bytes, a segment, bytes…, empty pieces skipped) while
     /// it returns true; whether every piece was written.

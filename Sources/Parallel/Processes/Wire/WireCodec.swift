@@ -96,17 +96,7 @@ enum WireCodec {
             bytes.append(unsafeBitCast(value, to: Bool.self) ? 1 : 0)
             return bytes
         }
-        let userInfo: [CodingUserInfoKey: any Sendable] = descriptors.map { [.descriptorTable: $0] } ?? [:]
-        switch PayloadFormat.current {
-        case .binary:
-            return try BinaryEncoder(userInfo: userInfo).encode(value, prefix: prefix + [Tag.binary.rawValue])
-        case .json:
-            let encoder = JSONEncoder()
-            encoder.userInfo = userInfo
-            return prefix + [Tag.json.rawValue] + Array(try encoder.encode(value))
-        case .invalid(let text):
-            throw WireCodecError(message: "\(PayloadFormat.variable)=\(text) is not a payload format: set it to json (for debugging) or binary, or unset it")
-        }
+        return try encodeCoded(value, descriptors: descriptors, prefix: prefix, segments: false).bytes
     }
 
     /// Encodes `value` after `prefix` as ``encode(_:descriptors:prefix:)`` does, into a frame whose
@@ -115,12 +105,29 @@ enum WireCodec {
     static func encodeFrame<Value: Encodable>(
         _ value: Value, descriptors: DescriptorTable? = nil, prefix: [UInt8]
     ) throws -> OutgoingFrame {
-        guard expectedTag(for: Value.self) == .json, PayloadFormat.current == .binary else {
+        guard expectedTag(for: Value.self) == .json else {
             return OutgoingFrame(bytes: try encode(value, descriptors: descriptors, prefix: prefix))
         }
+        return try encodeCoded(value, descriptors: descriptors, prefix: prefix, segments: true)
+    }
+
+    /// A value off the raw paths, in this process's ``PayloadFormat``; with `segments`, the binary
+    /// format leaves big arrays where they are (JSON has none).
+    private static func encodeCoded<Value: Encodable>(
+        _ value: Value, descriptors: DescriptorTable?, prefix: [UInt8], segments: Bool
+    ) throws -> OutgoingFrame {
         let userInfo: [CodingUserInfoKey: any Sendable] = descriptors.map { [.descriptorTable: $0] } ?? [:]
-        let (bytes, segments) = try BinaryEncoder(userInfo: userInfo).encode(value, prefix: prefix + [Tag.binary.rawValue], segments: true)
-        return OutgoingFrame(bytes: bytes, segments: segments)
+        switch PayloadFormat.current {
+        case .binary:
+            let (bytes, segments) = try BinaryEncoder(userInfo: userInfo).encode(value, prefix: prefix + [Tag.binary.rawValue], segments: segments)
+            return OutgoingFrame(bytes: bytes, segments: segments)
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.userInfo = userInfo
+            return OutgoingFrame(bytes: prefix + [Tag.json.rawValue] + Array(try encoder.encode(value)))
+        case .invalid(let text):
+            throw WireCodecError(message: "\(PayloadFormat.variable)=\(text) is not a payload format: set it to json (for debugging) or binary, or unset it")
+        }
     }
 
     /// `prefix` and `tag`, with room for `room` more bytes.

@@ -271,16 +271,12 @@ private struct WorkerServer {
                     parallel_send_with_fds(fd, buffer.baseAddress, UInt(buffer.count), fds.baseAddress, Int32(fds.count))
                 }
             }
-            guard sent > 0, sendAll(Array(announcement[sent...])) else { return false }
+            guard sent > 0, announcement.withUnsafeBytes({ sendAll(UnsafeRawBufferPointer(rebasing: $0[sent...])) }) else { return false }
         }
         return frame.forEachPiece { sendAll($0) }
     }
 
-    /// Writes all of `bytes`; `false` if the parent is gone.
-    func sendAll(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { sendAll($0) }
-    }
-
+    /// Writes all of `buffer`; `false` if the parent is gone.
     func sendAll(_ buffer: UnsafeRawBufferPointer) -> Bool {
         guard let base = buffer.baseAddress else { return true }
         var offset = 0
