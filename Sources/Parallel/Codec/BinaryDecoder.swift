@@ -34,6 +34,9 @@ final class DecodingInput {
     /// Where the value ends and the key table starts.
     let bodyEnd: Int
     let userInfo: [CodingUserInfoKey: Any]
+    /// Unchecked for exclusivity as ``EncodingState``'s properties are: one decoding thread, no
+    /// access spanning a call to user code.
+    @exclusivity(unchecked) private var directTypes = DirectType.Lookup()
 
     init(bytes: [UInt8], start: Int, userInfo: [CodingUserInfoKey: Any] = [:]) throws {
         self.bytes = bytes
@@ -277,7 +280,7 @@ final class DecodingInput {
     func decodeValue<Value: Decodable>(_ type: Value.Type, at offset: Int, path: CodingPathNode, depth: Int) throws -> Value {
         // An unkeyed container holding scalars (written by another encoder) decodes element by element.
         let unkeyed = offset < bodyEnd && bytes[offset] == BinaryFormat.Tag.unkeyed.rawValue
-        if let direct = DirectType.of(Value.self) {
+        if let direct = directTypes.of(Value.self) {
             if !unkeyed, let array = try ScalarArrays.decode(type, as: direct, from: self, at: offset, path: path) { return array }
             switch direct {
             case .string: return unsafeBitCast(try string(at: offset, path), to: Value.self)

@@ -128,6 +128,7 @@ final class EncodingState {
     /// Types encode their keys in the same order every time, so this guess spares most hash lookups.
     @exclusivity(unchecked) private var successor: [Int] = [-1]
     @exclusivity(unchecked) private var lastKey = -1
+    @exclusivity(unchecked) private var directTypes = DirectType.Lookup()
     /// The big byte runs left where they are, each before `bytes[offset]`; `nil` when every byte
     /// is copied into `bytes`.
     @exclusivity(unchecked) private(set) var segments: [(offset: Int, segment: ByteSegment)]?
@@ -172,7 +173,8 @@ final class EncodingState {
 
     /// Makes `id` the innermost open item, closing those opened after it.
     private func focus(_ id: Int) throws -> Int {
-        if let last = open.last, last.id == id { return open.count - 1 }  // the usual case, no search
+        let top = open.count - 1
+        if top >= 0 && open[top].id == id { return top }  // the usual case, no search (nor a copy of the item)
         guard let index = open.lastIndex(where: { $0.id == id }) else {
             throw EncodingError.invalidValue(id, EncodingError.Context(
                 codingPath: [],
@@ -183,11 +185,12 @@ final class EncodingState {
         return index
     }
 
-    /// Starts an entry of keyed container `id`.
-    func beginEntry(_ id: Int, key: any CodingKey) throws {
+    /// Starts an entry of keyed container `id`. The key's name, not the key: a key passed as
+    /// `any CodingKey` was boxed for every entry.
+    func beginEntry(_ id: Int, key: String) throws {
         let index = try focus(id)
         open[index].count += 1
-        appendVarint(UInt64(keyNumber(key.stringValue)))
+        appendVarint(UInt64(keyNumber(key)))
     }
 
     /// Starts an element of unkeyed container `id`.
@@ -208,7 +211,8 @@ final class EncodingState {
     }
 
     func elementCount(_ id: Int) -> Int {
-        if let last = open.last, last.id == id { return Int(last.count) }
+        let top = open.count - 1
+        if top >= 0 && open[top].id == id { return Int(open[top].count) }
         return open.last(where: { $0.id == id }).map { Int($0.count) } ?? 0
     }
 
@@ -216,8 +220,7 @@ final class EncodingState {
     func openContainer(keyed: Bool) -> Int {
         nextID += 1
         open.append(Item(id: nextID, kind: keyed ? .keyed : .unkeyed, header: bytes.count, position: bytes.count + segmentBytes))
-        bytes.append((keyed ? BinaryFormat.Tag.keyed : BinaryFormat.Tag.unkeyed).rawValue)
-        bytes.append(contentsOf: repeatElement(0, count: 8))
+        appendTagged(keyed ? .keyed : .unkeyed, 0)
         return nextID
     }
 
@@ -226,7 +229,9 @@ final class EncodingState {
     func container(ofSlot slot: Int, keyed: Bool) -> Int {
         let kind: Item.Kind = keyed ? .keyed : .unkeyed
         do {
-            if let content = open.last(where: { $0.id == slot })?.content {
+            let top = open.count - 1
+            let known = top >= 0 && open[top].id == slot ? open[top].content : open.last(where: { $0.id == slot })?.content
+            if let content = known {
                 guard content >= 0, open.contains(where: { $0.id == content && $0.kind == kind }) else {
                     record("a value asked its encoder for a second container of another kind, or after its first one closed")
                     return -1
@@ -272,10 +277,7 @@ final class EncodingState {
         guard let item = open.popLast() else { return }
         switch item.kind {
         case .slot:
-            if item.content == nil {
-                bytes.append(BinaryFormat.Tag.keyed.rawValue)
-                bytes.append(contentsOf: repeatElement(0, count: 8))
-            }
+            if item.content == nil { appendTagged(.keyed, 0) }
         case .keyed, .unkeyed:
             let length = bytes.count + segmentBytes - item.position - BinaryFormat.containerHeaderSize
             guard let length32 = UInt32(exactly: length) else {
@@ -354,9 +356,16 @@ final class EncodingState {
         withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.appendBytes($0) }
     }
 
-    func appendDouble(_ value: Double) {
-        appendTag(.double)
-        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.appendBytes($0) }
+    func appendDouble(_ value: Double) { appendTagged(.double, value.bitPattern) }
+
+    /// Appends `tag` and the 8 bytes of `bits`, little-endian, in one append (two cost twice the
+    /// array's uniqueness and capacity checks, for every number and container).
+    private func appendTagged(_ tag: BinaryFormat.Tag, _ bits: UInt64) {
+        withUnsafeTemporaryAllocation(byteCount: 9, alignment: 1) { raw in
+            raw.storeBytes(of: tag.rawValue, as: UInt8.self)
+            raw.storeBytes(of: bits.littleEndian, toByteOffset: 1, as: UInt64.self)
+            bytes.appendBytes(UnsafeRawBufferPointer(raw))
+        }
     }
 
     func appendString(_ value: String, tagged: Bool = true) {
@@ -390,7 +399,7 @@ final class EncodingState {
     /// Writes `value` at the current position: the ``DirectType``s directly, anything else through
     /// its `encode(to:)` into a new slot. Each `unsafeBitCast` below converts a value to its own type.
     func encodeValue<Value: Encodable>(_ value: Value, path: CodingPathNode) throws {
-        guard let direct = DirectType.of(Value.self) else {
+        guard let direct = directTypes.of(Value.self) else {
             let slot = openSlot(path: path)
             try value.encode(to: SlotEncoder(state: self, slot: slot))
             try close(slot)

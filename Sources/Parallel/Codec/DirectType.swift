@@ -24,6 +24,22 @@ enum DirectType {
         return nil
     }
 
+    /// ``of(_:)`` for one encoding or decoding, which remembers the last type that is not direct: the
+    /// elements of an array of structs are that type, one after another, and each asked the table.
+    struct Lookup {
+        private var lastIndirect: ObjectIdentifier?
+
+        mutating func of<Value>(_ type: Value.Type) -> DirectType? {
+            let id = ObjectIdentifier(type)
+            guard id != lastIndirect else { return nil }
+            guard let direct = DirectType.of(type) else {
+                lastIndirect = id
+                return nil
+            }
+            return direct
+        }
+    }
+
     private static let table: [(ObjectIdentifier, DirectType)] = [
         (ObjectIdentifier(String.self), .string), (ObjectIdentifier(Double.self), .double),
         (ObjectIdentifier(Int.self), .int), (ObjectIdentifier([Double].self), .doubles),

@@ -37,23 +37,23 @@ struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let path: CodingPathNode
     var codingPath: [any CodingKey] { path.path }
 
-    mutating func encodeNil(forKey key: Key) throws { try state.beginEntry(id, key: key); state.appendTag(.null) }
-    mutating func encode(_ value: Bool, forKey key: Key) throws { try state.beginEntry(id, key: key); state.appendBool(value) }
-    mutating func encode(_ value: String, forKey key: Key) throws { try state.beginEntry(id, key: key); state.appendString(value) }
-    mutating func encode(_ value: Double, forKey key: Key) throws { try state.beginEntry(id, key: key); state.appendDouble(value) }
-    mutating func encode(_ value: Float, forKey key: Key) throws { try state.beginEntry(id, key: key); state.appendFloat(value) }
-    mutating func encode(_ value: Int, forKey key: Key) throws { try state.beginEntry(id, key: key); state.appendSigned(Int64(value)) }
-    mutating func encode(_ value: Int8, forKey key: Key) throws { try state.beginEntry(id, key: key); state.appendSigned(Int64(value)) }
-    mutating func encode(_ value: Int16, forKey key: Key) throws { try state.beginEntry(id, key: key); state.appendSigned(Int64(value)) }
-    mutating func encode(_ value: Int32, forKey key: Key) throws { try state.beginEntry(id, key: key); state.appendSigned(Int64(value)) }
-    mutating func encode(_ value: Int64, forKey key: Key) throws { try state.beginEntry(id, key: key); state.appendSigned(value) }
-    mutating func encode(_ value: UInt, forKey key: Key) throws { try state.beginEntry(id, key: key); state.appendUnsigned(UInt64(value)) }
-    mutating func encode(_ value: UInt8, forKey key: Key) throws { try state.beginEntry(id, key: key); state.appendUnsigned(UInt64(value)) }
-    mutating func encode(_ value: UInt16, forKey key: Key) throws { try state.beginEntry(id, key: key); state.appendUnsigned(UInt64(value)) }
-    mutating func encode(_ value: UInt32, forKey key: Key) throws { try state.beginEntry(id, key: key); state.appendUnsigned(UInt64(value)) }
-    mutating func encode(_ value: UInt64, forKey key: Key) throws { try state.beginEntry(id, key: key); state.appendUnsigned(value) }
+    mutating func encodeNil(forKey key: Key) throws { try state.beginEntry(id, key: key.stringValue); state.appendTag(.null) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { try state.beginEntry(id, key: key.stringValue); state.appendBool(value) }
+    mutating func encode(_ value: String, forKey key: Key) throws { try state.beginEntry(id, key: key.stringValue); state.appendString(value) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { try state.beginEntry(id, key: key.stringValue); state.appendDouble(value) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { try state.beginEntry(id, key: key.stringValue); state.appendFloat(value) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { try state.beginEntry(id, key: key.stringValue); state.appendSigned(Int64(value)) }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { try state.beginEntry(id, key: key.stringValue); state.appendSigned(Int64(value)) }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { try state.beginEntry(id, key: key.stringValue); state.appendSigned(Int64(value)) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { try state.beginEntry(id, key: key.stringValue); state.appendSigned(Int64(value)) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { try state.beginEntry(id, key: key.stringValue); state.appendSigned(value) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { try state.beginEntry(id, key: key.stringValue); state.appendUnsigned(UInt64(value)) }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { try state.beginEntry(id, key: key.stringValue); state.appendUnsigned(UInt64(value)) }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { try state.beginEntry(id, key: key.stringValue); state.appendUnsigned(UInt64(value)) }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { try state.beginEntry(id, key: key.stringValue); state.appendUnsigned(UInt64(value)) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { try state.beginEntry(id, key: key.stringValue); state.appendUnsigned(value) }
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        try state.beginEntry(id, key: key)
+        try state.beginEntry(id, key: key.stringValue)
         try state.encodeValue(value, path: path.appending(key))
     }
 
@@ -75,7 +75,7 @@ struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
     /// Starts an entry where the protocol cannot throw; a failure is recorded and thrown at the end.
     private func begin(_ key: any CodingKey) -> Bool {
         do {
-            try state.beginEntry(id, key: key)
+            try state.beginEntry(id, key: key.stringValue)
             return true
         } catch {
             state.record("\(error)")

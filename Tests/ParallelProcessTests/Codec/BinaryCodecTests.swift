@@ -30,7 +30,7 @@ struct BinaryCodecTests {
         #expect(try binaryRoundTrip([full, empty]) == [full, empty])
     }
 
-    @Test("a struct holding a [Double] carries the array as one length and one copy of its bytes")
+    @Test("a struct holding a [Double] carries the array as one length and one copy of its bytes, alone or in arrays")
     func scalarArrayIsRaw() throws {
         let values = (0..<1000).map { Double($0) * 0.5 }
         let bytes = try BinaryEncoder().encode(Samples(values: values, name: "s"))
@@ -40,6 +40,14 @@ struct BinaryCodecTests {
         let raw = values.withUnsafeBytes { Array($0) }
         #expect(bytes.firstRange(of: raw) != nil)
         #expect(try binaryRoundTrip(Samples(values: values, name: "s")) == Samples(values: values, name: "s"))
+        // In arrays of such structs and of arrays too: the type remembered as not written directly
+        // (the struct) is never confused with one that is (the array it holds), one after another.
+        let many = (0..<3).map { Samples(values: values, name: "s\($0)") }
+        #expect(try BinaryEncoder().encode(many).count < 3 * (8 * 1000 + 30))
+        #expect(try binaryRoundTrip(many) == many)
+        let arrays = [values, values, values]
+        #expect(try BinaryEncoder().encode(arrays).count < 3 * (8 * 1000 + 30))
+        #expect(try binaryRoundTrip(arrays) == arrays)
     }
 
     @Test("values of several MiB (buffers advised for huge pages, grown with room to spare) round-trip, one copy each")
