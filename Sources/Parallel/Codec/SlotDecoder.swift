@@ -58,10 +58,11 @@ final class SlotDecoder: Decoder {
     }
 
     /// The value offset of the entry for `key`, or `nil`: at the cursor first (a type decoding its
-    /// keys in the order they were encoded pays one comparison per key), by a scan otherwise.
+    /// keys in the order they were encoded pays one comparison per key), then the entry found last
+    /// (asked again, as `decodeIfPresent` does), by a scan otherwise.
     func find(_ key: String) throws -> Int? {
-        if lastKey >= 0 && input.keys[lastKey] == key { return lastValue }
         if next < end, let found = try entry(at: next, matching: key) { return found }
+        if lastKey >= 0 && input.keys[lastKey] == key { return lastValue }
         var position = start
         while position < end {
             if let found = try entry(at: position, matching: key) { return found }
