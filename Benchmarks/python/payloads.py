@@ -5,8 +5,8 @@ Prints one JSON object: struct_map_tasks_per_s, bulk_mb_per_s (MiB of input per 
 back, of one task whose input is pickled `bytes`), verified (1 when every result was right).
 
 `map` times three maps (five in `all`) after an untimed one of the same size, and skips the
-bulk task; `bulk` skips the map. `par bench` runs `bulk` once and `map` after each of its own
-timed maps, so that both sides meet the same moments of a shared machine.
+bulk task; `bulk` skips the map. `par bench` runs `bulk` once and `map` after each round of its
+own three timed maps, so that both sides meet the same moments of a shared machine.
 """
 import json
 import multiprocessing

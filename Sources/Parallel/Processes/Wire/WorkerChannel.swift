@@ -323,11 +323,16 @@ struct WorkerChannel {
                     parallel_send_with_fds(output, base + start, UInt(end - start), fds.baseAddress, Int32(fds.count))
                 }
             }
-            if outputIsSocket {
-                return systemSend(output, base + start, end - start, noSignalFlag | Int32(MSG_DONTWAIT))
-            }
-            return parallel_write_nosigpipe(output, base + start, UInt(end - start))
+            return writeNonBlocking(base + start, count: end - start)
         }
+    }
+
+    /// One non-blocking write of `count` bytes from `base`, with no `SIGPIPE`.
+    private func writeNonBlocking(_ base: UnsafeRawPointer, count: Int) -> Int {
+        if outputIsSocket {
+            return systemSend(output, base, count, noSignalFlag | Int32(MSG_DONTWAIT))
+        }
+        return parallel_write_nosigpipe(output, base, UInt(count))
     }
 }
 
@@ -339,11 +344,7 @@ extension WorkerChannel {
         let from = segmentWritten
         segment.withBytes { raw in
             guard let base = raw.baseAddress, from < raw.count else { return }
-            if outputIsSocket {
-                written = systemSend(output, base + from, raw.count - from, noSignalFlag | Int32(MSG_DONTWAIT))
-            } else {
-                written = parallel_write_nosigpipe(output, base + from, UInt(raw.count - from))
-            }
+            written = writeNonBlocking(base + from, count: raw.count - from)
         }
         return written
     }
